@@ -1,0 +1,89 @@
+/**
+ * The composition root: config → store → services → HTTP server. The only place that wires
+ * things together; main.ts (the command line) and the tests both start Trent through here.
+ */
+import type { Server } from "node:http";
+import type { TrentConfig } from "./config.js";
+import { type Random, systemRandom } from "./crypto/random.js";
+import { loadOrCreateRootKey } from "./crypto/root-key.js";
+import { deleteDueKeys } from "./domain/key-deletion.js";
+import { KeyMaterialVault } from "./domain/key-material.js";
+import { checkRegistry } from "./operations/registry.js";
+import type { Logger } from "./protocol/pipeline.js";
+import { createTrentServer, listeningUrl } from "./server/http-server.js";
+import { type Clock, type Services, systemClock } from "./services.js";
+import { openSqliteStore } from "./store/sqlite.js";
+import type { Store } from "./store/store.js";
+
+export interface TrentOptions {
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly log?: Logger;
+  /** Use this store instead of opening SQLite in config.dataDir. */
+  readonly store?: Store;
+}
+
+export interface Trent {
+  readonly url: string;
+  readonly services: Services;
+  readonly server: Server;
+  /** Deletes keys whose deletion date has passed; also runs on a timer. */
+  sweepDeletions(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const stderrLog: Logger = (message) => process.stderr.write(`${message}\n`);
+
+export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
+  checkRegistry();
+  const log = options.log ?? stderrLog;
+  const rootKey = config.rootKey ?? loadOrCreateRootKey(config.dataDir);
+  const store = options.store ?? (await openSqliteStore(config.dataDir));
+  const vault = new KeyMaterialVault(rootKey);
+  const services: Services = {
+    config,
+    store,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? systemRandom,
+    vault,
+  };
+
+  const server = createTrentServer(
+    services,
+    {
+      async reset() {
+        await store.reset();
+        vault.forget();
+      },
+    },
+    log,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+
+  const sweepDeletions = () => deleteDueKeys(services);
+  const sweeper = setInterval(() => {
+    sweepDeletions().catch((error: unknown) => log(`deletion sweep failed: ${String(error)}`));
+  }, config.deletionSweepMs);
+  sweeper.unref();
+
+  return {
+    url: listeningUrl(server),
+    services,
+    server,
+    sweepDeletions,
+    async close() {
+      clearInterval(sweeper);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Trent's configuration: typed, validated once at start-up, frozen. Read from the environment
+ * (TRENT_*), with local-kms's names (PORT, KMS_ACCOUNT_ID, KMS_REGION, KMS_DATA_PATH) honoured
+ * so it can stand in for local-kms unchanged. Nothing else reads process.env.
+ */
+export type AuthMode = "open" | "sigv4";
+
+export interface TrentConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Directory holding the SQLite file and the generated root key, or ":memory:". */
+  readonly dataDir: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** 32-byte root key sealing all key material; generated into dataDir when absent. */
+  readonly rootKey: Uint8Array | undefined;
+  readonly authMode: AuthMode;
+  /** Largest request body accepted; KMS requests are small (a policy is at most 128 KiB). */
+  readonly maxBodyBytes: number;
+  /** How often keys whose deletion date has passed are deleted. */
+  readonly deletionSweepMs: number;
+  /** Worker threads that generate RSA data key pairs off the event loop. */
+  readonly keyPairWorkers: number;
+}
+
+export const defaultConfig: TrentConfig = Object.freeze({
+  host: "127.0.0.1",
+  port: 8080,
+  dataDir: "data",
+  accountId: "111122223333",
+  region: "us-east-1",
+  rootKey: undefined,
+  authMode: "open",
+  maxBodyBytes: 1024 * 1024,
+  deletionSweepMs: 60_000,
+  keyPairWorkers: 2,
+});
+
+export class ConfigError extends Error {}
+
+function first(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value !== "") return value;
+  }
+  return undefined;
+}
+
+function integer(name: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(`${name} must be an integer >= ${min}, got '${text}'`);
+  return value;
+}
+
+export function parseRootKey(text: string): Uint8Array {
+  const bytes = Buffer.from(text, "base64");
+  if (bytes.length !== 32 || bytes.toString("base64") !== text.trim())
+    throw new ConfigError("TRENT_ROOT_KEY must be the base64 encoding of exactly 32 bytes");
+  return new Uint8Array(bytes);
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig {
+  const accountId = first(env, "TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID") ?? defaultConfig.accountId;
+  if (!/^\d{12}$/.test(accountId))
+    throw new ConfigError(`TRENT_ACCOUNT_ID must be 12 digits, got '${accountId}'`);
+  const region = first(env, "TRENT_REGION", "KMS_REGION") ?? defaultConfig.region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    throw new ConfigError(`TRENT_REGION is not a region name: '${region}'`);
+  const authMode = first(env, "TRENT_AUTH_MODE") ?? defaultConfig.authMode;
+  if (authMode !== "open" && authMode !== "sigv4")
+    throw new ConfigError(`TRENT_AUTH_MODE must be 'open' or 'sigv4', got '${authMode}'`);
+  const rootKeyText = first(env, "TRENT_ROOT_KEY");
+  return Object.freeze({
+    host: first(env, "TRENT_HOST") ?? defaultConfig.host,
+    port: integer("TRENT_PORT", first(env, "TRENT_PORT", "PORT"), defaultConfig.port, 0),
+    dataDir: first(env, "TRENT_DATA_DIR", "KMS_DATA_PATH") ?? defaultConfig.dataDir,
+    accountId,
+    region,
+    rootKey: rootKeyText === undefined ? undefined : parseRootKey(rootKeyText),
+    authMode,
+    maxBodyBytes: integer(
+      "TRENT_MAX_BODY_BYTES",
+      first(env, "TRENT_MAX_BODY_BYTES"),
+      defaultConfig.maxBodyBytes,
+      1024,
+    ),
+    deletionSweepMs: integer(
+      "TRENT_DELETION_SWEEP_MS",
+      first(env, "TRENT_DELETION_SWEEP_MS"),
+      defaultConfig.deletionSweepMs,
+      10,
+    ),
+    keyPairWorkers: integer(
+      "TRENT_KEY_PAIR_WORKERS",
+      first(env, "TRENT_KEY_PAIR_WORKERS"),
+      defaultConfig.keyPairWorkers,
+      1,
+    ),
+  });
+}
+
+export function withDefaults(partial: Partial<TrentConfig>): TrentConfig {
+  return Object.freeze({ ...defaultConfig, ...partial });
+}

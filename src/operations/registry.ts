@@ -1,0 +1,85 @@
+/**
+ * The closed list of KMS operations. Every operation of the KMS model appears exactly once, so
+ * the compiler rejects a missing one; `checkRegistry` runs at start-up and in a test. Operations
+ * Trent does not implement yet answer UnsupportedOperationException (see notImplemented).
+ */
+import { type OperationName, operationNames } from "../protocol/model.generated.js";
+import { generateRandom } from "./generate-random.js";
+import { notImplemented, type Operation } from "./operation.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: each operation has its own input and output types
+type AnyOperation = Operation<any, any>;
+
+export const operations: Record<OperationName, AnyOperation> = {
+  CancelKeyDeletion: notImplemented("CancelKeyDeletion"),
+  ConnectCustomKeyStore: notImplemented("ConnectCustomKeyStore"),
+  CreateAlias: notImplemented("CreateAlias"),
+  CreateCustomKeyStore: notImplemented("CreateCustomKeyStore"),
+  CreateGrant: notImplemented("CreateGrant"),
+  CreateKey: notImplemented("CreateKey"),
+  Decrypt: notImplemented("Decrypt"),
+  DeleteAlias: notImplemented("DeleteAlias"),
+  DeleteCustomKeyStore: notImplemented("DeleteCustomKeyStore"),
+  DeleteImportedKeyMaterial: notImplemented("DeleteImportedKeyMaterial"),
+  DeriveSharedSecret: notImplemented("DeriveSharedSecret"),
+  DescribeCustomKeyStores: notImplemented("DescribeCustomKeyStores"),
+  DescribeKey: notImplemented("DescribeKey"),
+  DisableKey: notImplemented("DisableKey"),
+  DisableKeyRotation: notImplemented("DisableKeyRotation"),
+  DisconnectCustomKeyStore: notImplemented("DisconnectCustomKeyStore"),
+  EnableKey: notImplemented("EnableKey"),
+  EnableKeyRotation: notImplemented("EnableKeyRotation"),
+  Encrypt: notImplemented("Encrypt"),
+  GenerateDataKey: notImplemented("GenerateDataKey"),
+  GenerateDataKeyPair: notImplemented("GenerateDataKeyPair"),
+  GenerateDataKeyPairWithoutPlaintext: notImplemented("GenerateDataKeyPairWithoutPlaintext"),
+  GenerateDataKeyWithoutPlaintext: notImplemented("GenerateDataKeyWithoutPlaintext"),
+  GenerateMac: notImplemented("GenerateMac"),
+  GenerateRandom: generateRandom,
+  GetKeyLastUsage: notImplemented("GetKeyLastUsage"),
+  GetKeyPolicy: notImplemented("GetKeyPolicy"),
+  GetKeyRotationStatus: notImplemented("GetKeyRotationStatus"),
+  GetParametersForImport: notImplemented("GetParametersForImport"),
+  GetPublicKey: notImplemented("GetPublicKey"),
+  ImportKeyMaterial: notImplemented("ImportKeyMaterial"),
+  ListAliases: notImplemented("ListAliases"),
+  ListGrants: notImplemented("ListGrants"),
+  ListKeyPolicies: notImplemented("ListKeyPolicies"),
+  ListKeyRotations: notImplemented("ListKeyRotations"),
+  ListKeys: notImplemented("ListKeys"),
+  ListResourceTags: notImplemented("ListResourceTags"),
+  ListRetirableGrants: notImplemented("ListRetirableGrants"),
+  PutKeyPolicy: notImplemented("PutKeyPolicy"),
+  ReEncrypt: notImplemented("ReEncrypt"),
+  ReplicateKey: notImplemented("ReplicateKey"),
+  RetireGrant: notImplemented("RetireGrant"),
+  RevokeGrant: notImplemented("RevokeGrant"),
+  RotateKeyOnDemand: notImplemented("RotateKeyOnDemand"),
+  ScheduleKeyDeletion: notImplemented("ScheduleKeyDeletion"),
+  Sign: notImplemented("Sign"),
+  TagResource: notImplemented("TagResource"),
+  UntagResource: notImplemented("UntagResource"),
+  UpdateAlias: notImplemented("UpdateAlias"),
+  UpdateCustomKeyStore: notImplemented("UpdateCustomKeyStore"),
+  UpdateKeyDescription: notImplemented("UpdateKeyDescription"),
+  UpdatePrimaryRegion: notImplemented("UpdatePrimaryRegion"),
+  Verify: notImplemented("Verify"),
+  VerifyMac: notImplemented("VerifyMac"),
+};
+
+/** Throws unless the registry holds exactly the model's operations, each under its own name. */
+export function checkRegistry(): void {
+  const registered = Object.keys(operations).sort();
+  const expected = [...operationNames].sort();
+  if (JSON.stringify(registered) !== JSON.stringify(expected)) {
+    throw new Error(`operation registry does not match the KMS model: ${registered.join(",")}`);
+  }
+  for (const [name, operation] of Object.entries(operations)) {
+    if (operation.name !== name)
+      throw new Error(`operation ${name} is registered as ${operation.name}`);
+  }
+}
+
+export function findOperation(name: string): AnyOperation | undefined {
+  return Object.hasOwn(operations, name) ? operations[name as OperationName] : undefined;
+}

@@ -1,0 +1,114 @@
+/**
+ * The KMS JSON 1.1 request pipeline: target → operation, body → typed and validated input,
+ * caller, handler, and output or error → wire. Errors are serialized here and only here, as
+ * {"__type","message"} with the status from the error table. Anything unexpected becomes
+ * KMSInternalException without internals on the wire.
+ */
+import { authenticateOpen, type RequestFacts } from "../auth/authenticate.js";
+import { isKmsError, KmsError } from "../domain/kms-errors.js";
+import type { AuditNotes, RequestContext } from "../operations/context.js";
+import { findOperation } from "../operations/registry.js";
+import type { Services } from "../services.js";
+import { decodeValue } from "./decode.js";
+import { encodeOutput } from "./encode.js";
+import { modelOperations, serviceMetadata } from "./model.generated.js";
+import { assertValid } from "./validate.js";
+
+export interface KmsRequest extends RequestFacts {
+  readonly requestId: string;
+  readonly target: string | undefined;
+  readonly body: Buffer;
+}
+
+export interface KmsResponse {
+  readonly status: number;
+  readonly body: string;
+  /** Set when the request failed; for logs and metrics. */
+  readonly errorType?: string;
+}
+
+const targetPrefix = `${serviceMetadata.targetPrefix}.`;
+
+export function errorResponse(error: KmsError): KmsResponse {
+  return {
+    status: error.status,
+    body: JSON.stringify({ __type: error.type, message: error.message }),
+    errorType: error.type,
+  };
+}
+
+function parseBody(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new KmsError("SerializationException", "Request body is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new KmsError("SerializationException", "Request body must be a JSON object");
+  return parsed;
+}
+
+const acceptedContentTypes = new Set([
+  "application/x-amz-json-1.1",
+  "application/x-amz-json-1.0",
+  "application/json",
+]);
+
+function assertContentType(value: string | string[] | undefined): void {
+  const text = Array.isArray(value) ? value[0] : value;
+  // Clients always send one; a missing header is tolerated as JSON (curl -d without -H).
+  if (text === undefined) return;
+  const mediaType = text.split(";")[0]!.trim().toLowerCase();
+  if (!acceptedContentTypes.has(mediaType))
+    throw new KmsError(
+      "SerializationException",
+      `Unsupported Content-Type '${mediaType}': use application/x-amz-json-1.1`,
+    );
+}
+
+export type Logger = (message: string) => void;
+
+export async function handleKmsRequest(
+  request: KmsRequest,
+  services: Services,
+  log: Logger,
+): Promise<KmsResponse> {
+  try {
+    const target = request.target ?? "";
+    const name = target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : undefined;
+    const operation = name === undefined ? undefined : findOperation(name);
+    if (!operation || name === undefined)
+      throw new KmsError("UnknownOperationException", `Unknown operation ${target || "(none)"}`);
+    assertContentType(request.headers["content-type"]);
+
+    const caller = authenticateOpen(services.config, request);
+    const shapeName = modelOperations[operation.name].input;
+    const raw = parseBody(request.body);
+    const input = shapeName ? decodeValue(shapeName, raw) : {};
+    if (shapeName) assertValid(shapeName, input);
+
+    const audit: AuditNotes = { resources: [] };
+    const ctx: RequestContext = {
+      requestId: request.requestId,
+      caller,
+      now: services.clock.now(),
+      services,
+      audit,
+    };
+    const output = await operation.handle(input, ctx);
+    return { status: 200, body: encodeOutput(output) };
+  } catch (error) {
+    if (isKmsError(error)) return errorResponse(error);
+    // Log the failure for the operator, never the request body (it may hold plaintext).
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log(`request ${request.requestId} failed unexpectedly: ${detail}`);
+    return errorResponse(
+      new KmsError(
+        "KMSInternalException",
+        `An internal error occurred (request ${request.requestId}).`,
+      ),
+    );
+  }
+}

@@ -1,0 +1,19 @@
+/** The long-lived services operations use, built once by the composition root (app.ts). */
+import type { TrentConfig } from "./config.js";
+import type { Random } from "./crypto/random.js";
+import type { KeyMaterialVault } from "./domain/key-material.js";
+import type { Store } from "./store/store.js";
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Services {
+  readonly config: TrentConfig;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly vault: KeyMaterialVault;
+}

@@ -1,0 +1,359 @@
+/**
+ * The one Store implementation, over Kysely. It uses only portable SQL, so the SQLite and
+ * PostgreSQL dialects share it; the dialect-specific part is opening the connection
+ * (sqlite.ts). Row ↔ record mapping lives here and nowhere else.
+ */
+import { type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
+import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
+import type {
+  KeyManagerType,
+  KeySpec,
+  KeyState,
+  KeyUsageType,
+  MultiRegionKeyType,
+  OriginType,
+} from "../protocol/types.generated.js";
+import { type MigrationDialect, migrationProvider } from "./migrations.js";
+import type { AliasesTable, Database, KeyMaterialsTable, KeysTable } from "./schema.js";
+import type {
+  AliasRepository,
+  KeyMaterialRepository,
+  KeyRepository,
+  Page,
+  Store,
+  TagRepository,
+} from "./store.js";
+
+/** PostgreSQL returns bigint columns as strings; SQLite as numbers. */
+function num(value: number | string | bigint): number {
+  return typeof value === "number" ? value : Number(value);
+}
+
+function optionalNum(value: number | string | bigint | null): number | undefined {
+  return value === null ? undefined : num(value);
+}
+
+function toKeyRow(key: KeyRecord): KeysTable {
+  return {
+    arn: key.arn,
+    key_id: key.keyId,
+    account_id: key.accountId,
+    region: key.region,
+    created_at: key.creationDate.getTime(),
+    description: key.description,
+    key_usage: key.keyUsage,
+    key_spec: key.keySpec,
+    origin: key.origin,
+    key_manager: key.keyManager,
+    key_state: key.keyState,
+    deletion_date: key.deletionDate?.getTime() ?? null,
+    pending_window_days: key.pendingDeletionWindowInDays ?? null,
+    multi_region: key.multiRegion ? 1 : 0,
+    multi_region_key_type: key.multiRegionKeyType ?? null,
+    custom_key_store_id: key.customKeyStoreId ?? null,
+    policy: key.policy,
+    current_material_id: key.currentKeyMaterialId ?? null,
+  };
+}
+
+function fromKeyRow(row: Selectable<KeysTable>): KeyRecord {
+  const deletion = optionalNum(row.deletion_date);
+  return {
+    arn: row.arn,
+    keyId: row.key_id,
+    accountId: row.account_id,
+    region: row.region,
+    creationDate: new Date(num(row.created_at)),
+    description: row.description,
+    keyUsage: row.key_usage as KeyUsageType,
+    keySpec: row.key_spec as KeySpec,
+    origin: row.origin as OriginType,
+    keyManager: row.key_manager as KeyManagerType,
+    keyState: row.key_state as KeyState,
+    deletionDate: deletion === undefined ? undefined : new Date(deletion),
+    pendingDeletionWindowInDays: optionalNum(row.pending_window_days),
+    multiRegion: num(row.multi_region) === 1,
+    multiRegionKeyType: (row.multi_region_key_type ?? undefined) as MultiRegionKeyType | undefined,
+    customKeyStoreId: row.custom_key_store_id ?? undefined,
+    policy: row.policy,
+    currentKeyMaterialId: row.current_material_id ?? undefined,
+  };
+}
+
+function bytes(value: Uint8Array | Buffer): Uint8Array {
+  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function fromMaterialRow(row: Selectable<KeyMaterialsTable>): KeyMaterialRecord {
+  return {
+    keyArn: row.key_arn,
+    materialId: row.material_id,
+    sealed: bytes(row.sealed),
+    publicKey: row.public_key === null ? undefined : bytes(row.public_key),
+    createdAt: new Date(num(row.created_at)),
+  };
+}
+
+function toAliasRow(alias: AliasRecord): AliasesTable {
+  return {
+    account_id: alias.accountId,
+    region: alias.region,
+    alias_name: alias.aliasName,
+    target_key_id: alias.targetKeyId,
+    created_at: alias.creationDate.getTime(),
+    updated_at: alias.lastUpdatedDate.getTime(),
+  };
+}
+
+function fromAliasRow(row: Selectable<AliasesTable>): AliasRecord {
+  return {
+    accountId: row.account_id,
+    region: row.region,
+    aliasName: row.alias_name,
+    targetKeyId: row.target_key_id,
+    creationDate: new Date(num(row.created_at)),
+    lastUpdatedDate: new Date(num(row.updated_at)),
+  };
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+class Keys implements KeyRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(arn: string) {
+    const row = await this.db
+      .selectFrom("keys")
+      .selectAll()
+      .where("arn", "=", arn)
+      .executeTakeFirst();
+    return row ? fromKeyRow(row) : undefined;
+  }
+
+  async insert(key: KeyRecord) {
+    await this.db.insertInto("keys").values(toKeyRow(key)).execute();
+  }
+
+  async update(key: KeyRecord) {
+    const { arn, ...rest } = toKeyRow(key);
+    await this.db.updateTable("keys").set(rest).where("arn", "=", arn).execute();
+  }
+
+  async list(accountId: string, region: string, page: Page) {
+    let query = this.db
+      .selectFrom("keys")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region);
+    if (page.after !== undefined) query = query.where("key_id", ">", page.after);
+    const rows = await query.orderBy("key_id").limit(page.limit).execute();
+    return rows.map(fromKeyRow);
+  }
+
+  async listDueForDeletion(now: Date) {
+    const rows = await this.db
+      .selectFrom("keys")
+      .selectAll()
+      .where("key_state", "=", "PendingDeletion")
+      .where("deletion_date", "<=", now.getTime())
+      .execute();
+    return rows.map(fromKeyRow);
+  }
+
+  async delete(arn: string) {
+    const key = await this.get(arn);
+    if (!key) return;
+    await this.db.deleteFrom("key_materials").where("key_arn", "=", arn).execute();
+    await this.db.deleteFrom("tags").where("key_arn", "=", arn).execute();
+    await this.db
+      .deleteFrom("aliases")
+      .where("account_id", "=", key.accountId)
+      .where("region", "=", key.region)
+      .where("target_key_id", "=", key.keyId)
+      .execute();
+    await this.db.deleteFrom("keys").where("arn", "=", arn).execute();
+  }
+}
+
+class Materials implements KeyMaterialRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(material: KeyMaterialRecord) {
+    await this.db
+      .insertInto("key_materials")
+      .values({
+        key_arn: material.keyArn,
+        material_id: material.materialId,
+        sealed: material.sealed,
+        public_key: material.publicKey ?? null,
+        created_at: material.createdAt.getTime(),
+      })
+      .execute();
+  }
+
+  async get(keyArn: string, materialId: string) {
+    const row = await this.db
+      .selectFrom("key_materials")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .where("material_id", "=", materialId)
+      .executeTakeFirst();
+    return row ? fromMaterialRow(row) : undefined;
+  }
+
+  async listForKey(keyArn: string) {
+    const rows = await this.db
+      .selectFrom("key_materials")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .orderBy("created_at")
+      .execute();
+    return rows.map(fromMaterialRow);
+  }
+}
+
+class Aliases implements AliasRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(accountId: string, region: string, aliasName: string) {
+    const row = await this.db
+      .selectFrom("aliases")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("alias_name", "=", aliasName)
+      .executeTakeFirst();
+    return row ? fromAliasRow(row) : undefined;
+  }
+
+  async insert(alias: AliasRecord) {
+    await this.db.insertInto("aliases").values(toAliasRow(alias)).execute();
+  }
+
+  async update(alias: AliasRecord) {
+    const row = toAliasRow(alias);
+    await this.db
+      .updateTable("aliases")
+      .set({ target_key_id: row.target_key_id, updated_at: row.updated_at })
+      .where("account_id", "=", row.account_id)
+      .where("region", "=", row.region)
+      .where("alias_name", "=", row.alias_name)
+      .execute();
+  }
+
+  async delete(accountId: string, region: string, aliasName: string) {
+    await this.db
+      .deleteFrom("aliases")
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("alias_name", "=", aliasName)
+      .execute();
+  }
+
+  async list(accountId: string, region: string, page: Page & { targetKeyId?: string | undefined }) {
+    let query = this.db
+      .selectFrom("aliases")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region);
+    if (page.targetKeyId !== undefined) query = query.where("target_key_id", "=", page.targetKeyId);
+    if (page.after !== undefined) query = query.where("alias_name", ">", page.after);
+    const rows = await query.orderBy("alias_name").limit(page.limit).execute();
+    return rows.map(fromAliasRow);
+  }
+}
+
+class Tags implements TagRepository {
+  constructor(private readonly db: Db) {}
+
+  async list(keyArn: string): Promise<TagRecord[]> {
+    const rows = await this.db
+      .selectFrom("tags")
+      .select(["tag_key", "tag_value"])
+      .where("key_arn", "=", keyArn)
+      .orderBy("position")
+      .orderBy("tag_key")
+      .execute();
+    return rows.map((r) => ({ key: r.tag_key, value: r.tag_value }));
+  }
+
+  async put(keyArn: string, tags: readonly TagRecord[]) {
+    const existing = await this.db
+      .selectFrom("tags")
+      .select((eb) => eb.fn.max("position").as("last"))
+      .where("key_arn", "=", keyArn)
+      .executeTakeFirst();
+    let position = existing?.last === null || existing?.last === undefined ? 0 : num(existing.last);
+    for (const tag of tags) {
+      position += 1;
+      await this.db
+        .insertInto("tags")
+        .values({ key_arn: keyArn, tag_key: tag.key, tag_value: tag.value, position })
+        .onConflict((oc) =>
+          oc.columns(["key_arn", "tag_key"]).doUpdateSet({ tag_value: tag.value }),
+        )
+        .execute();
+    }
+  }
+
+  async remove(keyArn: string, tagKeys: readonly string[]) {
+    if (tagKeys.length === 0) return;
+    await this.db
+      .deleteFrom("tags")
+      .where("key_arn", "=", keyArn)
+      .where("tag_key", "in", [...tagKeys])
+      .execute();
+  }
+}
+
+class KyselyStoreView implements Store {
+  readonly keys: KeyRepository;
+  readonly materials: KeyMaterialRepository;
+  readonly aliases: AliasRepository;
+  readonly tags: TagRepository;
+
+  constructor(
+    protected readonly db: Db,
+    private readonly root: Kysely<Database>,
+  ) {
+    this.keys = new Keys(db);
+    this.materials = new Materials(db);
+    this.aliases = new Aliases(db);
+    this.tags = new Tags(db);
+  }
+
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    // Nested transactions join the outer one.
+    if (this.db !== this.root) return work(this);
+    return this.root.transaction().execute((trx) => work(new KyselyStoreView(trx, this.root)));
+  }
+
+  async reset() {
+    await this.transaction(async (store) => {
+      const db = (store as KyselyStoreView).db;
+      for (const table of ["tags", "aliases", "key_materials", "keys"] as const) {
+        await db.deleteFrom(table).execute();
+      }
+    });
+  }
+
+  async close() {
+    await this.root.destroy();
+  }
+}
+
+/** Migrates the database to the latest schema and returns a Store over it. */
+export async function openKyselyStore(
+  db: Kysely<Database>,
+  dialect: MigrationDialect,
+): Promise<Store> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    migrationTableName: "trent_migrations",
+    migrationLockTableName: "trent_migrations_lock",
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return new KyselyStoreView(db, db);
+}

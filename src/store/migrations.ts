@@ -1,0 +1,88 @@
+/**
+ * Schema migrations, applied in order at start-up. Written with Kysely's schema builder so the
+ * same migrations run on SQLite and PostgreSQL; `binary` is the dialect's blob column type.
+ * A shipped migration never changes: add a new one.
+ */
+import type { Kysely, Migration, MigrationProvider } from "kysely";
+
+export interface MigrationDialect {
+  readonly binary: "blob" | "bytea";
+}
+
+function initial(dialect: MigrationDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("keys")
+        .addColumn("arn", "varchar(2048)", (c) => c.primaryKey())
+        .addColumn("key_id", "varchar(256)", (c) => c.notNull())
+        .addColumn("account_id", "varchar(12)", (c) => c.notNull())
+        .addColumn("region", "varchar(64)", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("key_usage", "varchar(32)", (c) => c.notNull())
+        .addColumn("key_spec", "varchar(32)", (c) => c.notNull())
+        .addColumn("origin", "varchar(32)", (c) => c.notNull())
+        .addColumn("key_manager", "varchar(16)", (c) => c.notNull())
+        .addColumn("key_state", "varchar(32)", (c) => c.notNull())
+        .addColumn("deletion_date", "bigint")
+        .addColumn("pending_window_days", "integer")
+        .addColumn("multi_region", "integer", (c) => c.notNull())
+        .addColumn("multi_region_key_type", "varchar(16)")
+        .addColumn("custom_key_store_id", "varchar(64)")
+        .addColumn("policy", "text", (c) => c.notNull())
+        .addColumn("current_material_id", "varchar(128)")
+        .execute();
+      await db.schema
+        .createIndex("keys_by_account")
+        .on("keys")
+        .columns(["account_id", "region", "key_id"])
+        .execute();
+      await db.schema
+        .createIndex("keys_by_deletion_date")
+        .on("keys")
+        .column("deletion_date")
+        .execute();
+      await db.schema
+        .createTable("key_materials")
+        .addColumn("key_arn", "varchar(2048)", (c) => c.notNull())
+        .addColumn("material_id", "varchar(128)", (c) => c.notNull())
+        .addColumn("sealed", dialect.binary, (c) => c.notNull())
+        .addColumn("public_key", dialect.binary)
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("key_materials_pk", ["key_arn", "material_id"])
+        .execute();
+      await db.schema
+        .createTable("aliases")
+        .addColumn("account_id", "varchar(12)", (c) => c.notNull())
+        .addColumn("region", "varchar(64)", (c) => c.notNull())
+        .addColumn("alias_name", "varchar(256)", (c) => c.notNull())
+        .addColumn("target_key_id", "varchar(256)", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("aliases_pk", ["account_id", "region", "alias_name"])
+        .execute();
+      await db.schema
+        .createIndex("aliases_by_key")
+        .on("aliases")
+        .columns(["account_id", "region", "target_key_id"])
+        .execute();
+      await db.schema
+        .createTable("tags")
+        .addColumn("key_arn", "varchar(2048)", (c) => c.notNull())
+        .addColumn("tag_key", "varchar(128)", (c) => c.notNull())
+        .addColumn("tag_value", "varchar(256)", (c) => c.notNull())
+        .addColumn("position", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("tags_pk", ["key_arn", "tag_key"])
+        .execute();
+    },
+  };
+}
+
+export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { "0001_initial": initial(dialect) };
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/** Table types for Kysely. Timestamps are epoch milliseconds, booleans 0/1: portable SQL. */
+
+export interface KeysTable {
+  arn: string;
+  key_id: string;
+  account_id: string;
+  region: string;
+  created_at: number;
+  description: string;
+  key_usage: string;
+  key_spec: string;
+  origin: string;
+  key_manager: string;
+  key_state: string;
+  deletion_date: number | null;
+  pending_window_days: number | null;
+  multi_region: number;
+  multi_region_key_type: string | null;
+  custom_key_store_id: string | null;
+  policy: string;
+  current_material_id: string | null;
+}
+
+export interface KeyMaterialsTable {
+  key_arn: string;
+  material_id: string;
+  sealed: Uint8Array;
+  public_key: Uint8Array | null;
+  created_at: number;
+}
+
+export interface AliasesTable {
+  account_id: string;
+  region: string;
+  alias_name: string;
+  target_key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TagsTable {
+  key_arn: string;
+  tag_key: string;
+  tag_value: string;
+  position: number;
+}
+
+export interface Database {
+  keys: KeysTable;
+  key_materials: KeyMaterialsTable;
+  aliases: AliasesTable;
+  tags: TagsTable;
+}

@@ -1,0 +1,62 @@
+/**
+ * The storage interface, in domain words. Callers never see SQL; every method is async so
+ * SQLite and PostgreSQL backends are interchangeable. Reads have no side effects: deleting keys
+ * whose deletion date has passed is an explicit call driven by the clock.
+ */
+import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
+
+export interface Page {
+  readonly limit: number;
+  /** Return records strictly after this sort key (the last one of the previous page). */
+  readonly after?: string | undefined;
+}
+
+export interface KeyRepository {
+  get(arn: string): Promise<KeyRecord | undefined>;
+  insert(key: KeyRecord): Promise<void>;
+  update(key: KeyRecord): Promise<void>;
+  /** Keys of one account and region, ordered by key id. */
+  list(accountId: string, region: string, page: Page): Promise<KeyRecord[]>;
+  /** Keys pending deletion whose deletion date is at or before `now`. */
+  listDueForDeletion(now: Date): Promise<KeyRecord[]>;
+  /** Deletes the key with its material, aliases and tags. */
+  delete(arn: string): Promise<void>;
+}
+
+export interface KeyMaterialRepository {
+  insert(material: KeyMaterialRecord): Promise<void>;
+  get(keyArn: string, materialId: string): Promise<KeyMaterialRecord | undefined>;
+  listForKey(keyArn: string): Promise<KeyMaterialRecord[]>;
+}
+
+export interface AliasRepository {
+  get(accountId: string, region: string, aliasName: string): Promise<AliasRecord | undefined>;
+  insert(alias: AliasRecord): Promise<void>;
+  update(alias: AliasRecord): Promise<void>;
+  delete(accountId: string, region: string, aliasName: string): Promise<void>;
+  /** Aliases of one account and region ordered by name, optionally only those of one key. */
+  list(
+    accountId: string,
+    region: string,
+    page: Page & { readonly targetKeyId?: string | undefined },
+  ): Promise<AliasRecord[]>;
+}
+
+export interface TagRepository {
+  list(keyArn: string): Promise<TagRecord[]>;
+  /** Adds tags, replacing the value of keys already present. */
+  put(keyArn: string, tags: readonly TagRecord[]): Promise<void>;
+  remove(keyArn: string, tagKeys: readonly string[]): Promise<void>;
+}
+
+export interface Store {
+  readonly keys: KeyRepository;
+  readonly materials: KeyMaterialRepository;
+  readonly aliases: AliasRepository;
+  readonly tags: TagRepository;
+  /** Runs `work` atomically: all its writes land, or none do. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /** Wipes every record (test-suite reset). */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
