@@ -4,6 +4,7 @@
  */
 import type { Server } from "node:http";
 import type { TrentConfig } from "./config.js";
+import { deriveGrantTokenKey } from "./crypto/grant-token.js";
 import { type Random, systemRandom } from "./crypto/random.js";
 import { loadOrCreateRootKey } from "./crypto/root-key.js";
 import { deleteDueKeys } from "./domain/key-deletion.js";
@@ -46,6 +47,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     clock: options.clock ?? systemClock,
     random: options.random ?? systemRandom,
     vault,
+    grantTokenKey: deriveGrantTokenKey(rootKey),
   };
 
   const server = createTrentServer(

@@ -16,4 +16,6 @@ export interface Services {
   readonly clock: Clock;
   readonly random: Random;
   readonly vault: KeyMaterialVault;
+  /** MAC key of grant tokens, derived from the root key. */
+  readonly grantTokenKey: Uint8Array;
 }
