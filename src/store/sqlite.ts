@@ -2,7 +2,7 @@
  * Opens the embedded default backend: a SQLite file in the data directory (WAL, so readers
  * never wait for the writer), or an in-memory database for tests.
  */
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
@@ -17,6 +17,9 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   if (dataDir !== ":memory:") {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     file = join(dataDir, sqliteFileName);
+    // Create the file owner-only before SQLite opens it; SQLite gives its WAL and shared-memory
+    // files the same permissions as the database file.
+    closeSync(openSync(file, "a", 0o600));
   }
   const sqlite = new SQLite(file);
   sqlite.pragma("journal_mode = WAL");
