@@ -2,6 +2,7 @@
  * What an operation sees of the world: who is calling, when, and the services it may use.
  * Built once per request by the protocol layer; operations never see HTTP.
  */
+import type { OperationName } from "../protocol/model.generated.js";
 import type { Services } from "../services.js";
 
 /** The authenticated (or, in open mode, assumed) caller of one request. */
@@ -28,4 +29,7 @@ export interface RequestContext {
   readonly now: Date;
   readonly services: Services;
   readonly audit: AuditNotes;
+  /** The operation's name and its decoded, validated input (for authorization and audit). */
+  readonly operation: OperationName;
+  readonly input: Readonly<Record<string, unknown>>;
 }

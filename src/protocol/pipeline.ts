@@ -96,6 +96,8 @@ export async function handleKmsRequest(
       now: services.clock.now(),
       services,
       audit,
+      operation: operation.name,
+      input: input as Record<string, unknown>,
     };
     const output = await operation.handle(input, ctx);
     return { status: 200, body: encodeOutput(output) };
