@@ -2,6 +2,14 @@
  * The one way an operation gets at an existing key: parse the reference (key id, key ARN,
  * alias name, alias ARN), load the key, check the state table for the operation, and note the
  * ARN for the audit record. The order of these checks decides which error a client sees.
+ *
+ * AWS's NotFoundException wording, by kind of reference:
+ *   malformed key id (not a UUID or mrk- id)   Invalid keyId <reference>
+ *   unknown key id or key ARN                  Key '<key ARN>' does not exist
+ *   ARN of another Region                      Invalid arn <the ARN's Region>
+ *   unknown alias name or alias ARN            Alias <alias ARN> is not found.
+ * Operations whose KeyId takes only a key id or key ARN (EnableKey, DisableKey,
+ * ScheduleKeyDeletion, ...) pass allowAlias: false, so an alias there is an invalid key id.
  */
 import type { RequestContext } from "../operations/context.js";
 import type { OperationName } from "../protocol/model.generated.js";
@@ -20,8 +28,20 @@ export interface ResolveOptions {
   readonly allowAlias?: boolean;
 }
 
+/** Key ids are UUIDs; multi-Region key ids are "mrk-" and 32 hex digits. */
+const keyIdPattern =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/i;
+
+export function isWellFormedKeyId(keyId: string): boolean {
+  return keyIdPattern.test(keyId);
+}
+
 function keyNotFound(arn: string): KmsError {
   return new KmsError("NotFoundException", `Key '${arn}' does not exist`);
+}
+
+function invalidKeyId(reference: string): KmsError {
+  return new KmsError("NotFoundException", `Invalid keyId ${reference}`);
 }
 
 /**
@@ -40,18 +60,20 @@ export async function findKey(
   if (reference.startsWith("arn:")) {
     const arn = parseKmsArn(reference);
     if (!arn) throw new KmsError("NotFoundException", `Invalid arn ${reference}`);
-    if (arn.resourceType === "alias") {
-      if (!allowAlias) throw new KmsError("NotFoundException", `Invalid keyId ${reference}`);
+    if (arn.resourceType === "alias" && !allowAlias) throw invalidKeyId(reference);
+    // KMS is regional: an ARN naming another Region is rejected before any lookup.
+    if (arn.region !== region) throw new KmsError("NotFoundException", `Invalid arn ${arn.region}`);
+    if (arn.resourceType === "alias")
       return findByAlias(ctx, { accountId: arn.accountId, region: arn.region }, arn.resource);
-    }
-    const key = arn.region === region ? await store.keys.get(reference) : undefined;
+    const key = await store.keys.get(reference);
     if (!key) throw keyNotFound(reference);
     return key;
   }
   if (reference.startsWith("alias/")) {
-    if (!allowAlias) throw new KmsError("NotFoundException", `Invalid keyId ${reference}`);
+    if (!allowAlias) throw invalidKeyId(reference);
     return findByAlias(ctx, { accountId, region }, reference);
   }
+  if (!isWellFormedKeyId(reference)) throw invalidKeyId(reference);
   const arn = keyArn(region, accountId, reference);
   const key = await store.keys.get(arn);
   if (!key) throw keyNotFound(arn);
@@ -64,16 +86,14 @@ async function findByAlias(
   aliasName: string,
 ): Promise<KeyRecord> {
   const { store } = ctx.services;
-  const alias =
-    where.region === ctx.caller.region
-      ? await store.aliases.get(where.accountId, where.region, aliasName)
-      : undefined;
+  const alias = await store.aliases.get(where.accountId, where.region, aliasName);
   if (!alias) {
     const arn = aliasArn(where.region, where.accountId, aliasName);
     throw new KmsError("NotFoundException", `Alias ${arn} is not found.`);
   }
-  const key = await store.keys.get(keyArn(where.region, where.accountId, alias.targetKeyId));
-  if (!key) throw keyNotFound(keyArn(where.region, where.accountId, alias.targetKeyId));
+  const arn = keyArn(where.region, where.accountId, alias.targetKeyId);
+  const key = await store.keys.get(arn);
+  if (!key) throw keyNotFound(arn);
   return key;
 }
 

@@ -4,30 +4,48 @@
  * Trent does not implement yet answer UnsupportedOperationException (see notImplemented).
  */
 import { type OperationName, operationNames } from "../protocol/model.generated.js";
+import { cancelKeyDeletion } from "./cancel-key-deletion.js";
+import { createAlias } from "./create-alias.js";
+import { createKey } from "./create-key.js";
+import { deleteAlias } from "./delete-alias.js";
+import { describeKey } from "./describe-key.js";
+import { disableKey } from "./disable-key.js";
+import { enableKey } from "./enable-key.js";
 import { generateRandom } from "./generate-random.js";
+import { getKeyPolicy } from "./get-key-policy.js";
+import { listAliases } from "./list-aliases.js";
+import { listKeyPolicies } from "./list-key-policies.js";
+import { listKeys } from "./list-keys.js";
+import { listResourceTags } from "./list-resource-tags.js";
 import { notImplemented, type Operation } from "./operation.js";
+import { putKeyPolicy } from "./put-key-policy.js";
+import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
+import { tagResource } from "./tag-resource.js";
+import { untagResource } from "./untag-resource.js";
+import { updateAlias } from "./update-alias.js";
+import { updateKeyDescription } from "./update-key-description.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each operation has its own input and output types
 type AnyOperation = Operation<any, any>;
 
 export const operations: Record<OperationName, AnyOperation> = {
-  CancelKeyDeletion: notImplemented("CancelKeyDeletion"),
+  CancelKeyDeletion: cancelKeyDeletion,
   ConnectCustomKeyStore: notImplemented("ConnectCustomKeyStore"),
-  CreateAlias: notImplemented("CreateAlias"),
+  CreateAlias: createAlias,
   CreateCustomKeyStore: notImplemented("CreateCustomKeyStore"),
   CreateGrant: notImplemented("CreateGrant"),
-  CreateKey: notImplemented("CreateKey"),
+  CreateKey: createKey,
   Decrypt: notImplemented("Decrypt"),
-  DeleteAlias: notImplemented("DeleteAlias"),
+  DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: notImplemented("DeleteCustomKeyStore"),
   DeleteImportedKeyMaterial: notImplemented("DeleteImportedKeyMaterial"),
   DeriveSharedSecret: notImplemented("DeriveSharedSecret"),
   DescribeCustomKeyStores: notImplemented("DescribeCustomKeyStores"),
-  DescribeKey: notImplemented("DescribeKey"),
-  DisableKey: notImplemented("DisableKey"),
+  DescribeKey: describeKey,
+  DisableKey: disableKey,
   DisableKeyRotation: notImplemented("DisableKeyRotation"),
   DisconnectCustomKeyStore: notImplemented("DisconnectCustomKeyStore"),
-  EnableKey: notImplemented("EnableKey"),
+  EnableKey: enableKey,
   EnableKeyRotation: notImplemented("EnableKeyRotation"),
   Encrypt: notImplemented("Encrypt"),
   GenerateDataKey: notImplemented("GenerateDataKey"),
@@ -37,31 +55,31 @@ export const operations: Record<OperationName, AnyOperation> = {
   GenerateMac: notImplemented("GenerateMac"),
   GenerateRandom: generateRandom,
   GetKeyLastUsage: notImplemented("GetKeyLastUsage"),
-  GetKeyPolicy: notImplemented("GetKeyPolicy"),
+  GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: notImplemented("GetKeyRotationStatus"),
   GetParametersForImport: notImplemented("GetParametersForImport"),
   GetPublicKey: notImplemented("GetPublicKey"),
   ImportKeyMaterial: notImplemented("ImportKeyMaterial"),
-  ListAliases: notImplemented("ListAliases"),
+  ListAliases: listAliases,
   ListGrants: notImplemented("ListGrants"),
-  ListKeyPolicies: notImplemented("ListKeyPolicies"),
+  ListKeyPolicies: listKeyPolicies,
   ListKeyRotations: notImplemented("ListKeyRotations"),
-  ListKeys: notImplemented("ListKeys"),
-  ListResourceTags: notImplemented("ListResourceTags"),
+  ListKeys: listKeys,
+  ListResourceTags: listResourceTags,
   ListRetirableGrants: notImplemented("ListRetirableGrants"),
-  PutKeyPolicy: notImplemented("PutKeyPolicy"),
+  PutKeyPolicy: putKeyPolicy,
   ReEncrypt: notImplemented("ReEncrypt"),
   ReplicateKey: notImplemented("ReplicateKey"),
   RetireGrant: notImplemented("RetireGrant"),
   RevokeGrant: notImplemented("RevokeGrant"),
   RotateKeyOnDemand: notImplemented("RotateKeyOnDemand"),
-  ScheduleKeyDeletion: notImplemented("ScheduleKeyDeletion"),
+  ScheduleKeyDeletion: scheduleKeyDeletion,
   Sign: notImplemented("Sign"),
-  TagResource: notImplemented("TagResource"),
-  UntagResource: notImplemented("UntagResource"),
-  UpdateAlias: notImplemented("UpdateAlias"),
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  UpdateAlias: updateAlias,
   UpdateCustomKeyStore: notImplemented("UpdateCustomKeyStore"),
-  UpdateKeyDescription: notImplemented("UpdateKeyDescription"),
+  UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented("UpdatePrimaryRegion"),
   Verify: notImplemented("Verify"),
   VerifyMac: notImplemented("VerifyMac"),

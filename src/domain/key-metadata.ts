@@ -1,0 +1,95 @@
+/**
+ * The wire KeyMetadata of a key (CreateKey and DescribeKey), filled the way AWS fills it:
+ * members that do not apply to a kind of key are omitted, not sent empty.
+ *   - EncryptionAlgorithms / SigningAlgorithms / MacAlgorithms / KeyAgreementAlgorithms: only
+ *     the list of the key's usage (key-specs.ts).
+ *   - CustomerMasterKeySpec: the deprecated twin of KeySpec, omitted for specs newer than it
+ *     (ML_DSA_*, ECC_NIST_EDWARDS25519 are not in its enum).
+ *   - DeletionDate: only while the key is pending deletion.
+ *   - PendingDeletionWindowInDays: only in PendingReplicaDeletion (a multi-Region primary
+ *     waiting for its replicas); a key in PendingDeletion shows DeletionDate instead.
+ *   - MultiRegion is always present; MultiRegionConfiguration only for multi-Region keys.
+ *   - CurrentKeyMaterialId: symmetric encryption keys of origin AWS_KMS or EXTERNAL, once they
+ *     have key material.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html
+ */
+import type {
+  CustomerMasterKeySpec,
+  KeyMetadata,
+  KeySpec,
+  MultiRegionConfiguration,
+} from "../protocol/types.generated.js";
+import type { KeyRecord } from "./key.js";
+import { algorithmsFor } from "./key-specs.js";
+
+const customerMasterKeySpecs: ReadonlySet<KeySpec> = new Set<CustomerMasterKeySpec>([
+  "RSA_2048",
+  "RSA_3072",
+  "RSA_4096",
+  "ECC_NIST_P256",
+  "ECC_NIST_P384",
+  "ECC_NIST_P521",
+  "ECC_SECG_P256K1",
+  "SYMMETRIC_DEFAULT",
+  "HMAC_224",
+  "HMAC_256",
+  "HMAC_384",
+  "HMAC_512",
+  "SM2",
+]);
+
+function multiRegionConfiguration(key: KeyRecord): MultiRegionConfiguration | undefined {
+  if (!key.multiRegion) return undefined;
+  // Trent has no replicas yet (ReplicateKey), so every multi-Region key is its own primary.
+  return {
+    MultiRegionKeyType: key.multiRegionKeyType ?? "PRIMARY",
+    PrimaryKey: { Arn: key.arn, Region: key.region },
+    ReplicaKeys: [],
+  };
+}
+
+function hasCurrentKeyMaterialId(key: KeyRecord): boolean {
+  return (
+    key.keySpec === "SYMMETRIC_DEFAULT" &&
+    key.keyUsage === "ENCRYPT_DECRYPT" &&
+    (key.origin === "AWS_KMS" || key.origin === "EXTERNAL")
+  );
+}
+
+/** Fresh copies of the spec table's lists, so no caller can reach into the table. */
+function algorithmLists(key: KeyRecord) {
+  const lists = algorithmsFor(key.keySpec, key.keyUsage);
+  return {
+    EncryptionAlgorithms: lists.EncryptionAlgorithms && [...lists.EncryptionAlgorithms],
+    SigningAlgorithms: lists.SigningAlgorithms && [...lists.SigningAlgorithms],
+    MacAlgorithms: lists.MacAlgorithms && [...lists.MacAlgorithms],
+    KeyAgreementAlgorithms: lists.KeyAgreementAlgorithms && [...lists.KeyAgreementAlgorithms],
+  };
+}
+
+export function keyMetadata(key: KeyRecord): KeyMetadata {
+  return {
+    AWSAccountId: key.accountId,
+    KeyId: key.keyId,
+    Arn: key.arn,
+    CreationDate: key.creationDate,
+    Enabled: key.keyState === "Enabled",
+    Description: key.description,
+    KeyUsage: key.keyUsage,
+    KeyState: key.keyState,
+    DeletionDate: key.keyState === "PendingDeletion" ? key.deletionDate : undefined,
+    Origin: key.origin,
+    CustomKeyStoreId: key.customKeyStoreId,
+    KeyManager: key.keyManager,
+    CustomerMasterKeySpec: customerMasterKeySpecs.has(key.keySpec)
+      ? (key.keySpec as CustomerMasterKeySpec)
+      : undefined,
+    KeySpec: key.keySpec,
+    ...algorithmLists(key),
+    MultiRegion: key.multiRegion,
+    MultiRegionConfiguration: multiRegionConfiguration(key),
+    PendingDeletionWindowInDays:
+      key.keyState === "PendingReplicaDeletion" ? key.pendingDeletionWindowInDays : undefined,
+    CurrentKeyMaterialId: hasCurrentKeyMaterialId(key) ? key.currentKeyMaterialId : undefined,
+  };
+}

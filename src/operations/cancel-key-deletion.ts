@@ -1,0 +1,22 @@
+/**
+ * CancelKeyDeletion: takes a key out of PendingDeletion; it comes back Disabled, never
+ * Enabled, so nothing uses it again by accident. Takes a key id or key ARN; answers with the
+ * key ARN.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html
+ */
+import { resolveKey } from "../domain/key-access.js";
+import { deletionCancelled } from "../domain/keys.js";
+import type {
+  CancelKeyDeletionRequest,
+  CancelKeyDeletionResponse,
+} from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const cancelKeyDeletion = defineOperation<
+  CancelKeyDeletionRequest,
+  CancelKeyDeletionResponse
+>("CancelKeyDeletion", async (input, ctx) => {
+  const key = await resolveKey(ctx, input.KeyId, "CancelKeyDeletion", { allowAlias: false });
+  await ctx.services.store.keys.update(deletionCancelled(key));
+  return { KeyId: key.arn };
+});

@@ -1,0 +1,17 @@
+/**
+ * DescribeKey: the key's metadata, in any key state. Accepts a key id, key ARN, alias name or
+ * alias ARN. GrantTokens are accepted and not needed: DescribeKey is not a grant operation.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html
+ */
+import { resolveKey } from "../domain/key-access.js";
+import { keyMetadata } from "../domain/key-metadata.js";
+import type { DescribeKeyRequest, DescribeKeyResponse } from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const describeKey = defineOperation<DescribeKeyRequest, DescribeKeyResponse>(
+  "DescribeKey",
+  async (input, ctx) => {
+    const key = await resolveKey(ctx, input.KeyId, "DescribeKey");
+    return { KeyMetadata: keyMetadata(key) };
+  },
+);

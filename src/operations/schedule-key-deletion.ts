@@ -1,0 +1,29 @@
+/**
+ * ScheduleKeyDeletion: the key becomes PendingDeletion and is deleted when its waiting period
+ * (PendingWindowInDays, 7–30, default 30) ends; the clock-driven sweep in key-deletion.ts does
+ * the deleting. Takes a key id or key ARN; answers with the key ARN.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
+ */
+import { resolveKey } from "../domain/key-access.js";
+import { pendingWindow, scheduledForDeletion } from "../domain/keys.js";
+import type {
+  ScheduleKeyDeletionRequest,
+  ScheduleKeyDeletionResponse,
+} from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const scheduleKeyDeletion = defineOperation<
+  ScheduleKeyDeletionRequest,
+  ScheduleKeyDeletionResponse
+>("ScheduleKeyDeletion", async (input, ctx) => {
+  const key = await resolveKey(ctx, input.KeyId, "ScheduleKeyDeletion", { allowAlias: false });
+  const days = input.PendingWindowInDays ?? pendingWindow.default;
+  const scheduled = scheduledForDeletion(key, ctx.now, days);
+  await ctx.services.store.keys.update(scheduled);
+  return {
+    KeyId: scheduled.arn,
+    DeletionDate: scheduled.deletionDate,
+    KeyState: scheduled.keyState,
+    PendingWindowInDays: days,
+  };
+});

@@ -1,0 +1,17 @@
+/**
+ * UpdateKeyDescription: replaces the key's description (an empty string clears it). Takes a
+ * key id or key ARN, not an alias.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateKeyDescription.html
+ */
+import { resolveKey } from "../domain/key-access.js";
+import type { UpdateKeyDescriptionRequest } from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const updateKeyDescription = defineOperation<
+  UpdateKeyDescriptionRequest,
+  Record<string, never>
+>("UpdateKeyDescription", async (input, ctx) => {
+  const key = await resolveKey(ctx, input.KeyId, "UpdateKeyDescription", { allowAlias: false });
+  await ctx.services.store.keys.update({ ...key, description: input.Description });
+  return {};
+});
