@@ -5,24 +5,14 @@
  */
 import { type OperationName, operationNames } from "../protocol/model.generated.js";
 import { cancelKeyDeletion } from "./cancel-key-deletion.js";
-import { createAlias } from "./create-alias.js";
 import { createKey } from "./create-key.js";
-import { deleteAlias } from "./delete-alias.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
 import { enableKey } from "./enable-key.js";
 import { generateRandom } from "./generate-random.js";
-import { getKeyPolicy } from "./get-key-policy.js";
-import { listAliases } from "./list-aliases.js";
-import { listKeyPolicies } from "./list-key-policies.js";
 import { listKeys } from "./list-keys.js";
-import { listResourceTags } from "./list-resource-tags.js";
 import { notImplemented, type Operation } from "./operation.js";
-import { putKeyPolicy } from "./put-key-policy.js";
 import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
-import { tagResource } from "./tag-resource.js";
-import { untagResource } from "./untag-resource.js";
-import { updateAlias } from "./update-alias.js";
 import { updateKeyDescription } from "./update-key-description.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each operation has its own input and output types
@@ -31,12 +21,12 @@ type AnyOperation = Operation<any, any>;
 export const operations: Record<OperationName, AnyOperation> = {
   CancelKeyDeletion: cancelKeyDeletion,
   ConnectCustomKeyStore: notImplemented("ConnectCustomKeyStore"),
-  CreateAlias: createAlias,
+  CreateAlias: notImplemented("CreateAlias"),
   CreateCustomKeyStore: notImplemented("CreateCustomKeyStore"),
   CreateGrant: notImplemented("CreateGrant"),
   CreateKey: createKey,
   Decrypt: notImplemented("Decrypt"),
-  DeleteAlias: deleteAlias,
+  DeleteAlias: notImplemented("DeleteAlias"),
   DeleteCustomKeyStore: notImplemented("DeleteCustomKeyStore"),
   DeleteImportedKeyMaterial: notImplemented("DeleteImportedKeyMaterial"),
   DeriveSharedSecret: notImplemented("DeriveSharedSecret"),
@@ -55,19 +45,19 @@ export const operations: Record<OperationName, AnyOperation> = {
   GenerateMac: notImplemented("GenerateMac"),
   GenerateRandom: generateRandom,
   GetKeyLastUsage: notImplemented("GetKeyLastUsage"),
-  GetKeyPolicy: getKeyPolicy,
+  GetKeyPolicy: notImplemented("GetKeyPolicy"),
   GetKeyRotationStatus: notImplemented("GetKeyRotationStatus"),
   GetParametersForImport: notImplemented("GetParametersForImport"),
   GetPublicKey: notImplemented("GetPublicKey"),
   ImportKeyMaterial: notImplemented("ImportKeyMaterial"),
-  ListAliases: listAliases,
+  ListAliases: notImplemented("ListAliases"),
   ListGrants: notImplemented("ListGrants"),
-  ListKeyPolicies: listKeyPolicies,
+  ListKeyPolicies: notImplemented("ListKeyPolicies"),
   ListKeyRotations: notImplemented("ListKeyRotations"),
   ListKeys: listKeys,
-  ListResourceTags: listResourceTags,
+  ListResourceTags: notImplemented("ListResourceTags"),
   ListRetirableGrants: notImplemented("ListRetirableGrants"),
-  PutKeyPolicy: putKeyPolicy,
+  PutKeyPolicy: notImplemented("PutKeyPolicy"),
   ReEncrypt: notImplemented("ReEncrypt"),
   ReplicateKey: notImplemented("ReplicateKey"),
   RetireGrant: notImplemented("RetireGrant"),
@@ -75,9 +65,9 @@ export const operations: Record<OperationName, AnyOperation> = {
   RotateKeyOnDemand: notImplemented("RotateKeyOnDemand"),
   ScheduleKeyDeletion: scheduleKeyDeletion,
   Sign: notImplemented("Sign"),
-  TagResource: tagResource,
-  UntagResource: untagResource,
-  UpdateAlias: updateAlias,
+  TagResource: notImplemented("TagResource"),
+  UntagResource: notImplemented("UntagResource"),
+  UpdateAlias: notImplemented("UpdateAlias"),
   UpdateCustomKeyStore: notImplemented("UpdateCustomKeyStore"),
   UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented("UpdatePrimaryRegion"),
