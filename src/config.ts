@@ -21,6 +21,11 @@ export interface TrentConfig {
   readonly deletionSweepMs: number;
   /** Worker threads that generate RSA data key pairs off the event loop. */
   readonly keyPairWorkers: number;
+  /**
+   * Milliseconds before a new grant authorizes requests that do not present its grant token,
+   * mimicking AWS's grant eventual consistency; 0 (the default) makes grants effective at once.
+   */
+  readonly grantPropagationDelayMs: number;
 }
 
 export const defaultConfig: TrentConfig = Object.freeze({
@@ -34,6 +39,7 @@ export const defaultConfig: TrentConfig = Object.freeze({
   maxBodyBytes: 1024 * 1024,
   deletionSweepMs: 60_000,
   keyPairWorkers: 2,
+  grantPropagationDelayMs: 0,
 });
 
 export class ConfigError extends Error {}
@@ -97,6 +103,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       first(env, "TRENT_KEY_PAIR_WORKERS"),
       defaultConfig.keyPairWorkers,
       1,
+    ),
+    grantPropagationDelayMs: integer(
+      "TRENT_GRANT_PROPAGATION_DELAY_MS",
+      first(env, "TRENT_GRANT_PROPAGATION_DELAY_MS"),
+      defaultConfig.grantPropagationDelayMs,
+      0,
     ),
   });
 }

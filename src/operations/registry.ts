@@ -5,13 +5,18 @@
  */
 import { type OperationName, operationNames } from "../protocol/model.generated.js";
 import { cancelKeyDeletion } from "./cancel-key-deletion.js";
+import { createGrant } from "./create-grant.js";
 import { createKey } from "./create-key.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
 import { enableKey } from "./enable-key.js";
 import { generateRandom } from "./generate-random.js";
+import { listGrants } from "./list-grants.js";
 import { listKeys } from "./list-keys.js";
+import { listRetirableGrants } from "./list-retirable-grants.js";
 import { notImplemented, type Operation } from "./operation.js";
+import { retireGrant } from "./retire-grant.js";
+import { revokeGrant } from "./revoke-grant.js";
 import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
 import { updateKeyDescription } from "./update-key-description.js";
 
@@ -23,7 +28,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   ConnectCustomKeyStore: notImplemented("ConnectCustomKeyStore"),
   CreateAlias: notImplemented("CreateAlias"),
   CreateCustomKeyStore: notImplemented("CreateCustomKeyStore"),
-  CreateGrant: notImplemented("CreateGrant"),
+  CreateGrant: createGrant,
   CreateKey: createKey,
   Decrypt: notImplemented("Decrypt"),
   DeleteAlias: notImplemented("DeleteAlias"),
@@ -51,17 +56,17 @@ export const operations: Record<OperationName, AnyOperation> = {
   GetPublicKey: notImplemented("GetPublicKey"),
   ImportKeyMaterial: notImplemented("ImportKeyMaterial"),
   ListAliases: notImplemented("ListAliases"),
-  ListGrants: notImplemented("ListGrants"),
+  ListGrants: listGrants,
   ListKeyPolicies: notImplemented("ListKeyPolicies"),
   ListKeyRotations: notImplemented("ListKeyRotations"),
   ListKeys: listKeys,
   ListResourceTags: notImplemented("ListResourceTags"),
-  ListRetirableGrants: notImplemented("ListRetirableGrants"),
+  ListRetirableGrants: listRetirableGrants,
   PutKeyPolicy: notImplemented("PutKeyPolicy"),
   ReEncrypt: notImplemented("ReEncrypt"),
   ReplicateKey: notImplemented("ReplicateKey"),
-  RetireGrant: notImplemented("RetireGrant"),
-  RevokeGrant: notImplemented("RevokeGrant"),
+  RetireGrant: retireGrant,
+  RevokeGrant: revokeGrant,
   RotateKeyOnDemand: notImplemented("RotateKeyOnDemand"),
   ScheduleKeyDeletion: scheduleKeyDeletion,
   Sign: notImplemented("Sign"),

@@ -4,8 +4,10 @@
  * (sqlite.ts). Row ↔ record mapping lives here and nowhere else.
  */
 import { type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
+import { type GrantRecord, grantListKey } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
 import type {
+  GrantOperation,
   KeyManagerType,
   KeySpec,
   KeyState,
@@ -14,9 +16,16 @@ import type {
   OriginType,
 } from "../protocol/types.generated.js";
 import { type MigrationDialect, migrationProvider } from "./migrations.js";
-import type { AliasesTable, Database, KeyMaterialsTable, KeysTable } from "./schema.js";
+import type {
+  AliasesTable,
+  Database,
+  GrantsTable,
+  KeyMaterialsTable,
+  KeysTable,
+} from "./schema.js";
 import type {
   AliasRepository,
+  GrantRepository,
   KeyMaterialRepository,
   KeyRepository,
   Page,
@@ -165,6 +174,7 @@ class Keys implements KeyRepository {
     if (!key) return;
     await this.db.deleteFrom("key_materials").where("key_arn", "=", arn).execute();
     await this.db.deleteFrom("tags").where("key_arn", "=", arn).execute();
+    await this.db.deleteFrom("grants").where("key_arn", "=", arn).execute();
     await this.db
       .deleteFrom("aliases")
       .where("account_id", "=", key.accountId)
@@ -306,11 +316,121 @@ class Tags implements TagRepository {
   }
 }
 
+function toGrantRow(grant: GrantRecord): GrantsTable {
+  return {
+    grant_id: grant.grantId,
+    key_arn: grant.keyArn,
+    region: grant.region,
+    name: grant.name ?? null,
+    created_at: grant.creationDate.getTime(),
+    grantee_principal: grant.granteePrincipal,
+    retiring_principal: grant.retiringPrincipal ?? null,
+    issuing_account: grant.issuingAccount,
+    operations: JSON.stringify(grant.operations),
+    constraints: grant.constraints === undefined ? null : JSON.stringify(grant.constraints),
+    list_key: grantListKey(grant),
+  };
+}
+
+function fromGrantRow(row: Selectable<GrantsTable>): GrantRecord {
+  return {
+    grantId: row.grant_id,
+    keyArn: row.key_arn,
+    region: row.region,
+    name: row.name ?? undefined,
+    creationDate: new Date(num(row.created_at)),
+    granteePrincipal: row.grantee_principal,
+    retiringPrincipal: row.retiring_principal ?? undefined,
+    issuingAccount: row.issuing_account,
+    operations: JSON.parse(row.operations) as GrantOperation[],
+    constraints: row.constraints === null ? undefined : JSON.parse(row.constraints),
+  };
+}
+
+class Grants implements GrantRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(grant: GrantRecord) {
+    await this.db.insertInto("grants").values(toGrantRow(grant)).execute();
+  }
+
+  async get(keyArn: string, grantId: string) {
+    const row = await this.db
+      .selectFrom("grants")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .where("grant_id", "=", grantId)
+      .executeTakeFirst();
+    return row ? fromGrantRow(row) : undefined;
+  }
+
+  async find(grantId: string) {
+    const row = await this.db
+      .selectFrom("grants")
+      .selectAll()
+      .where("grant_id", "=", grantId)
+      .executeTakeFirst();
+    return row ? fromGrantRow(row) : undefined;
+  }
+
+  async listForKey(
+    keyArn: string,
+    page: Page & { grantId?: string | undefined; granteePrincipal?: string | undefined },
+  ) {
+    let query = this.db.selectFrom("grants").selectAll().where("key_arn", "=", keyArn);
+    if (page.grantId !== undefined) query = query.where("grant_id", "=", page.grantId);
+    if (page.granteePrincipal !== undefined)
+      query = query.where("grantee_principal", "=", page.granteePrincipal);
+    if (page.after !== undefined) query = query.where("list_key", ">", page.after);
+    const rows = await query.orderBy("list_key").limit(page.limit).execute();
+    return rows.map(fromGrantRow);
+  }
+
+  async listForGrantees(keyArn: string, granteePrincipals: readonly string[]) {
+    if (granteePrincipals.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("grants")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .where("grantee_principal", "in", [...granteePrincipals])
+      .orderBy("list_key")
+      .execute();
+    return rows.map(fromGrantRow);
+  }
+
+  async listRetirable(retiringPrincipal: string, region: string, page: Page) {
+    let query = this.db
+      .selectFrom("grants")
+      .selectAll()
+      .where("retiring_principal", "=", retiringPrincipal)
+      .where("region", "=", region);
+    if (page.after !== undefined) query = query.where("list_key", ">", page.after);
+    const rows = await query.orderBy("list_key").limit(page.limit).execute();
+    return rows.map(fromGrantRow);
+  }
+
+  async findByName(keyArn: string, name: string) {
+    const rows = await this.db
+      .selectFrom("grants")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .where("name", "=", name)
+      .orderBy("list_key")
+      .execute();
+    return rows.map(fromGrantRow);
+  }
+
+  async delete(grantId: string) {
+    await this.db.deleteFrom("grants").where("grant_id", "=", grantId).execute();
+  }
+}
+
 class KyselyStoreView implements Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
   readonly aliases: AliasRepository;
   readonly tags: TagRepository;
+  readonly grants: GrantRepository;
 
   constructor(
     protected readonly db: Db,
@@ -320,6 +440,7 @@ class KyselyStoreView implements Store {
     this.materials = new Materials(db);
     this.aliases = new Aliases(db);
     this.tags = new Tags(db);
+    this.grants = new Grants(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
@@ -331,7 +452,7 @@ class KyselyStoreView implements Store {
   async reset() {
     await this.transaction(async (store) => {
       const db = (store as KyselyStoreView).db;
-      for (const table of ["tags", "aliases", "key_materials", "keys"] as const) {
+      for (const table of ["grants", "tags", "aliases", "key_materials", "keys"] as const) {
         await db.deleteFrom(table).execute();
       }
     });

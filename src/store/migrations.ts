@@ -79,10 +79,49 @@ function initial(dialect: MigrationDialect): Migration {
   };
 }
 
+function grants(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("grants")
+        .addColumn("grant_id", "varchar(64)", (c) => c.primaryKey())
+        .addColumn("key_arn", "varchar(2048)", (c) => c.notNull())
+        .addColumn("region", "varchar(64)", (c) => c.notNull())
+        .addColumn("name", "varchar(256)")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("grantee_principal", "varchar(256)", (c) => c.notNull())
+        .addColumn("retiring_principal", "varchar(256)")
+        .addColumn("issuing_account", "varchar(256)", (c) => c.notNull())
+        .addColumn("operations", "text", (c) => c.notNull())
+        .addColumn("constraints", "text")
+        .addColumn("list_key", "varchar(96)", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("grants_by_key")
+        .on("grants")
+        .columns(["key_arn", "list_key"])
+        .execute();
+      await db.schema
+        .createIndex("grants_by_grantee")
+        .on("grants")
+        .columns(["key_arn", "grantee_principal"])
+        .execute();
+      await db.schema
+        .createIndex("grants_by_retiring_principal")
+        .on("grants")
+        .columns(["retiring_principal", "region", "list_key"])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { "0001_initial": initial(dialect) };
+      return {
+        "0001_initial": initial(dialect),
+        "0003_grants": grants(),
+      };
     },
   };
 }

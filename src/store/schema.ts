@@ -45,9 +45,26 @@ export interface TagsTable {
   position: number;
 }
 
+/** Grants on keys (CreateGrant). Operations and constraints are JSON text. */
+export interface GrantsTable {
+  grant_id: string;
+  key_arn: string;
+  region: string;
+  name: string | null;
+  created_at: number;
+  grantee_principal: string;
+  retiring_principal: string | null;
+  issuing_account: string;
+  operations: string;
+  constraints: string | null;
+  /** Creation time and grant id, so listings run oldest first and pages resume exactly. */
+  list_key: string;
+}
+
 export interface Database {
   keys: KeysTable;
   key_materials: KeyMaterialsTable;
   aliases: AliasesTable;
   tags: TagsTable;
+  grants: GrantsTable;
 }

@@ -3,6 +3,7 @@
  * SQLite and PostgreSQL backends are interchangeable. Reads have no side effects: deleting keys
  * whose deletion date has passed is an explicit call driven by the clock.
  */
+import type { GrantRecord } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
 
 export interface Page {
@@ -19,7 +20,7 @@ export interface KeyRepository {
   list(accountId: string, region: string, page: Page): Promise<KeyRecord[]>;
   /** Keys pending deletion whose deletion date is at or before `now`. */
   listDueForDeletion(now: Date): Promise<KeyRecord[]>;
-  /** Deletes the key with its material, aliases and tags. */
+  /** Deletes the key with its material, aliases, tags and grants. */
   delete(arn: string): Promise<void>;
 }
 
@@ -49,11 +50,35 @@ export interface TagRepository {
   remove(keyArn: string, tagKeys: readonly string[]): Promise<void>;
 }
 
+export interface GrantRepository {
+  insert(grant: GrantRecord): Promise<void>;
+  get(keyArn: string, grantId: string): Promise<GrantRecord | undefined>;
+  /** The grant with this id on any key (a grant token names only the grant). */
+  find(grantId: string): Promise<GrantRecord | undefined>;
+  /** Grants of one key, oldest first, optionally only one grant id or one grantee. */
+  listForKey(
+    keyArn: string,
+    page: Page & {
+      readonly grantId?: string | undefined;
+      readonly granteePrincipal?: string | undefined;
+    },
+  ): Promise<GrantRecord[]>;
+  /** Grants of one key whose grantee is one of `granteePrincipals`. */
+  listForGrantees(keyArn: string, granteePrincipals: readonly string[]): Promise<GrantRecord[]>;
+  /** Grants in one Region, on any key, whose retiring principal is `retiringPrincipal`. */
+  listRetirable(retiringPrincipal: string, region: string, page: Page): Promise<GrantRecord[]>;
+  /** Grants of one key with this name (names are not unique: a retry with other parameters
+   * makes a new grant under the same name). */
+  findByName(keyArn: string, name: string): Promise<GrantRecord[]>;
+  delete(grantId: string): Promise<void>;
+}
+
 export interface Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
   readonly aliases: AliasRepository;
   readonly tags: TagRepository;
+  readonly grants: GrantRepository;
   /** Runs `work` atomically: all its writes land, or none do. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Wipes every record (test-suite reset). */
