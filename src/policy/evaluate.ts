@@ -1,0 +1,166 @@
+/**
+ * Evaluates AWS access policies (key policies and identity policies) for one request: which
+ * statements apply to the caller, the action and the resource under their conditions, and
+ * what they decide together. An applicable Deny always wins; otherwise any applicable Allow
+ * allows; otherwise the request is implicitly denied.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+ * https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-policy.html
+ *
+ * What a key policy Allow means depends on whom it names: the caller itself (or everyone) is
+ * enough on its own, while the caller's account only delegates the decision to the identity
+ * policies of that account. The result records which, and authorize.ts combines the two.
+ */
+import {
+  type ConditionContext,
+  compilePattern,
+  evaluateCondition,
+  matchesPattern,
+} from "./conditions.js";
+import { notPrincipalApplies, type PrincipalIdentity, principalMatch } from "./principals.js";
+
+/** A key policy is a resource-based policy; identity policies have no Principal element. */
+export type PolicyKind = "resource" | "identity";
+
+export interface EvaluationRequest {
+  readonly principal: PrincipalIdentity;
+  /** The permission, e.g. "kms:GenerateDataKeyPair". */
+  readonly action: string;
+  /** The key ARN, alias ARN, or "*" for operations without a resource. */
+  readonly resource: string;
+  readonly context: ConditionContext;
+}
+
+export type Decision = "allow" | "explicitDeny" | "implicitDeny";
+
+export interface Evaluation {
+  readonly decision: Decision;
+  /**
+   * For an allowing resource policy: "principal" when a statement names the caller (or
+   * everyone), "account" when statements name only the caller's account.
+   */
+  readonly allowedFor?: "principal" | "account";
+}
+
+type Statement = Readonly<Record<string, unknown>>;
+
+interface NormalizedPolicy {
+  readonly variables: boolean;
+  readonly statements: readonly Statement[];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Accepts a policy as JSON text or as an object; Statement may be one object or a list. */
+export function normalizePolicy(document: unknown): NormalizedPolicy {
+  let parsed = document;
+  if (typeof document === "string") {
+    try {
+      parsed = JSON.parse(document);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  // A document that is not a policy grants nothing.
+  if (!isObject(parsed)) return { variables: false, statements: [] };
+  const raw = parsed.Statement;
+  const statements = (Array.isArray(raw) ? raw : [raw]).filter(isObject);
+  // Policy variables exist only from policy language version 2012-10-17 on.
+  return { variables: parsed.Version === "2012-10-17", statements };
+}
+
+function list(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : [value];
+  return items.filter((v): v is string => typeof v === "string");
+}
+
+/** Action names are case-insensitive; `*` and `?` are wildcards (kms:Generate*, kms:*). */
+function actionMatches(patterns: readonly string[], action: string): boolean {
+  return patterns.some((pattern) => {
+    const compiled = compilePattern(pattern, emptyContext, { variables: false });
+    return compiled !== undefined && matchesPattern(compiled, action, true);
+  });
+}
+
+const emptyContext: ConditionContext = { get: () => undefined };
+
+/** Resource ARNs are case-sensitive; wildcards and policy variables are allowed. */
+function resourceMatches(
+  patterns: readonly string[],
+  request: EvaluationRequest,
+  variables: boolean,
+): boolean {
+  return patterns.some((pattern) => {
+    if (pattern === "*") return true;
+    const compiled = compilePattern(pattern, request.context, { variables });
+    return compiled !== undefined && matchesPattern(compiled, request.resource);
+  });
+}
+
+/** Whether a statement applies; for a resource policy, also how it names the caller. */
+function applies(
+  statement: Statement,
+  kind: PolicyKind,
+  request: EvaluationRequest,
+  variables: boolean,
+): "principal" | "account" | false {
+  let named: "principal" | "account" = "principal";
+  if (kind === "resource") {
+    if (statement.Principal !== undefined) {
+      const match = principalMatch(statement.Principal, request.principal);
+      if (!match) return false;
+      named = match;
+    } else if (statement.NotPrincipal !== undefined) {
+      if (!notPrincipalApplies(statement.NotPrincipal, request.principal)) return false;
+    } else return false;
+  }
+
+  if (statement.Action !== undefined) {
+    if (!actionMatches(list(statement.Action), request.action)) return false;
+  } else if (statement.NotAction !== undefined) {
+    if (actionMatches(list(statement.NotAction), request.action)) return false;
+  } else return false;
+
+  if (statement.Resource !== undefined) {
+    if (!resourceMatches(list(statement.Resource), request, variables)) return false;
+  } else if (statement.NotResource !== undefined) {
+    if (resourceMatches(list(statement.NotResource), request, variables)) return false;
+  } else if (kind === "identity") return false;
+
+  if (!evaluateCondition(statement.Condition, request.context, { variables })) return false;
+  return named;
+}
+
+/** Evaluates one policy document for one request. */
+export function evaluatePolicy(
+  document: unknown,
+  kind: PolicyKind,
+  request: EvaluationRequest,
+): Evaluation {
+  const { statements, variables } = normalizePolicy(document);
+  let allowedFor: "principal" | "account" | undefined;
+  for (const statement of statements) {
+    const effect = statement.Effect;
+    if (effect !== "Allow" && effect !== "Deny") continue;
+    const named = applies(statement, kind, request, variables);
+    if (!named) continue;
+    if (effect === "Deny") return { decision: "explicitDeny" };
+    if (allowedFor !== "principal") allowedFor = named;
+  }
+  return allowedFor ? { decision: "allow", allowedFor } : { decision: "implicitDeny" };
+}
+
+/** Evaluates a caller's identity policies together: any Deny wins, then any Allow. */
+export function evaluateIdentityPolicies(
+  documents: readonly unknown[],
+  request: EvaluationRequest,
+): Evaluation {
+  let allowed = false;
+  for (const document of documents) {
+    const { decision } = evaluatePolicy(document, "identity", request);
+    if (decision === "explicitDeny") return { decision };
+    if (decision === "allow") allowed = true;
+  }
+  return { decision: allowed ? "allow" : "implicitDeny" };
+}
