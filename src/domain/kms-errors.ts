@@ -55,6 +55,9 @@ export const kmsErrors = {
   XksProxyVpcEndpointServiceInUseException: 400,
   XksProxyVpcEndpointServiceInvalidConfigurationException: 400,
   XksProxyVpcEndpointServiceNotFoundException: 400,
+  // Not in the model, but what KMS answers (400, no message) to CreateAlias, UpdateAlias and
+  // DeleteAlias on the alias/aws/ names it reserves for AWS managed keys.
+  NotAuthorizedException: 400,
   // Common errors shared by all AWS JSON services.
   AccessDeniedException: 400,
   IncompleteSignatureException: 400,

@@ -5,19 +5,29 @@
  */
 import { type OperationName, operationNames } from "../protocol/model.generated.js";
 import { cancelKeyDeletion } from "./cancel-key-deletion.js";
+import { createAlias } from "./create-alias.js";
 import { createGrant } from "./create-grant.js";
 import { createKey } from "./create-key.js";
+import { deleteAlias } from "./delete-alias.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
 import { enableKey } from "./enable-key.js";
 import { generateRandom } from "./generate-random.js";
+import { getKeyPolicy } from "./get-key-policy.js";
+import { listAliases } from "./list-aliases.js";
 import { listGrants } from "./list-grants.js";
+import { listKeyPolicies } from "./list-key-policies.js";
 import { listKeys } from "./list-keys.js";
+import { listResourceTags } from "./list-resource-tags.js";
 import { listRetirableGrants } from "./list-retirable-grants.js";
 import { notImplemented, type Operation } from "./operation.js";
+import { putKeyPolicy } from "./put-key-policy.js";
 import { retireGrant } from "./retire-grant.js";
 import { revokeGrant } from "./revoke-grant.js";
 import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
+import { tagResource } from "./tag-resource.js";
+import { untagResource } from "./untag-resource.js";
+import { updateAlias } from "./update-alias.js";
 import { updateKeyDescription } from "./update-key-description.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each operation has its own input and output types
@@ -26,12 +36,12 @@ type AnyOperation = Operation<any, any>;
 export const operations: Record<OperationName, AnyOperation> = {
   CancelKeyDeletion: cancelKeyDeletion,
   ConnectCustomKeyStore: notImplemented("ConnectCustomKeyStore"),
-  CreateAlias: notImplemented("CreateAlias"),
+  CreateAlias: createAlias,
   CreateCustomKeyStore: notImplemented("CreateCustomKeyStore"),
   CreateGrant: createGrant,
   CreateKey: createKey,
   Decrypt: notImplemented("Decrypt"),
-  DeleteAlias: notImplemented("DeleteAlias"),
+  DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: notImplemented("DeleteCustomKeyStore"),
   DeleteImportedKeyMaterial: notImplemented("DeleteImportedKeyMaterial"),
   DeriveSharedSecret: notImplemented("DeriveSharedSecret"),
@@ -50,19 +60,19 @@ export const operations: Record<OperationName, AnyOperation> = {
   GenerateMac: notImplemented("GenerateMac"),
   GenerateRandom: generateRandom,
   GetKeyLastUsage: notImplemented("GetKeyLastUsage"),
-  GetKeyPolicy: notImplemented("GetKeyPolicy"),
+  GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: notImplemented("GetKeyRotationStatus"),
   GetParametersForImport: notImplemented("GetParametersForImport"),
   GetPublicKey: notImplemented("GetPublicKey"),
   ImportKeyMaterial: notImplemented("ImportKeyMaterial"),
-  ListAliases: notImplemented("ListAliases"),
+  ListAliases: listAliases,
   ListGrants: listGrants,
-  ListKeyPolicies: notImplemented("ListKeyPolicies"),
+  ListKeyPolicies: listKeyPolicies,
   ListKeyRotations: notImplemented("ListKeyRotations"),
   ListKeys: listKeys,
-  ListResourceTags: notImplemented("ListResourceTags"),
+  ListResourceTags: listResourceTags,
   ListRetirableGrants: listRetirableGrants,
-  PutKeyPolicy: notImplemented("PutKeyPolicy"),
+  PutKeyPolicy: putKeyPolicy,
   ReEncrypt: notImplemented("ReEncrypt"),
   ReplicateKey: notImplemented("ReplicateKey"),
   RetireGrant: retireGrant,
@@ -70,9 +80,9 @@ export const operations: Record<OperationName, AnyOperation> = {
   RotateKeyOnDemand: notImplemented("RotateKeyOnDemand"),
   ScheduleKeyDeletion: scheduleKeyDeletion,
   Sign: notImplemented("Sign"),
-  TagResource: notImplemented("TagResource"),
-  UntagResource: notImplemented("UntagResource"),
-  UpdateAlias: notImplemented("UpdateAlias"),
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  UpdateAlias: updateAlias,
   UpdateCustomKeyStore: notImplemented("UpdateCustomKeyStore"),
   UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented("UpdatePrimaryRegion"),

@@ -1,0 +1,148 @@
+/**
+ * Alias rules shared by CreateAlias, UpdateAlias, DeleteAlias and ListAliases: what a valid
+ * alias name is, which key an alias may point at, and how an alias looks on the wire.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html
+ *
+ * The model already checks AliasName's length (1-256) and pattern (^[a-zA-Z0-9:/_-]+$) before
+ * an operation runs; these are the rules KMS adds on top, with KMS's own errors.
+ */
+import type { RequestContext } from "../operations/context.js";
+import type { OperationName } from "../protocol/model.generated.js";
+import type { AliasListEntry } from "../protocol/types.generated.js";
+import type { Store } from "../store/store.js";
+import { aliasArn, keyArn, parseKmsArn } from "./arns.js";
+import type { AliasRecord, KeyRecord } from "./key.js";
+import { findKey } from "./key-access.js";
+import { keySpecs } from "./key-specs.js";
+import { assertKeyState } from "./key-states.js";
+import { KmsError } from "./kms-errors.js";
+
+/** Resource quota "Aliases per KMS key". */
+export const maxAliasesPerKey = 50;
+
+const aliasPrefix = "alias/";
+/** Reserved for AWS managed keys (alias/aws/s3, alias/aws/ebs, ...). */
+const awsAliasPrefix = "alias/aws/";
+
+/**
+ * Checks an alias name the caller wants to create, repoint or delete. KMS's wording, in its
+ * order: the prefix (ValidationException with a link to the alias guide), the reserved
+ * alias/aws/ prefix (NotAuthorizedException with no message, as KMS answers), then the colon,
+ * which the model's pattern admits but KMS refuses.
+ */
+export function assertAliasName(aliasName: string): void {
+  if (!aliasName.startsWith(aliasPrefix) || aliasName.length === aliasPrefix.length)
+    throw new KmsError(
+      "ValidationException",
+      'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
+    );
+  if (aliasName.startsWith(awsAliasPrefix)) throw new KmsError("NotAuthorizedException", "");
+  if (aliasName.includes(":"))
+    throw new KmsError(
+      "ValidationException",
+      `${aliasName} contains invalid characters for an alias`,
+    );
+}
+
+function isAliasReference(reference: string): boolean {
+  return reference.startsWith(aliasPrefix) || parseKmsArn(reference)?.resourceType === "alias";
+}
+
+/** TargetKeyId names a key by key id or key ARN; an alias cannot point at another alias. */
+export function assertNotAlias(targetKeyId: string): void {
+  if (isAliasReference(targetKeyId))
+    throw new KmsError("ValidationException", "Aliases must refer to keys. Not aliases");
+}
+
+/**
+ * The same request seen through a store transaction, so the alias rules below read and write
+ * through it: with SQLite's single connection, a read outside an open transaction would wait
+ * for that transaction to end.
+ */
+export function withStore(ctx: RequestContext, store: Store): RequestContext {
+  return { ...ctx, services: { ...ctx.services, store } };
+}
+
+export function aliasArnOf(ctx: RequestContext, aliasName: string): string {
+  return aliasArn(ctx.caller.region, ctx.caller.accountId, aliasName);
+}
+
+/** The caller's alias of that name, or NotFoundException as KMS words it (with the ARN). */
+export async function findAlias(ctx: RequestContext, aliasName: string): Promise<AliasRecord> {
+  const { accountId, region } = ctx.caller;
+  const alias = await ctx.services.store.aliases.get(accountId, region, aliasName);
+  if (!alias)
+    throw new KmsError("NotFoundException", `Alias ${aliasArnOf(ctx, aliasName)} is not found.`);
+  return alias;
+}
+
+/** The key an alias points at now; undefined only if it was deleted underneath the alias. */
+export function currentTarget(
+  ctx: RequestContext,
+  alias: AliasRecord,
+): Promise<KeyRecord | undefined> {
+  return ctx.services.store.keys.get(keyArn(alias.region, alias.accountId, alias.targetKeyId));
+}
+
+/**
+ * Finds the key an alias is to point at: a customer managed key of the caller's own account
+ * and Region (aliases never cross accounts), in a state `operation` accepts.
+ */
+export async function findAliasTarget(
+  ctx: RequestContext,
+  targetKeyId: string,
+  operation: OperationName,
+): Promise<KeyRecord> {
+  assertNotAlias(targetKeyId);
+  const key = await findKey(ctx, targetKeyId, { allowAlias: false });
+  if (key.accountId !== ctx.caller.accountId)
+    throw new KmsError("NotFoundException", `Key '${key.arn}' does not exist`);
+  // AWS managed keys belong to AWS, like the alias/aws/ names that point at them.
+  if (key.keyManager !== "CUSTOMER") throw new KmsError("NotAuthorizedException", "");
+  ctx.audit.resources.push(key.arn);
+  assertKeyState(key, operation);
+  return key;
+}
+
+/** Refuses a 51st alias for one key (LimitExceededException, the "Aliases per KMS key" quota). */
+export async function assertAliasQuota(ctx: RequestContext, key: KeyRecord): Promise<void> {
+  const existing = await ctx.services.store.aliases.list(key.accountId, key.region, {
+    limit: maxAliasesPerKey,
+    targetKeyId: key.keyId,
+  });
+  if (existing.length >= maxAliasesPerKey)
+    throw new KmsError(
+      "LimitExceededException",
+      `Key ${key.arn} already has ${maxAliasesPerKey} aliases, the most a KMS key can have.`,
+    );
+}
+
+type KeyKind = "symmetric" | "asymmetric" | "hmac";
+
+function keyKindOf(key: KeyRecord): KeyKind {
+  const family = keySpecs[key.keySpec].family;
+  if (family === "symmetric" || family === "hmac") return family;
+  return "asymmetric";
+}
+
+/**
+ * UpdateAlias may only move an alias between keys of the same type (symmetric, asymmetric or
+ * HMAC) and key usage, so code using the alias keeps working.
+ */
+export function assertSameKind(current: KeyRecord, next: KeyRecord, aliasName: string): void {
+  if (keyKindOf(current) === keyKindOf(next) && current.keyUsage === next.keyUsage) return;
+  throw new KmsError(
+    "ValidationException",
+    `Alias ${aliasName} refers to a ${keyKindOf(current)} ${current.keyUsage} key and cannot be associated with ${next.arn}, a ${keyKindOf(next)} ${next.keyUsage} key.`,
+  );
+}
+
+export function toAliasListEntry(alias: AliasRecord): AliasListEntry {
+  return {
+    AliasName: alias.aliasName,
+    AliasArn: aliasArn(alias.region, alias.accountId, alias.aliasName),
+    TargetKeyId: alias.targetKeyId,
+    CreationDate: alias.creationDate,
+    LastUpdatedDate: alias.lastUpdatedDate,
+  };
+}

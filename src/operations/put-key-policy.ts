@@ -1,0 +1,26 @@
+/**
+ * PutKeyPolicy: replaces the key's policy with a document that follows the key policy
+ * grammar. The policy is stored exactly as sent, so GetKeyPolicy returns the caller's text.
+ * BypassPolicyLockoutSafetyCheck is accepted; the lockout safety check itself needs policy
+ * evaluation and is not applied yet.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+ */
+import { resolveKey } from "../domain/key-access.js";
+import { parsePolicyDocument } from "../policy/policy-document.js";
+import { assertDefaultPolicyName } from "../policy/policy-names.js";
+import type { PutKeyPolicyRequest } from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const putKeyPolicy = defineOperation<PutKeyPolicyRequest, void>(
+  "PutKeyPolicy",
+  async (input, ctx) => {
+    const key = await resolveKey(ctx, input.KeyId, "PutKeyPolicy", { allowAlias: false });
+    assertDefaultPolicyName(input.PolicyName);
+    parsePolicyDocument(input.Policy);
+    // Re-read inside the transaction so a concurrent state change is not overwritten.
+    await ctx.services.store.transaction(async (store) => {
+      const current = await store.keys.get(key.arn);
+      if (current) await store.keys.update({ ...current, policy: input.Policy });
+    });
+  },
+);

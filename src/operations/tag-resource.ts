@@ -1,0 +1,20 @@
+/**
+ * TagResource: adds tags to a customer managed key, or replaces the values of tag keys it
+ * already has.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_TagResource.html
+ */
+import { resolveKey } from "../domain/key-access.js";
+import { tagsFromWire, validateTags } from "../domain/tags.js";
+import type { TagResourceRequest } from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const tagResource = defineOperation<TagResourceRequest, void>(
+  "TagResource",
+  async (input, ctx) => {
+    const key = await resolveKey(ctx, input.KeyId, "TagResource", { allowAlias: false });
+    await ctx.services.store.transaction(async (store) => {
+      validateTags(input.Tags, await store.tags.list(key.arn));
+      await store.tags.put(key.arn, tagsFromWire(input.Tags));
+    });
+  },
+);

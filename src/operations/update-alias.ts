@@ -1,0 +1,38 @@
+/**
+ * UpdateAlias: points an existing alias at another customer managed key of the same type and
+ * key usage. The key it leaves may be in any state (even pending deletion); the key it moves
+ * to must accept UpdateAlias in its state.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateAlias.html
+ */
+import {
+  assertAliasName,
+  assertAliasQuota,
+  assertNotAlias,
+  assertSameKind,
+  currentTarget,
+  findAlias,
+  findAliasTarget,
+  withStore,
+} from "../domain/aliases.js";
+import type { UpdateAliasRequest } from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const updateAlias = defineOperation<UpdateAliasRequest, void>(
+  "UpdateAlias",
+  async (input, ctx) => {
+    const { AliasName: aliasName, TargetKeyId: targetKeyId } = input;
+    assertAliasName(aliasName);
+    assertNotAlias(targetKeyId);
+    await ctx.services.store.transaction(async (store) => {
+      const tx = withStore(ctx, store);
+      const alias = await findAlias(tx, aliasName);
+      const current = await currentTarget(tx, alias);
+      if (current) ctx.audit.resources.push(current.arn);
+      const next = await findAliasTarget(tx, targetKeyId, "UpdateAlias");
+      if (current) assertSameKind(current, next, aliasName);
+      if (next.keyId === alias.targetKeyId) return;
+      await assertAliasQuota(tx, next);
+      await store.aliases.update({ ...alias, targetKeyId: next.keyId, lastUpdatedDate: ctx.now });
+    });
+  },
+);
