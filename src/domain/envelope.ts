@@ -1,9 +1,9 @@
 /**
  * Encryption under a symmetric KMS key: the shared core of Encrypt, GenerateDataKey*,
  * GenerateDataKeyPair* and ReEncrypt. Opens the key's current material, binds the canonical
- * encryption context, and produces the self-describing ciphertext blob.
+ * encryption context, and produces the self-describing ciphertext blob; opens such blobs again.
  */
-import { encryptBlob } from "../crypto/ciphertext-blob.js";
+import { decryptBlob, encryptBlob, type ParsedBlob } from "../crypto/ciphertext-blob.js";
 import { canonicalEncryptionContext } from "../crypto/encryption-context.js";
 import type { RequestContext } from "../operations/context.js";
 import type { OperationName } from "../protocol/model.generated.js";
@@ -12,16 +12,25 @@ import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
 import { KmsError } from "./kms-errors.js";
 
-/** InvalidKeyUsageException unless the key is a symmetric encryption key. */
+/**
+ * InvalidKeyUsageException unless the key is a symmetric encryption key. A key of another usage
+ * gets AWS's key-usage wording; an asymmetric ENCRYPT_DECRYPT key (which may encrypt, but not
+ * wrap data keys) is named by its key spec instead.
+ */
 export function assertSymmetricEncryptionKey(key: KeyRecord, operation: OperationName): void {
-  if (!isSymmetricEncryptionKey(key.keySpec, key.keyUsage))
+  if (isSymmetricEncryptionKey(key.keySpec, key.keyUsage)) return;
+  if (key.keyUsage !== "ENCRYPT_DECRYPT")
     throw new KmsError(
       "InvalidKeyUsageException",
       `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`,
     );
+  throw new KmsError(
+    "InvalidKeyUsageException",
+    `${key.arn} key KeySpec is ${key.keySpec} which is not valid for ${operation}.`,
+  );
 }
 
-/** The opened current material of a symmetric key, with its id. */
+/** The opened current material of a key, with its id. */
 export async function currentMaterial(
   ctx: RequestContext,
   key: KeyRecord,
@@ -38,19 +47,61 @@ export async function currentMaterial(
   return { materialId, material };
 }
 
+export interface SealedData {
+  readonly ciphertextBlob: Uint8Array;
+  /** The material that sealed it (KeyMaterialId in GenerateDataKey* responses). */
+  readonly keyMaterialId: string;
+}
+
 /** Encrypts `plaintext` under the key's current material, bound to `encryptionContext`. */
+export async function sealUnderKey(
+  ctx: RequestContext,
+  key: KeyRecord,
+  plaintext: Uint8Array,
+  encryptionContext: Readonly<Record<string, string>> | undefined,
+): Promise<SealedData> {
+  const { materialId, material } = await currentMaterial(ctx, key);
+  ctx.audit.keyMaterialId = materialId;
+  const ciphertextBlob = encryptBlob(
+    material,
+    { keyArn: key.arn, materialId },
+    plaintext,
+    canonicalEncryptionContext(encryptionContext),
+  );
+  return { ciphertextBlob, keyMaterialId: materialId };
+}
+
+/** Encrypts `plaintext` under the key's current material; the blob only. */
 export async function encryptUnderKey(
   ctx: RequestContext,
   key: KeyRecord,
   plaintext: Uint8Array,
   encryptionContext: Readonly<Record<string, string>> | undefined,
 ): Promise<Uint8Array> {
-  const { materialId, material } = await currentMaterial(ctx, key);
-  ctx.audit.keyMaterialId = materialId;
-  return encryptBlob(
-    material,
-    { keyArn: key.arn, materialId },
-    plaintext,
-    canonicalEncryptionContext(encryptionContext),
-  );
+  return (await sealUnderKey(ctx, key, plaintext, encryptionContext)).ciphertextBlob;
+}
+
+/**
+ * Opens a parsed blob of `key` with the material its header names. Unknown material, a wrong
+ * context or any tampering all end in InvalidCiphertextException, which AWS sends without a
+ * message (so a caller learns nothing about which check failed).
+ */
+export async function openBlob(
+  ctx: RequestContext,
+  key: KeyRecord,
+  blob: ParsedBlob,
+  encryptionContext: Readonly<Record<string, string>> | undefined,
+): Promise<Uint8Array> {
+  const material = await ctx.services.vault.open(ctx.services.store, key.arn, blob.materialId);
+  const plaintext =
+    material === undefined
+      ? undefined
+      : decryptBlob(material, blob, canonicalEncryptionContext(encryptionContext));
+  if (plaintext === undefined) throw invalidCiphertext();
+  ctx.audit.keyMaterialId = blob.materialId;
+  return plaintext;
+}
+
+export function invalidCiphertext(): KmsError {
+  return new KmsError("InvalidCiphertextException", "");
 }

@@ -8,12 +8,17 @@ import { cancelKeyDeletion } from "./cancel-key-deletion.js";
 import { createAlias } from "./create-alias.js";
 import { createGrant } from "./create-grant.js";
 import { createKey } from "./create-key.js";
+import { decrypt } from "./decrypt.js";
 import { deleteAlias } from "./delete-alias.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
 import { enableKey } from "./enable-key.js";
+import { encrypt } from "./encrypt.js";
+import { generateDataKey } from "./generate-data-key.js";
+import { generateDataKeyWithoutPlaintext } from "./generate-data-key-without-plaintext.js";
 import { generateRandom } from "./generate-random.js";
 import { getKeyPolicy } from "./get-key-policy.js";
+import { getPublicKey } from "./get-public-key.js";
 import { listAliases } from "./list-aliases.js";
 import { listGrants } from "./list-grants.js";
 import { listKeyPolicies } from "./list-key-policies.js";
@@ -22,6 +27,7 @@ import { listResourceTags } from "./list-resource-tags.js";
 import { listRetirableGrants } from "./list-retirable-grants.js";
 import { notImplemented, type Operation } from "./operation.js";
 import { putKeyPolicy } from "./put-key-policy.js";
+import { reEncrypt } from "./re-encrypt.js";
 import { retireGrant } from "./retire-grant.js";
 import { revokeGrant } from "./revoke-grant.js";
 import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
@@ -40,7 +46,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   CreateCustomKeyStore: notImplemented("CreateCustomKeyStore"),
   CreateGrant: createGrant,
   CreateKey: createKey,
-  Decrypt: notImplemented("Decrypt"),
+  Decrypt: decrypt,
   DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: notImplemented("DeleteCustomKeyStore"),
   DeleteImportedKeyMaterial: notImplemented("DeleteImportedKeyMaterial"),
@@ -52,18 +58,18 @@ export const operations: Record<OperationName, AnyOperation> = {
   DisconnectCustomKeyStore: notImplemented("DisconnectCustomKeyStore"),
   EnableKey: enableKey,
   EnableKeyRotation: notImplemented("EnableKeyRotation"),
-  Encrypt: notImplemented("Encrypt"),
-  GenerateDataKey: notImplemented("GenerateDataKey"),
+  Encrypt: encrypt,
+  GenerateDataKey: generateDataKey,
   GenerateDataKeyPair: notImplemented("GenerateDataKeyPair"),
   GenerateDataKeyPairWithoutPlaintext: notImplemented("GenerateDataKeyPairWithoutPlaintext"),
-  GenerateDataKeyWithoutPlaintext: notImplemented("GenerateDataKeyWithoutPlaintext"),
+  GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateMac: notImplemented("GenerateMac"),
   GenerateRandom: generateRandom,
   GetKeyLastUsage: notImplemented("GetKeyLastUsage"),
   GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: notImplemented("GetKeyRotationStatus"),
   GetParametersForImport: notImplemented("GetParametersForImport"),
-  GetPublicKey: notImplemented("GetPublicKey"),
+  GetPublicKey: getPublicKey,
   ImportKeyMaterial: notImplemented("ImportKeyMaterial"),
   ListAliases: listAliases,
   ListGrants: listGrants,
@@ -73,7 +79,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   ListResourceTags: listResourceTags,
   ListRetirableGrants: listRetirableGrants,
   PutKeyPolicy: putKeyPolicy,
-  ReEncrypt: notImplemented("ReEncrypt"),
+  ReEncrypt: reEncrypt,
   ReplicateKey: notImplemented("ReplicateKey"),
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,

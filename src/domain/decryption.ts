@@ -1,0 +1,141 @@
+/**
+ * Decryption, shared by Decrypt and ReEncrypt's source side.
+ *
+ * A symmetric ciphertext is Trent's self-describing blob: its header names the key ARN and the
+ * key material, so no KeyId is needed (a blob naming a key of another account is found by that
+ * ARN). When a KeyId is given it must be the blob's key, else IncorrectKeyException. An
+ * asymmetric ciphertext carries nothing, so the KeyId and EncryptionAlgorithm are required.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
+ */
+
+import { asymmetricDecrypt } from "../crypto/asymmetric-encryption.js";
+import { MalformedBlobError, type ParsedBlob, parseBlob } from "../crypto/ciphertext-blob.js";
+import type { RequestContext } from "../operations/context.js";
+import type { OperationName } from "../protocol/model.generated.js";
+import type { EncryptionAlgorithmSpec } from "../protocol/types.generated.js";
+import { validationError } from "../protocol/validate.js";
+import { parseKmsArn } from "./arns.js";
+import {
+  assertKeyUsage,
+  asymmetricKeyPair,
+  encryptionAlgorithmFor,
+  isAsymmetricAlgorithm,
+} from "./encryption.js";
+import { assertNoEncryptionContext, type EncryptionContext } from "./encryption-context.js";
+import { invalidCiphertext, openBlob } from "./envelope.js";
+import type { KeyRecord } from "./key.js";
+import { findKey, resolveKey } from "./key-access.js";
+import { isSymmetricEncryptionKey } from "./key-specs.js";
+import { assertKeyState } from "./key-states.js";
+import { isKmsError, KmsError } from "./kms-errors.js";
+
+export interface DecryptionRequest {
+  readonly ciphertextBlob: Uint8Array | undefined;
+  readonly keyId: string | undefined;
+  readonly encryptionContext: EncryptionContext | undefined;
+  readonly algorithm: EncryptionAlgorithmSpec | undefined;
+  /** DryRun with the IGNORE_CIPHERTEXT modifier: check the key only, open nothing. */
+  readonly ignoreCiphertext: boolean;
+  /** Wire names of the members, for validation messages (Decrypt vs ReEncrypt's Source*). */
+  readonly members: { readonly ciphertextBlob: string; readonly keyId: string };
+}
+
+export interface Decryption {
+  readonly key: KeyRecord;
+  readonly algorithm: EncryptionAlgorithmSpec;
+  /** Undefined only for a dry run that ignores the ciphertext. */
+  readonly plaintext: Uint8Array | undefined;
+  /** The material a symmetric blob names; undefined for asymmetric keys. */
+  readonly keyMaterialId: string | undefined;
+}
+
+function parseTrentBlob(ciphertext: Uint8Array): ParsedBlob {
+  try {
+    const blob = parseBlob(ciphertext);
+    if (parseKmsArn(blob.keyArn)?.resourceType !== "key") throw invalidCiphertext();
+    return blob;
+  } catch (error) {
+    if (error instanceof MalformedBlobError) throw invalidCiphertext();
+    throw error;
+  }
+}
+
+/**
+ * The key a blob names when the request gave no KeyId. A key that does not exist (deleted, or
+ * in another Region) is AWS's AccessDeniedException with its fixed text, which does not reveal
+ * whether the key exists.
+ */
+async function keyOfBlob(
+  ctx: RequestContext,
+  blob: ParsedBlob,
+  operation: OperationName,
+): Promise<KeyRecord> {
+  let key: KeyRecord;
+  try {
+    key = await findKey(ctx, blob.keyArn, { allowAlias: false });
+  } catch (error) {
+    if (isKmsError(error) && error.type === "NotFoundException")
+      throw new KmsError(
+        "AccessDeniedException",
+        "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
+      );
+    throw error;
+  }
+  ctx.audit.resources.push(key.arn);
+  assertKeyState(key, operation);
+  return key;
+}
+
+export async function decryptCiphertext(
+  ctx: RequestContext,
+  request: DecryptionRequest,
+  operation: OperationName,
+): Promise<Decryption> {
+  const { ciphertextBlob, keyId, ignoreCiphertext, members } = request;
+  if (ignoreCiphertext && keyId === undefined)
+    throw validationError(members.keyId, undefined, "not be null");
+  if (!ignoreCiphertext && ciphertextBlob === undefined)
+    throw validationError(members.ciphertextBlob, undefined, "not be null");
+
+  const named = keyId === undefined ? undefined : await resolveKey(ctx, keyId, operation);
+  if (named) assertKeyUsage(named, "ENCRYPT_DECRYPT", operation);
+
+  if (named && !isSymmetricEncryptionKey(named.keySpec, named.keyUsage)) {
+    const algorithm = encryptionAlgorithmFor(named, request.algorithm);
+    assertNoEncryptionContext(request.encryptionContext);
+    if (ignoreCiphertext || ciphertextBlob === undefined)
+      return { key: named, algorithm, plaintext: undefined, keyMaterialId: undefined };
+    if (!isAsymmetricAlgorithm(algorithm)) throw invalidCiphertext();
+    const { privateKeyPkcs8 } = await asymmetricKeyPair(ctx, named);
+    const plaintext = asymmetricDecrypt(algorithm, privateKeyPkcs8, ciphertextBlob);
+    if (plaintext === undefined) throw invalidCiphertext();
+    return { key: named, algorithm, plaintext, keyMaterialId: undefined };
+  }
+
+  if (named) encryptionAlgorithmFor(named, request.algorithm);
+  if (ignoreCiphertext || ciphertextBlob === undefined) {
+    if (!named) throw validationError(members.keyId, undefined, "not be null");
+    return {
+      key: named,
+      algorithm: "SYMMETRIC_DEFAULT",
+      plaintext: undefined,
+      keyMaterialId: undefined,
+    };
+  }
+
+  const blob = parseTrentBlob(ciphertextBlob);
+  if (named && blob.keyArn !== named.arn)
+    throw new KmsError(
+      "IncorrectKeyException",
+      "The key ID in the request does not identify a CMK that can perform this operation.",
+    );
+  const key = named ?? (await keyOfBlob(ctx, blob, operation));
+  if (!named) {
+    assertKeyUsage(key, "ENCRYPT_DECRYPT", operation);
+    // Only symmetric keys write blobs; one naming any other key was not made by Trent.
+    if (!isSymmetricEncryptionKey(key.keySpec, key.keyUsage)) throw invalidCiphertext();
+    encryptionAlgorithmFor(key, request.algorithm);
+  }
+  const plaintext = await openBlob(ctx, key, blob, request.encryptionContext);
+  return { key, algorithm: "SYMMETRIC_DEFAULT", plaintext, keyMaterialId: blob.materialId };
+}

@@ -1,0 +1,42 @@
+/**
+ * Decrypt: opens a symmetric blob (KeyId optional; it names its key and material) or an
+ * asymmetric ciphertext (KeyId and EncryptionAlgorithm required). Nitro Enclaves attestation
+ * (Recipient) is not supported and says so.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
+ */
+import { decryptCiphertext } from "../domain/decryption.js";
+import { dryRunSucceeded } from "../domain/dry-run.js";
+import { validateEncryptionContext } from "../domain/encryption-context.js";
+import { checkGrantTokens } from "../domain/grant-tokens.js";
+import { recipientNotSupported } from "../domain/recipient.js";
+import type { DecryptRequest, DecryptResponse } from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const decrypt = defineOperation<DecryptRequest, DecryptResponse>(
+  "Decrypt",
+  async (input, ctx) => {
+    if (input.Recipient !== undefined) throw recipientNotSupported();
+    const encryptionContext = validateEncryptionContext(input.EncryptionContext);
+    checkGrantTokens(ctx, input.GrantTokens);
+    const dryRun = input.DryRun === true;
+    const result = await decryptCiphertext(
+      ctx,
+      {
+        ciphertextBlob: input.CiphertextBlob,
+        keyId: input.KeyId,
+        encryptionContext,
+        algorithm: input.EncryptionAlgorithm,
+        ignoreCiphertext: dryRun && (input.DryRunModifiers ?? []).includes("IGNORE_CIPHERTEXT"),
+        members: { ciphertextBlob: "ciphertextBlob", keyId: "keyId" },
+      },
+      "Decrypt",
+    );
+    if (dryRun) throw dryRunSucceeded();
+    return {
+      KeyId: result.key.arn,
+      Plaintext: result.plaintext,
+      EncryptionAlgorithm: result.algorithm,
+      KeyMaterialId: result.keyMaterialId,
+    };
+  },
+);
