@@ -3,6 +3,8 @@
  * things together; main.ts (the command line) and the tests both start Trent through here.
  */
 import type { Server } from "node:http";
+import { AuditTrail } from "./audit/audit-trail.js";
+import { openAuditSink } from "./audit/sinks.js";
 import type { TrentConfig } from "./config.js";
 import { deriveGrantTokenKey } from "./crypto/grant-token.js";
 import { type Random, systemRandom } from "./crypto/random.js";
@@ -41,6 +43,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const rootKey = config.rootKey ?? loadOrCreateRootKey(config.dataDir);
   const store = options.store ?? (await openSqliteStore(config.dataDir));
   const vault = new KeyMaterialVault(rootKey);
+  const audit = new AuditTrail(await openAuditSink(config, log), store, config, log);
   const services: Services = {
     config,
     store,
@@ -48,6 +51,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     random: options.random ?? systemRandom,
     vault,
     grantTokenKey: deriveGrantTokenKey(rootKey),
+    audit,
   };
 
   const server = createTrentServer(
@@ -85,6 +89,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await audit.close();
       await store.close();
     },
   };

@@ -26,6 +26,13 @@ export interface TrentConfig {
    * mimicking AWS's grant eventual consistency; 0 (the default) makes grants effective at once.
    */
   readonly grantPropagationDelayMs: number;
+  /**
+   * Where audit records are appended as JSON lines: a path, "none" to write no file, or
+   * undefined for audit.jsonl in dataDir (no file when dataDir is ":memory:").
+   */
+  readonly auditFile: string | undefined;
+  /** Also write every audit record to standard output, one JSON line each. */
+  readonly auditStdout: boolean;
 }
 
 export const defaultConfig: TrentConfig = Object.freeze({
@@ -40,6 +47,8 @@ export const defaultConfig: TrentConfig = Object.freeze({
   deletionSweepMs: 60_000,
   keyPairWorkers: 2,
   grantPropagationDelayMs: 0,
+  auditFile: undefined,
+  auditStdout: false,
 });
 
 export class ConfigError extends Error {}
@@ -58,6 +67,13 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
   if (!Number.isInteger(value) || value < min)
     throw new ConfigError(`${name} must be an integer >= ${min}, got '${text}'`);
   return value;
+}
+
+function boolean(name: string, text: string | undefined, fallback: boolean): boolean {
+  if (text === undefined) return fallback;
+  if (text === "true") return true;
+  if (text === "false") return false;
+  throw new ConfigError(`${name} must be 'true' or 'false', got '${text}'`);
 }
 
 export function parseRootKey(text: string): Uint8Array {
@@ -109,6 +125,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       first(env, "TRENT_GRANT_PROPAGATION_DELAY_MS"),
       defaultConfig.grantPropagationDelayMs,
       0,
+    ),
+    auditFile: first(env, "TRENT_AUDIT_FILE") ?? defaultConfig.auditFile,
+    auditStdout: boolean(
+      "TRENT_AUDIT_STDOUT",
+      first(env, "TRENT_AUDIT_STDOUT"),
+      defaultConfig.auditStdout,
     ),
   });
 }

@@ -1,4 +1,5 @@
 /** The long-lived services operations use, built once by the composition root (app.ts). */
+import type { AuditTrail } from "./audit/audit-trail.js";
 import type { TrentConfig } from "./config.js";
 import type { Random } from "./crypto/random.js";
 import type { KeyMaterialVault } from "./domain/key-material.js";
@@ -18,4 +19,6 @@ export interface Services {
   readonly vault: KeyMaterialVault;
   /** MAC key of grant tokens, derived from the root key. */
   readonly grantTokenKey: Uint8Array;
+  /** Writes one audit record per KMS request and tracks each key's last use. */
+  readonly audit: AuditTrail;
 }

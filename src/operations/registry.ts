@@ -17,6 +17,7 @@ import { encrypt } from "./encrypt.js";
 import { generateDataKey } from "./generate-data-key.js";
 import { generateDataKeyWithoutPlaintext } from "./generate-data-key-without-plaintext.js";
 import { generateRandom } from "./generate-random.js";
+import { getKeyLastUsage } from "./get-key-last-usage.js";
 import { getKeyPolicy } from "./get-key-policy.js";
 import { getPublicKey } from "./get-public-key.js";
 import { listAliases } from "./list-aliases.js";
@@ -65,7 +66,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateMac: notImplemented("GenerateMac"),
   GenerateRandom: generateRandom,
-  GetKeyLastUsage: notImplemented("GetKeyLastUsage"),
+  GetKeyLastUsage: getKeyLastUsage,
   GetKeyPolicy: getKeyPolicy,
   GetKeyRotationStatus: notImplemented("GetKeyRotationStatus"),
   GetParametersForImport: notImplemented("GetParametersForImport"),

@@ -6,12 +6,12 @@
  */
 import { authenticateOpen, type RequestFacts } from "../auth/authenticate.js";
 import { isKmsError, KmsError } from "../domain/kms-errors.js";
-import type { AuditNotes, RequestContext } from "../operations/context.js";
+import type { AuditNotes, Caller, RequestContext } from "../operations/context.js";
 import { findOperation } from "../operations/registry.js";
 import type { Services } from "../services.js";
 import { decodeValue } from "./decode.js";
 import { encodeOutput } from "./encode.js";
-import { modelOperations, serviceMetadata } from "./model.generated.js";
+import { modelOperations, type OperationName, serviceMetadata } from "./model.generated.js";
 import { assertValid } from "./validate.js";
 
 export interface KmsRequest extends RequestFacts {
@@ -75,42 +75,74 @@ export async function handleKmsRequest(
   services: Services,
   log: Logger,
 ): Promise<KmsResponse> {
+  // What the audit record needs, filled in as the request gets further.
+  const now = services.clock.now();
+  const audit: AuditNotes = { resources: [] };
+  let operationName: OperationName | undefined;
+  let caller: Caller | undefined;
+  let input: Record<string, unknown> | undefined;
+  let output: unknown;
+  let failure: KmsError | undefined;
+  let response: KmsResponse;
   try {
     const target = request.target ?? "";
     const name = target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : undefined;
     const operation = name === undefined ? undefined : findOperation(name);
     if (!operation || name === undefined)
       throw new KmsError("UnknownOperationException", `Unknown operation ${target || "(none)"}`);
+    operationName = operation.name;
     assertContentType(request.headers["content-type"]);
 
-    const caller = authenticateOpen(services.config, request);
+    caller = authenticateOpen(services.config, request);
     const shapeName = modelOperations[operation.name].input;
     const raw = parseBody(request.body);
-    const input = shapeName ? decodeValue(shapeName, raw) : {};
+    input = (shapeName ? decodeValue(shapeName, raw) : {}) as Record<string, unknown>;
     if (shapeName) assertValid(shapeName, input);
 
-    const audit: AuditNotes = { resources: [] };
     const ctx: RequestContext = {
       requestId: request.requestId,
       caller,
-      now: services.clock.now(),
+      now,
       services,
       audit,
       operation: operation.name,
-      input: input as Record<string, unknown>,
+      input,
     };
-    const output = await operation.handle(input, ctx);
-    return { status: 200, body: encodeOutput(output) };
+    output = await operation.handle(input, ctx);
+    response = { status: 200, body: encodeOutput(output) };
   } catch (error) {
-    if (isKmsError(error)) return errorResponse(error);
-    // Log the failure for the operator, never the request body (it may hold plaintext).
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    log(`request ${request.requestId} failed unexpectedly: ${detail}`);
-    return errorResponse(
-      new KmsError(
+    if (isKmsError(error)) {
+      failure = error;
+    } else {
+      // Log the failure for the operator, never the request body (it may hold plaintext).
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      log(`request ${request.requestId} failed unexpectedly: ${detail}`);
+      failure = new KmsError(
         "KMSInternalException",
         `An internal error occurred (request ${request.requestId}).`,
-      ),
-    );
+      );
+    }
+    response = errorResponse(failure);
   }
+  // One audit record per request that names a KMS operation, allowed or denied. A request for
+  // an unknown target is not a KMS API call, and CloudTrail records nothing for it either.
+  if (operationName !== undefined)
+    await services.audit.record({
+      operation: operationName,
+      requestId: request.requestId,
+      eventId: services.random.uuid(),
+      time: now,
+      caller,
+      sourceIp: request.sourceIp,
+      userAgent: headerValue(request.headers["user-agent"]) ?? "",
+      input,
+      output,
+      error: failure && { type: failure.type, message: failure.message },
+      notes: audit,
+    });
+  return response;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -8,6 +8,7 @@ import { type GrantRecord, grantListKey } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
 import type {
   GrantOperation,
+  KeyLastUsageTrackingOperation,
   KeyManagerType,
   KeySpec,
   KeyState,
@@ -26,8 +27,11 @@ import type {
 import type {
   AliasRepository,
   GrantRepository,
+  KeyLastUsageRecord,
+  KeyLastUsageRepository,
   KeyMaterialRepository,
   KeyRepository,
+  KeyUse,
   Page,
   Store,
   TagRepository,
@@ -174,6 +178,7 @@ class Keys implements KeyRepository {
     if (!key) return;
     await this.db.deleteFrom("key_materials").where("key_arn", "=", arn).execute();
     await this.db.deleteFrom("tags").where("key_arn", "=", arn).execute();
+    await this.db.deleteFrom("key_last_usage").where("key_arn", "=", arn).execute();
     await this.db.deleteFrom("grants").where("key_arn", "=", arn).execute();
     await this.db
       .deleteFrom("aliases")
@@ -425,12 +430,70 @@ class Grants implements GrantRepository {
   }
 }
 
+class LastUsage implements KeyLastUsageRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(keyArn: string): Promise<KeyLastUsageRecord | undefined> {
+    const row = await this.db
+      .selectFrom("key_last_usage")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const tracking = optionalNum(row.tracking_started_at);
+    const usedAt = optionalNum(row.used_at);
+    return {
+      trackingStartDate: tracking === undefined ? undefined : new Date(tracking),
+      lastUse:
+        usedAt === undefined || row.operation === null
+          ? undefined
+          : {
+              operation: row.operation as KeyLastUsageTrackingOperation,
+              timestamp: new Date(usedAt),
+              eventId: row.event_id ?? "",
+              requestId: row.request_id ?? "",
+            },
+    };
+  }
+
+  async record(use: KeyUse) {
+    await this.db
+      .insertInto("key_last_usage")
+      .values({
+        key_arn: use.keyArn,
+        tracking_started_at: null,
+        operation: use.operation,
+        used_at: use.timestamp.getTime(),
+        event_id: use.eventId,
+        request_id: use.requestId,
+      })
+      .onConflict((oc) =>
+        oc
+          .column("key_arn")
+          .doUpdateSet((eb) => ({
+            operation: eb.ref("excluded.operation"),
+            used_at: eb.ref("excluded.used_at"),
+            event_id: eb.ref("excluded.event_id"),
+            request_id: eb.ref("excluded.request_id"),
+          }))
+          .where((eb) =>
+            eb.or([
+              eb("key_last_usage.used_at", "is", null),
+              eb("key_last_usage.used_at", "<=", eb.ref("excluded.used_at")),
+            ]),
+          ),
+      )
+      .execute();
+  }
+}
+
 class KyselyStoreView implements Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
   readonly aliases: AliasRepository;
   readonly tags: TagRepository;
   readonly grants: GrantRepository;
+  readonly lastUsage: KeyLastUsageRepository;
 
   constructor(
     protected readonly db: Db,
@@ -441,6 +504,7 @@ class KyselyStoreView implements Store {
     this.aliases = new Aliases(db);
     this.tags = new Tags(db);
     this.grants = new Grants(db);
+    this.lastUsage = new LastUsage(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
@@ -452,7 +516,14 @@ class KyselyStoreView implements Store {
   async reset() {
     await this.transaction(async (store) => {
       const db = (store as KyselyStoreView).db;
-      for (const table of ["grants", "tags", "aliases", "key_materials", "keys"] as const) {
+      for (const table of [
+        "grants",
+        "key_last_usage",
+        "tags",
+        "aliases",
+        "key_materials",
+        "keys",
+      ] as const) {
         await db.deleteFrom(table).execute();
       }
     });

@@ -3,7 +3,7 @@
  * same migrations run on SQLite and PostgreSQL; `binary` is the dialect's blob column type.
  * A shipped migration never changes: add a new one.
  */
-import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
 
 export interface MigrationDialect {
   readonly binary: "blob" | "bytea";
@@ -79,6 +79,31 @@ function initial(dialect: MigrationDialect): Migration {
   };
 }
 
+/**
+ * The last cryptographic use of each key, kept by the request pipeline for GetKeyLastUsage.
+ * Keys that already exist were not tracked from their creation, so each gets a row saying
+ * when tracking began; keys created later have no row until first used, and their tracking
+ * starts at creation. The wall clock is right here: this runs once, outside any request.
+ */
+function keyLastUsage(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("key_last_usage")
+        .addColumn("key_arn", "varchar(2048)", (c) => c.primaryKey())
+        .addColumn("tracking_started_at", "bigint")
+        .addColumn("operation", "varchar(64)")
+        .addColumn("used_at", "bigint")
+        .addColumn("event_id", "varchar(64)")
+        .addColumn("request_id", "varchar(64)")
+        .execute();
+      await sql`insert into key_last_usage (key_arn, tracking_started_at) select arn, ${Date.now()} from keys`.execute(
+        db,
+      );
+    },
+  };
+}
+
 function grants(): Migration {
   return {
     async up(db: Kysely<unknown>) {
@@ -120,6 +145,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
     async getMigrations() {
       return {
         "0001_initial": initial(dialect),
+        "0002_key_last_usage": keyLastUsage(),
         "0003_grants": grants(),
       };
     },

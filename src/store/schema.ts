@@ -61,10 +61,22 @@ export interface GrantsTable {
   list_key: string;
 }
 
+/** The last successful cryptographic use of each key (GetKeyLastUsage). */
+export interface KeyLastUsageTable {
+  key_arn: string;
+  /** Set only for keys that existed before usage tracking began (migration 0002). */
+  tracking_started_at: number | null;
+  operation: string | null;
+  used_at: number | null;
+  event_id: string | null;
+  request_id: string | null;
+}
+
 export interface Database {
   keys: KeysTable;
   key_materials: KeyMaterialsTable;
   aliases: AliasesTable;
   tags: TagsTable;
   grants: GrantsTable;
+  key_last_usage: KeyLastUsageTable;
 }

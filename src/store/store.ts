@@ -5,6 +5,7 @@
  */
 import type { GrantRecord } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
+import type { KeyLastUsageTrackingOperation } from "../protocol/types.generated.js";
 
 export interface Page {
   readonly limit: number;
@@ -73,12 +74,38 @@ export interface GrantRepository {
   delete(grantId: string): Promise<void>;
 }
 
+/** One successful cryptographic use of a key, as GetKeyLastUsage reports it. */
+export interface KeyUse {
+  readonly keyArn: string;
+  readonly operation: KeyLastUsageTrackingOperation;
+  readonly timestamp: Date;
+  /** The eventID of the request's audit record. */
+  readonly eventId: string;
+  readonly requestId: string;
+}
+
+export interface KeyLastUsageRecord {
+  /**
+   * When tracking began for a key that already existed before Trent tracked usage; undefined
+   * when the key has been tracked since its creation.
+   */
+  readonly trackingStartDate: Date | undefined;
+  readonly lastUse: Omit<KeyUse, "keyArn"> | undefined;
+}
+
+export interface KeyLastUsageRepository {
+  get(keyArn: string): Promise<KeyLastUsageRecord | undefined>;
+  /** Records a use unless a later one is already recorded (concurrent requests race). */
+  record(use: KeyUse): Promise<void>;
+}
+
 export interface Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
   readonly aliases: AliasRepository;
   readonly tags: TagRepository;
   readonly grants: GrantRepository;
+  readonly lastUsage: KeyLastUsageRepository;
   /** Runs `work` atomically: all its writes land, or none do. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Wipes every record (test-suite reset). */
