@@ -5,7 +5,8 @@
 import type { Server } from "node:http";
 import { AuditTrail } from "./audit/audit-trail.js";
 import { openAuditSink } from "./audit/sinks.js";
-import type { TrentConfig } from "./config.js";
+import { loadCredentialsFile } from "./auth/credentials-file.js";
+import { checkServable, type TrentConfig } from "./config.js";
 import { deriveGrantTokenKey } from "./crypto/grant-token.js";
 import { type Random, systemRandom } from "./crypto/random.js";
 import { loadOrCreateRootKey } from "./crypto/root-key.js";
@@ -39,6 +40,12 @@ const stderrLog: Logger = (message) => process.stderr.write(`${message}\n`);
 
 export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
   checkRegistry();
+  checkServable(config);
+  // Read and checked before anything is opened or listens: a bad file refuses the start.
+  const credentials =
+    config.authMode === "sigv4" && config.credentialsFile !== undefined
+      ? loadCredentialsFile(config.credentialsFile)
+      : undefined;
   const log = options.log ?? stderrLog;
   const rootKey = config.rootKey ?? loadOrCreateRootKey(config.dataDir);
   const store = options.store ?? (await openSqliteStore(config.dataDir));
@@ -46,6 +53,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const audit = new AuditTrail(await openAuditSink(config, log), store, config, log);
   const services: Services = {
     config,
+    credentials,
     store,
     clock: options.clock ?? systemClock,
     random: options.random ?? systemRandom,

@@ -15,6 +15,13 @@ export interface TrentConfig {
   /** 32-byte root key sealing all key material; generated into dataDir when absent. */
   readonly rootKey: Uint8Array | undefined;
   readonly authMode: AuthMode;
+  /** The sigv4 mode's YAML credentials file: access keys, secrets, accounts, principal ARNs. */
+  readonly credentialsFile: string | undefined;
+  /**
+   * Lets open mode listen on a non-loopback address, where everyone who can reach the port
+   * acts as the account root. Off unless explicitly set.
+   */
+  readonly allowOpenOnNetwork: boolean;
   /** Largest request body accepted; KMS requests are small (a policy is at most 128 KiB). */
   readonly maxBodyBytes: number;
   /** How often keys whose deletion date has passed are deleted. */
@@ -43,6 +50,8 @@ export const defaultConfig: TrentConfig = Object.freeze({
   region: "us-east-1",
   rootKey: undefined,
   authMode: "open",
+  credentialsFile: undefined,
+  allowOpenOnNetwork: false,
   maxBodyBytes: 1024 * 1024,
   deletionSweepMs: 60_000,
   keyPairWorkers: 2,
@@ -90,7 +99,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
   const region = first(env, "TRENT_REGION", "KMS_REGION") ?? defaultConfig.region;
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
     throw new ConfigError(`TRENT_REGION is not a region name: '${region}'`);
-  const authMode = first(env, "TRENT_AUTH_MODE") ?? defaultConfig.authMode;
+  const credentialsFile = first(env, "TRENT_CREDENTIALS_FILE");
+  // A credentials file alone means sigv4: nobody should believe they are protected by it while
+  // open mode accepts anything.
+  const authMode =
+    first(env, "TRENT_AUTH_MODE") ??
+    (credentialsFile === undefined ? defaultConfig.authMode : "sigv4");
   if (authMode !== "open" && authMode !== "sigv4")
     throw new ConfigError(`TRENT_AUTH_MODE must be 'open' or 'sigv4', got '${authMode}'`);
   const rootKeyText = first(env, "TRENT_ROOT_KEY");
@@ -102,6 +116,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
     region,
     rootKey: rootKeyText === undefined ? undefined : parseRootKey(rootKeyText),
     authMode,
+    credentialsFile,
+    allowOpenOnNetwork: boolean(
+      "TRENT_ALLOW_OPEN_NETWORK",
+      first(env, "TRENT_ALLOW_OPEN_NETWORK"),
+      defaultConfig.allowOpenOnNetwork,
+    ),
     maxBodyBytes: integer(
       "TRENT_MAX_BODY_BYTES",
       first(env, "TRENT_MAX_BODY_BYTES"),
@@ -133,6 +153,41 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       defaultConfig.auditStdout,
     ),
   });
+}
+
+/** True for addresses only this machine can reach; 0.0.0.0, ::, LAN addresses and other names may not be. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return (
+    h === "localhost" ||
+    h === "::1" ||
+    /^127(\.\d{1,3}){3}$/.test(h) ||
+    /^::ffff:127(\.\d{1,3}){3}$/.test(h)
+  );
+}
+
+/**
+ * Refuses configurations that are unsafe to serve, before anything listens: sigv4 without a
+ * credentials file, a credentials file that open mode would silently ignore, and open mode
+ * reachable from the network without TRENT_ALLOW_OPEN_NETWORK=true.
+ */
+export function checkServable(config: TrentConfig): void {
+  if (config.authMode === "sigv4") {
+    if (config.credentialsFile === undefined)
+      throw new ConfigError(
+        "TRENT_AUTH_MODE=sigv4 needs TRENT_CREDENTIALS_FILE, the YAML file of identities allowed to call (see docs/security.md)",
+      );
+    return;
+  }
+  if (config.credentialsFile !== undefined)
+    throw new ConfigError(
+      "TRENT_CREDENTIALS_FILE is set but TRENT_AUTH_MODE is 'open', which ignores it and accepts unsigned requests: use TRENT_AUTH_MODE=sigv4",
+    );
+  if (!isLoopbackHost(config.host) && !config.allowOpenOnNetwork)
+    throw new ConfigError(
+      `refusing to listen on ${config.host} in open mode: anyone who can reach it would act as the root of account ${config.accountId}. ` +
+        "Listen on 127.0.0.1, use TRENT_AUTH_MODE=sigv4 with TRENT_CREDENTIALS_FILE, or set TRENT_ALLOW_OPEN_NETWORK=true to accept the risk (see docs/security.md)",
+    );
 }
 
 export function withDefaults(partial: Partial<TrentConfig>): TrentConfig {

@@ -1,5 +1,6 @@
 /** The long-lived services operations use, built once by the composition root (app.ts). */
 import type { AuditTrail } from "./audit/audit-trail.js";
+import type { CredentialDirectory } from "./auth/credentials-file.js";
 import type { TrentConfig } from "./config.js";
 import type { Random } from "./crypto/random.js";
 import type { KeyMaterialVault } from "./domain/key-material.js";
@@ -19,6 +20,8 @@ export interface Services {
   readonly vault: KeyMaterialVault;
   /** MAC key of grant tokens, derived from the root key. */
   readonly grantTokenKey: Uint8Array;
+  /** The sigv4 mode's identities, loaded from the credentials file at start-up. */
+  readonly credentials?: CredentialDirectory;
   /** Writes one audit record per KMS request and tracks each key's last use. */
   readonly audit: AuditTrail;
 }

@@ -62,7 +62,8 @@ export const kmsErrors = {
   AccessDeniedException: 400,
   IncompleteSignatureException: 400,
   InvalidSignatureException: 400,
-  MissingAuthenticationTokenException: 403,
+  // 400 on AWS's JSON front end (the 403 of the common-errors page is the query APIs').
+  MissingAuthenticationTokenException: 400,
   UnrecognizedClientException: 400,
   SerializationException: 400,
   ThrottlingException: 400,

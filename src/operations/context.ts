@@ -5,13 +5,31 @@
 import type { OperationName } from "../protocol/model.generated.js";
 import type { Services } from "../services.js";
 
+/**
+ * The IAM identity policies of a caller: policy documents (plain JSON values, checked only for
+ * shape at start-up), or "administrator" for a principal whose own account lets it do anything
+ * (the account root, open-mode callers, and sigv4 identities configured without `policies`).
+ * An empty list grants nothing.
+ */
+export type IdentityPolicies = readonly unknown[] | "administrator";
+
 /** The authenticated (or, in open mode, assumed) caller of one request. */
 export interface Caller {
   readonly accountId: string;
+  /** The region of the request's credential scope (the configured region when unsigned). */
   readonly region: string;
-  /** ARN of the calling principal, e.g. arn:aws:iam::111122223333:root in open mode. */
+  /**
+   * ARN of the calling principal: arn:aws:iam::111122223333:root in open mode; in sigv4 mode
+   * the identity's IAM user, role, root or sts assumed-role session ARN.
+   */
   readonly principalArn: string;
   readonly accessKeyId: string | undefined;
+  /**
+   * Whether the caller signed with temporary credentials (a session token). The token itself
+   * stops at authentication, so it can never reach an audit record or a log.
+   */
+  readonly temporaryCredentials: boolean;
+  readonly identityPolicies: IdentityPolicies;
   readonly sourceIp: string;
   readonly userAgent: string;
 }

@@ -4,7 +4,7 @@
  * {"__type","message"} with the status from the error table. Anything unexpected becomes
  * KMSInternalException without internals on the wire.
  */
-import { authenticateOpen, type RequestFacts } from "../auth/authenticate.js";
+import { authenticate, type RequestFacts } from "../auth/authenticate.js";
 import { isKmsError, KmsError } from "../domain/kms-errors.js";
 import type { AuditNotes, Caller, RequestContext } from "../operations/context.js";
 import { findOperation } from "../operations/registry.js";
@@ -93,7 +93,7 @@ export async function handleKmsRequest(
     operationName = operation.name;
     assertContentType(request.headers["content-type"]);
 
-    caller = authenticateOpen(services.config, request);
+    caller = authenticate(services, request);
     const shapeName = modelOperations[operation.name].input;
     const raw = parseBody(request.body);
     input = (shapeName ? decodeValue(shapeName, raw) : {}) as Record<string, unknown>;
