@@ -50,7 +50,12 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const rootKey = config.rootKey ?? loadOrCreateRootKey(config.dataDir);
   const store = options.store ?? (await openSqliteStore(config.dataDir));
   const vault = new KeyMaterialVault(rootKey);
-  const audit = new AuditTrail(await openAuditSink(config, log), store, config, log);
+  const audit = new AuditTrail({
+    sink: await openAuditSink(config, log),
+    store,
+    defaults: config,
+    log,
+  });
   const services: Services = {
     config,
     credentials,

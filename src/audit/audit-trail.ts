@@ -6,23 +6,47 @@
  *
  * Last use is kept in the store (one row per key, updated in place) rather than found by
  * reading the append-only audit file, so GetKeyLastUsage is one indexed read on every node.
- * The update is awaited before the response goes out, so a client that encrypts and then asks
- * sees its own use, also when the next request lands on another node.
+ * Uses are not written per request: that would put a database write (and, with SQLite, a
+ * synchronous one) on every Encrypt. Only each key's latest use is kept in memory and written
+ * in one transaction every `usageFlushMs`, so a busy key costs one row update per interval.
+ * GetKeyLastUsage flushes first, so a client sees its own uses on the node it talks to; other
+ * nodes see them within the interval, which AWS's eventual consistency for this API allows.
  */
 import { parseKmsArn } from "../domain/arns.js";
 import type { Logger } from "../protocol/pipeline.js";
-import type { Store } from "../store/store.js";
+import type { KeyUse, Store } from "../store/store.js";
 import { isTrackedOperation } from "./audit-rules.js";
 import { type AuditDefaults, cloudTrailRecord, type RequestOutcome } from "./cloudtrail-record.js";
 import type { AuditSink } from "./sinks.js";
 
+export interface AuditTrailOptions {
+  readonly sink: AuditSink;
+  readonly store: Store;
+  readonly defaults: AuditDefaults;
+  readonly log: Logger;
+  /** How long key uses wait in memory before they are written; 100 ms unless given. */
+  readonly usageFlushMs?: number;
+}
+
 export class AuditTrail {
-  constructor(
-    private readonly sink: AuditSink,
-    private readonly store: Store,
-    private readonly defaults: AuditDefaults,
-    private readonly log: Logger,
-  ) {}
+  private readonly sink: AuditSink;
+  private readonly store: Store;
+  private readonly defaults: AuditDefaults;
+  private readonly log: Logger;
+  private readonly usageFlushMs: number;
+  /** The latest unwritten use of each key, by key ARN. */
+  private pendingUses = new Map<string, KeyUse>();
+  private flushing: Promise<void> | undefined;
+  /** Ends the wait of a scheduled flush early. */
+  private wakeFlush: (() => void) | undefined;
+
+  constructor(options: AuditTrailOptions) {
+    this.sink = options.sink;
+    this.store = options.store;
+    this.defaults = options.defaults;
+    this.log = options.log;
+    this.usageFlushMs = options.usageFlushMs ?? 100;
+  }
 
   async record(outcome: RequestOutcome): Promise<void> {
     try {
@@ -33,23 +57,55 @@ export class AuditTrail {
     if (outcome.error !== undefined || !isTrackedOperation(outcome.operation)) return;
     for (const keyArn of new Set(outcome.notes.resources)) {
       if (parseKmsArn(keyArn)?.resourceType !== "key") continue;
-      try {
-        await this.store.lastUsage.record({
-          keyArn,
-          operation: outcome.operation,
-          timestamp: outcome.time,
-          eventId: outcome.eventId,
-          requestId: outcome.requestId,
-        });
-      } catch (error) {
-        this.log(
-          `request ${outcome.requestId}: last use of ${keyArn} not recorded: ${String(error)}`,
-        );
-      }
+      const earlier = this.pendingUses.get(keyArn);
+      if (earlier && earlier.timestamp > outcome.time) continue;
+      this.pendingUses.set(keyArn, {
+        keyArn,
+        operation: outcome.operation,
+        timestamp: outcome.time,
+        eventId: outcome.eventId,
+        requestId: outcome.requestId,
+      });
     }
+    if (this.pendingUses.size > 0) this.flushing ??= this.flushAfter(this.usageFlushMs);
   }
 
-  close(): Promise<void> {
-    return this.sink.close();
+  /** Writes every key use recorded so far; GetKeyLastUsage calls it before reading. */
+  async flushKeyUses(): Promise<void> {
+    if (this.pendingUses.size > 0) this.flushing ??= this.flushAfter(0);
+    this.wakeFlush?.();
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flushAfter(delayMs: number): Promise<void> {
+    if (delayMs > 0)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        // The server keeps the process alive; a pending flush must not, and close() wakes it.
+        timer.unref();
+        this.wakeFlush = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    this.wakeFlush = undefined;
+    while (this.pendingUses.size > 0) {
+      const uses = [...this.pendingUses.values()];
+      this.pendingUses = new Map();
+      try {
+        await this.store.transaction(async (store) => {
+          for (const use of uses) await store.lastUsage.record(use);
+        });
+      } catch (error) {
+        this.log(`last use of ${uses.length} key(s) not recorded: ${String(error)}`);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  /** Writes what is pending, then closes the sink. */
+  async close(): Promise<void> {
+    await this.flushKeyUses();
+    await this.sink.close();
   }
 }

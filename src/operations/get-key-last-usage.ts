@@ -20,6 +20,8 @@ export const getKeyLastUsage = defineOperation<GetKeyLastUsageRequest, GetKeyLas
   async (input, ctx) => {
     // "Alias names are not supported": only a key id or key ARN names the key.
     const key = await resolveKey(ctx, input.KeyId, "GetKeyLastUsage", { allowAlias: false });
+    // Uses are written in batches; this node's own recent uses must count too.
+    await ctx.services.audit.flushKeyUses();
     const usage = await ctx.services.store.lastUsage.get(key.arn);
     const trackingStart = usage?.trackingStartDate;
     const lastUse = usage?.lastUse;
