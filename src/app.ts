@@ -8,6 +8,7 @@ import { openAuditSink } from "./audit/sinks.js";
 import { loadCredentialsFile } from "./auth/credentials-file.js";
 import { checkServable, type TrentConfig } from "./config.js";
 import { deriveGrantTokenKey } from "./crypto/grant-token.js";
+import { KeyPairPool } from "./crypto/key-pair-pool.js";
 import { type Random, systemRandom } from "./crypto/random.js";
 import { loadOrCreateRootKey } from "./crypto/root-key.js";
 import { deleteDueKeys } from "./domain/key-deletion.js";
@@ -63,6 +64,11 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     clock: options.clock ?? systemClock,
     random: options.random ?? systemRandom,
     vault,
+    dataKeyPairs: new KeyPairPool({
+      workers: config.keyPairWorkers,
+      poolSize: config.keyPairPoolSize,
+      log,
+    }),
     grantTokenKey: deriveGrantTokenKey(rootKey),
     audit,
   };
@@ -102,6 +108,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await services.dataKeyPairs.close();
       await audit.close();
       await store.close();
     },

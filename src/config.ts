@@ -5,6 +5,9 @@
  */
 export type AuthMode = "open" | "sigv4";
 
+/** The data key pair specs slow enough to pre-generate (see crypto/key-pair-pool.ts). */
+export type PooledKeyPairSpec = "RSA_2048" | "RSA_3072" | "RSA_4096";
+
 export interface TrentConfig {
   readonly host: string;
   readonly port: number;
@@ -28,6 +31,11 @@ export interface TrentConfig {
   readonly deletionSweepMs: number;
   /** Worker threads that generate RSA data key pairs off the event loop. */
   readonly keyPairWorkers: number;
+  /**
+   * RSA data key pairs kept ready per spec, refilled in the background once a spec is first
+   * used; 0 generates that spec only on demand.
+   */
+  readonly keyPairPoolSize: Readonly<Record<PooledKeyPairSpec, number>>;
   /**
    * Milliseconds before a new grant authorizes requests that do not present its grant token,
    * mimicking AWS's grant eventual consistency; 0 (the default) makes grants effective at once.
@@ -55,6 +63,7 @@ export const defaultConfig: TrentConfig = Object.freeze({
   maxBodyBytes: 1024 * 1024,
   deletionSweepMs: 60_000,
   keyPairWorkers: 2,
+  keyPairPoolSize: Object.freeze({ RSA_2048: 4, RSA_3072: 2, RSA_4096: 2 }),
   grantPropagationDelayMs: 0,
   auditFile: undefined,
   auditStdout: false,
@@ -83,6 +92,36 @@ function boolean(name: string, text: string | undefined, fallback: boolean): boo
   if (text === "true") return true;
   if (text === "false") return false;
   throw new ConfigError(`${name} must be 'true' or 'false', got '${text}'`);
+}
+
+/**
+ * TRENT_KEY_PAIR_POOL_SIZE: one integer for every RSA spec ("0" disables pre-generation), or
+ * per spec, e.g. "RSA_2048=8,RSA_4096=1" (specs not named keep their default).
+ */
+export function parseKeyPairPoolSize(
+  text: string | undefined,
+  fallback: Readonly<Record<PooledKeyPairSpec, number>>,
+): Readonly<Record<PooledKeyPairSpec, number>> {
+  if (text === undefined) return fallback;
+  const name = "TRENT_KEY_PAIR_POOL_SIZE";
+  if (/^\s*\d+\s*$/.test(text)) {
+    const size = integer(name, text.trim(), 0, 0);
+    return Object.freeze({ RSA_2048: size, RSA_3072: size, RSA_4096: size });
+  }
+  const sizes = { ...fallback };
+  for (const entry of text.split(",")) {
+    const [spec, value] = entry.split("=").map((part) => part.trim());
+    if (
+      (spec !== "RSA_2048" && spec !== "RSA_3072" && spec !== "RSA_4096") ||
+      value === undefined ||
+      value === ""
+    )
+      throw new ConfigError(
+        `${name} must be an integer or a list like RSA_2048=4,RSA_4096=2, got '${text}'`,
+      );
+    sizes[spec] = integer(name, value, 0, 0);
+  }
+  return Object.freeze(sizes);
 }
 
 export function parseRootKey(text: string): Uint8Array {
@@ -139,6 +178,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       first(env, "TRENT_KEY_PAIR_WORKERS"),
       defaultConfig.keyPairWorkers,
       1,
+    ),
+    keyPairPoolSize: parseKeyPairPoolSize(
+      first(env, "TRENT_KEY_PAIR_POOL_SIZE"),
+      defaultConfig.keyPairPoolSize,
     ),
     grantPropagationDelayMs: integer(
       "TRENT_GRANT_PROPAGATION_DELAY_MS",

@@ -2,6 +2,7 @@
 import type { AuditTrail } from "./audit/audit-trail.js";
 import type { CredentialDirectory } from "./auth/credentials-file.js";
 import type { TrentConfig } from "./config.js";
+import type { KeyPairPool } from "./crypto/key-pair-pool.js";
 import type { Random } from "./crypto/random.js";
 import type { KeyMaterialVault } from "./domain/key-material.js";
 import type { Store } from "./store/store.js";
@@ -18,6 +19,8 @@ export interface Services {
   readonly clock: Clock;
   readonly random: Random;
   readonly vault: KeyMaterialVault;
+  /** Fresh data key pairs; RSA ones come from a worker-thread pool. */
+  readonly dataKeyPairs: KeyPairPool;
   /** MAC key of grant tokens, derived from the root key. */
   readonly grantTokenKey: Uint8Array;
   /** The sigv4 mode's identities, loaded from the credentials file at start-up. */

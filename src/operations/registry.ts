@@ -15,6 +15,8 @@ import { disableKey } from "./disable-key.js";
 import { enableKey } from "./enable-key.js";
 import { encrypt } from "./encrypt.js";
 import { generateDataKey } from "./generate-data-key.js";
+import { generateDataKeyPair } from "./generate-data-key-pair.js";
+import { generateDataKeyPairWithoutPlaintext } from "./generate-data-key-pair-without-plaintext.js";
 import { generateDataKeyWithoutPlaintext } from "./generate-data-key-without-plaintext.js";
 import { generateRandom } from "./generate-random.js";
 import { getKeyLastUsage } from "./get-key-last-usage.js";
@@ -61,8 +63,8 @@ export const operations: Record<OperationName, AnyOperation> = {
   EnableKeyRotation: notImplemented("EnableKeyRotation"),
   Encrypt: encrypt,
   GenerateDataKey: generateDataKey,
-  GenerateDataKeyPair: notImplemented("GenerateDataKeyPair"),
-  GenerateDataKeyPairWithoutPlaintext: notImplemented("GenerateDataKeyPairWithoutPlaintext"),
+  GenerateDataKeyPair: generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateMac: notImplemented("GenerateMac"),
   GenerateRandom: generateRandom,

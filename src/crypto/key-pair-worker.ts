@@ -1,0 +1,29 @@
+/**
+ * The body of a key pair pool worker thread (see key-pair-pool.ts). It generates one RSA pair
+ * per request, synchronously: the worker has its own thread, so the search for primes blocks
+ * neither the event loop nor libuv's shared threadpool, where node's async crypto runs.
+ *
+ * Messages in:  { id, spec }                       spec is an RSA DataKeyPairSpec
+ * Messages out: { id, publicKey, privateKey }      both DER, buffers transferred, not copied
+ *               { id, error }                      the message of what went wrong
+ */
+import { parentPort } from "node:worker_threads";
+import { generateRsaKeyPairBlocking, isRsaKeyPairSpec } from "./data-key-pairs.js";
+import type { PoolRequest, PoolResponse } from "./key-pair-pool.js";
+
+const port = parentPort;
+if (!port) throw new Error("key-pair-worker runs only as a worker thread");
+
+port.on("message", (request: PoolRequest) => {
+  let response: PoolResponse;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    if (!isRsaKeyPairSpec(request.spec)) throw new Error(`${request.spec} is not an RSA spec`);
+    const pair = generateRsaKeyPairBlocking(request.spec);
+    response = { id: request.id, publicKey: pair.publicKey, privateKey: pair.privateKey };
+    transfer = [pair.publicKey.buffer as ArrayBuffer, pair.privateKey.buffer as ArrayBuffer];
+  } catch (error) {
+    response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(response, transfer);
+});

@@ -1,0 +1,108 @@
+/**
+ * Data key pairs (GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext): a fresh asymmetric
+ * pair whose private key is sealed under a symmetric encryption key. The order of checks decides
+ * which error a client sees: the spec's region, the encryption context and grant tokens, then
+ * the key (found, state, usage, not in a custom key store), then DryRun, and only then the
+ * generation.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyPair.html
+ */
+import type { RequestContext } from "../operations/context.js";
+import type { DataKeyPairSpec } from "../protocol/types.generated.js";
+import { validationError } from "../protocol/validate.js";
+import { isChinaRegion } from "./arns.js";
+import { dryRunSucceeded } from "./dry-run.js";
+import { validateEncryptionContext } from "./encryption-context.js";
+import { assertSymmetricEncryptionKey, sealUnderKey } from "./envelope.js";
+import { checkGrantTokens } from "./grant-tokens.js";
+import type { KeyRecord } from "./key.js";
+import { resolveKey } from "./key-access.js";
+import { KmsError } from "./kms-errors.js";
+
+export type DataKeyPairOperation = "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext";
+
+export interface DataKeyPairRequest {
+  readonly KeyId: string;
+  readonly KeyPairSpec: DataKeyPairSpec;
+  readonly EncryptionContext?: Record<string, string>;
+  readonly GrantTokens?: string[];
+  readonly DryRun?: boolean;
+}
+
+export interface SealedDataKeyPair {
+  readonly keyArn: string;
+  readonly spec: DataKeyPairSpec;
+  /** DER SubjectPublicKeyInfo. */
+  readonly publicKey: Uint8Array;
+  /** DER PKCS#8; present only when the caller asked for the plaintext private key. */
+  readonly privateKey: Uint8Array | undefined;
+  readonly privateKeyCiphertextBlob: Uint8Array;
+  readonly keyMaterialId: string;
+}
+
+/**
+ * Every DataKeyPairSpec of the model, in the model's order, and where AWS offers it: SM2 only
+ * in the China regions ("The SM2 key spec is only available in China Regions", API reference).
+ */
+const keyPairSpecRegions: Readonly<Record<DataKeyPairSpec, "all" | "china">> = {
+  RSA_2048: "all",
+  RSA_3072: "all",
+  RSA_4096: "all",
+  ECC_NIST_P256: "all",
+  ECC_NIST_P384: "all",
+  ECC_NIST_P521: "all",
+  ECC_SECG_P256K1: "all",
+  SM2: "china",
+  ECC_NIST_EDWARDS25519: "all",
+};
+
+/**
+ * Outside China SM2 is not a value the service knows, so it fails like any other value outside
+ * the enum, with the region's own value set (an input error, checked before the key is read).
+ */
+function assertSpecOffered(spec: DataKeyPairSpec, region: string): void {
+  if (keyPairSpecRegions[spec] === "all" || isChinaRegion(region)) return;
+  const offered = Object.entries(keyPairSpecRegions)
+    .filter(([, where]) => where === "all")
+    .map(([name]) => name);
+  throw validationError("keyPairSpec", spec, `satisfy enum value set: [${offered.join(", ")}]`);
+}
+
+/**
+ * Keys in a custom key store (CloudHSM or external) cannot wrap data key pairs; AWS answers with
+ * its origin wording, as for other operations such keys do not support.
+ */
+function assertNotInCustomKeyStore(key: KeyRecord): void {
+  if (key.customKeyStoreId !== undefined)
+    throw new KmsError(
+      "UnsupportedOperationException",
+      `${key.arn} origin is ${key.origin} which is not valid for this operation.`,
+    );
+}
+
+export async function generateDataKeyPair(
+  ctx: RequestContext,
+  request: DataKeyPairRequest,
+  operation: DataKeyPairOperation,
+  options: { readonly returnPrivateKey: boolean },
+): Promise<SealedDataKeyPair> {
+  const spec = request.KeyPairSpec;
+  assertSpecOffered(spec, ctx.caller.region);
+  const encryptionContext = validateEncryptionContext(request.EncryptionContext);
+  checkGrantTokens(ctx, request.GrantTokens);
+  const key = await resolveKey(ctx, request.KeyId, operation);
+  assertSymmetricEncryptionKey(key, operation);
+  assertNotInCustomKeyStore(key);
+  if (request.DryRun) throw dryRunSucceeded();
+
+  const pair = await ctx.services.dataKeyPairs.generate(spec);
+  const sealed = await sealUnderKey(ctx, key, pair.privateKey, encryptionContext);
+  if (!options.returnPrivateKey) pair.privateKey.fill(0);
+  return {
+    keyArn: key.arn,
+    spec,
+    publicKey: pair.publicKey,
+    privateKey: options.returnPrivateKey ? pair.privateKey : undefined,
+    privateKeyCiphertextBlob: sealed.ciphertextBlob,
+    keyMaterialId: sealed.keyMaterialId,
+  };
+}
