@@ -214,7 +214,8 @@ describe("set operators", () => {
   });
 
   it("with an absent or empty set ForAnyValue is false and ForAllValues is true", () => {
-    for (const values of [{}, { "kms:EncryptionContextKeys": [] as string[] }]) {
+    const sets: Record<string, string[]>[] = [{}, { "kms:EncryptionContextKeys": [] }];
+    for (const values of sets) {
       assert.equal(
         check({ "ForAnyValue:StringEquals": { "kms:EncryptionContextKeys": "AppName" } }, values),
         false,
