@@ -7,7 +7,7 @@
 import { generateKeyMaterial } from "../crypto/key-generation.js";
 import { keyMetadata } from "../domain/key-metadata.js";
 import { keyTypeOf, newKeyId, newKeyMaterialId, newKeyRecord, originOf } from "../domain/keys.js";
-import { tagsFromWire } from "../domain/tags.js";
+import { tagsFromWire, validateTags } from "../domain/tags.js";
 import { defaultKeyPolicy } from "../policy/default-policy.js";
 import { parsePolicyDocument } from "../policy/policy-document.js";
 import type { CreateKeyRequest, CreateKeyResponse } from "../protocol/types.generated.js";
@@ -25,6 +25,7 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
     // of the caller, which belongs to the policy engine, not to key creation.
     if (input.Policy !== undefined) parsePolicyDocument(input.Policy);
     const policy = input.Policy ?? defaultKeyPolicy(region, accountId);
+    validateTags(input.Tags);
     const tags = tagsFromWire(input.Tags);
 
     const multiRegion = input.MultiRegion ?? false;
