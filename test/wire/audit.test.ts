@@ -2,13 +2,14 @@
  * The audit trail through the real AWS SDK: one CloudTrail-shaped record per KMS request,
  * allowed or denied, checked field by field against AWS's CloudTrail examples for KMS; no
  * plaintext, data key or private key in the audit file or the database, in any encoding; and
- * GetKeyLastUsage answering from the uses the pipeline recorded.
+ * GetKeyLastUsage answering from the uses the pipeline recorded; in sigv4 mode, the identity
+ * that signed (IAM user, assumed role), denied requests, and requests that fail to authenticate.
  *
  * Every request runs first (with a fixed clock), then Trent closes, which flushes the audit
  * file; the tests read the file and the SQLite database afterwards.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -24,7 +25,7 @@ import {
   GenerateRandomCommand,
   GetKeyLastUsageCommand,
   type GetKeyLastUsageCommandOutput,
-  type KMSClient,
+  KMSClient,
   ReEncryptCommand,
 } from "@aws-sdk/client-kms";
 import type { CloudTrailRecord } from "../../src/audit/cloudtrail-record.js";
@@ -428,5 +429,132 @@ describe("audit trail on unexpected failures", () => {
     assert.equal(record.errorCode, "KMSInternalException");
     assert.equal(record.errorMessage, `An internal error occurred (request ${requestId}).`);
     assert.doesNotMatch(lines[0]!, /disk on fire/);
+  });
+});
+
+describe("audit trail with sigv4 identities", () => {
+  const dir = mkdtempSync(join(tmpdir(), "trent-audit-sigv4-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const admin = {
+    accessKeyId: "AKIAAUDITADMIN000001",
+    secretAccessKey: "audit-admin-secret-0001",
+    arn: `arn:aws:iam::${account}:user/ops/admin`,
+  };
+  const bob = {
+    accessKeyId: "AKIAAUDITBOB00000001",
+    secretAccessKey: "audit-bob-secret-00001",
+    arn: `arn:aws:iam::${account}:user/bob`,
+  };
+  const deployer = {
+    accessKeyId: "ASIAAUDITDEPLOYER001",
+    secretAccessKey: "audit-deployer-secret-01",
+    sessionToken: "FwoGZXIvYXdzEXAMPLE//audit+session=",
+    arn: `arn:aws:sts::${account}:assumed-role/deployer/ci-run-7`,
+  };
+  const credentialsYaml = `identities:
+  - accessKeyId: ${admin.accessKeyId}
+    secretAccessKey: "${admin.secretAccessKey}"
+    accountId: "${account}"
+    arn: ${admin.arn}
+  - accessKeyId: ${bob.accessKeyId}
+    secretAccessKey: "${bob.secretAccessKey}"
+    accountId: "${account}"
+    arn: ${bob.arn}
+    policies: []
+  - accessKeyId: ${deployer.accessKeyId}
+    secretAccessKey: "${deployer.secretAccessKey}"
+    sessionToken: "${deployer.sessionToken}"
+    accountId: "${account}"
+    arn: ${deployer.arn}
+`;
+
+  it("names the signing identity, and records denied and unauthenticated requests", async () => {
+    const credentialsFile = join(dir, "credentials.yaml");
+    writeFileSync(credentialsFile, credentialsYaml, { mode: 0o600 });
+    const trent = await startTestTrent({ dataDir: dir, authMode: "sigv4", credentialsFile });
+    const clients: KMSClient[] = [];
+    const as = (credentials: { accessKeyId: string; secretAccessKey: string }, r = region) => {
+      const client = new KMSClient({ endpoint: trent.url, region: r, credentials, maxAttempts: 1 });
+      clients.push(client);
+      return client;
+    };
+    let created: { requestId: string; arn: string };
+    let deniedRequest: AwsError;
+    let forgedRequest: AwsError;
+    let roleRequest: string;
+    try {
+      const out = await as(admin).send(new CreateKeyCommand({}));
+      created = { requestId: requestIdOf(out), arn: out.KeyMetadata?.Arn ?? "" };
+      deniedRequest = await failure(
+        as(bob).send(new EncryptCommand({ KeyId: created.arn, Plaintext: new Uint8Array(8) })),
+      );
+      forgedRequest = await failure(
+        as({ accessKeyId: admin.accessKeyId, secretAccessKey: "not-the-secret" }).send(
+          new GenerateRandomCommand({ NumberOfBytes: 8 }),
+        ),
+      );
+      roleRequest = requestIdOf(
+        await as(deployer, "eu-west-1").send(new GenerateRandomCommand({ NumberOfBytes: 8 })),
+      );
+    } finally {
+      for (const client of clients) client.destroy();
+      await trent.close();
+    }
+    const records = readFileSync(join(dir, "audit.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as CloudTrailRecord);
+    const byRequest = (id: string | undefined) => {
+      const found = records.filter((r) => r.requestID === id);
+      assert.equal(found.length, 1, `records for request ${id}`);
+      return found[0]!;
+    };
+
+    const create = byRequest(created.requestId);
+    assert.deepEqual(create.userIdentity, {
+      type: "IAMUser",
+      principalId: "admin",
+      arn: admin.arn,
+      accountId: account,
+      accessKeyId: admin.accessKeyId,
+      userName: "admin",
+    });
+    assert.match(create.eventTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    assert.equal(deniedRequest.name, "AccessDeniedException");
+    const denied = byRequest(deniedRequest.$metadata.requestId);
+    assert.equal(denied.eventName, "Encrypt");
+    assert.equal(denied.userIdentity.arn, bob.arn);
+    assert.equal(denied.errorCode, "AccessDeniedException");
+    assert.equal(denied.errorMessage, deniedRequest.message);
+    assert.deepEqual(denied.requestParameters, { keyId: created.arn });
+    assert.deepEqual(denied.resources, [
+      { accountId: account, type: "AWS::KMS::Key", ARN: created.arn },
+    ]);
+
+    // A request whose signature does not verify has no identity to name.
+    const forged = byRequest(forgedRequest.$metadata.requestId);
+    assert.equal(forged.errorCode, forgedRequest.name);
+    assert.deepEqual(forged.userIdentity, { type: "Unknown" });
+    assert.equal(forged.recipientAccountId, account);
+
+    const role = byRequest(roleRequest);
+    assert.equal(role.awsRegion, "eu-west-1");
+    assert.deepEqual(role.userIdentity, {
+      type: "AssumedRole",
+      principalId: "deployer:ci-run-7",
+      arn: deployer.arn,
+      accountId: account,
+      accessKeyId: deployer.accessKeyId,
+      sessionContext: {
+        sessionIssuer: {
+          type: "Role",
+          principalId: "deployer",
+          arn: `arn:aws:iam::${account}:role/deployer`,
+          accountId: account,
+          userName: "deployer",
+        },
+      },
+    });
   });
 });
