@@ -11,6 +11,7 @@
 import { asymmetricDecrypt } from "../crypto/asymmetric-encryption.js";
 import { MalformedBlobError, type ParsedBlob, parseBlob } from "../crypto/ciphertext-blob.js";
 import type { RequestContext } from "../operations/context.js";
+import { authorizeKey } from "../policy/authorize.js";
 import type { OperationName } from "../protocol/model.generated.js";
 import type { EncryptionAlgorithmSpec } from "../protocol/types.generated.js";
 import { validationError } from "../protocol/validate.js";
@@ -61,9 +62,21 @@ function parseTrentBlob(ciphertext: Uint8Array): ParsedBlob {
 }
 
 /**
- * The key a blob names when the request gave no KeyId. A key that does not exist (deleted, or
- * in another Region) is AWS's AccessDeniedException with its fixed text, which does not reveal
- * whether the key exists.
+ * AWS's fixed answer when a blob names a key the caller cannot use: one that does not exist
+ * (deleted, or in another Region) or one the caller is not allowed to use. The same text for
+ * all three, so a blob does not reveal whether its key exists.
+ */
+function blobKeyInaccessible(): KmsError {
+  return new KmsError(
+    "AccessDeniedException",
+    "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
+  );
+}
+
+/**
+ * The key a blob names when the request gave no KeyId: found by the ARN in the blob (so a key
+ * of another account is found too), authorized, then checked against the state table, the
+ * order resolveKey keeps for a KeyId.
  */
 async function keyOfBlob(
   ctx: RequestContext,
@@ -74,14 +87,19 @@ async function keyOfBlob(
   try {
     key = await findKey(ctx, blob.keyArn, { allowAlias: false });
   } catch (error) {
-    if (isKmsError(error) && error.type === "NotFoundException")
-      throw new KmsError(
-        "AccessDeniedException",
-        "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
-      );
+    if (isKmsError(error) && error.type === "NotFoundException") throw blobKeyInaccessible();
     throw error;
   }
   ctx.audit.resources.push(key.arn);
+  try {
+    // The blob is always ReEncrypt's source side: kms:ReEncryptFrom.
+    await authorizeKey(ctx, key, operation, {
+      action: operation === "ReEncrypt" ? "ReEncryptFrom" : undefined,
+    });
+  } catch (error) {
+    if (isKmsError(error) && error.type === "AccessDeniedException") throw blobKeyInaccessible();
+    throw error;
+  }
   assertKeyState(key, operation);
   return key;
 }

@@ -555,11 +555,28 @@ describe("Decrypt across accounts", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const sharedPolicy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "Both accounts",
+        Effect: "Allow",
+        Principal: {
+          AWS: ["arn:aws:iam::444455556666:root", "arn:aws:iam::111122223333:root"],
+        },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ],
+  });
+
   it("finds the key a blob names by its ARN, in another account", async () => {
     // Two Trent nodes on one data directory: the same store and root key, different accounts.
     owner = await startTestTrent({ dataDir: dir, accountId: "444455556666" });
     caller = await startTestTrent({ dataDir: dir, accountId: "111122223333" });
-    const { KeyMetadata } = await owner.client().send(new CreateKeyCommand({}));
+    const { KeyMetadata } = await owner
+      .client()
+      .send(new CreateKeyCommand({ Policy: sharedPolicy }));
     const foreignArn = KeyMetadata!.Arn!;
     assert.match(foreignArn, /:444455556666:key\//);
     const kms = caller.client();
@@ -579,5 +596,21 @@ describe("Decrypt across accounts", () => {
     );
     assert.deepEqual(out.Plaintext, text("shared"));
     assert.equal(out.KeyId, foreignArn);
+  });
+
+  it("answers AWS's fixed AccessDeniedException when the blob's key is not shared", async () => {
+    const { KeyMetadata } = await owner.client().send(new CreateKeyCommand({}));
+    const blob = await owner
+      .client()
+      .send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId!, Plaintext: text("private") }));
+    const error = await failure(
+      caller.client().send(new DecryptCommand({ CiphertextBlob: blob.CiphertextBlob })),
+    );
+    assert.deepEqual(error, {
+      name: "AccessDeniedException",
+      message:
+        "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
+      status: 400,
+    });
   });
 });
