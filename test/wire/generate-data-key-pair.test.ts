@@ -11,6 +11,7 @@ import { execFile } from "node:child_process";
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import {
+  CreateAliasCommand,
   CreateKeyCommand,
   type CreateKeyCommandInput,
   DecryptCommand,
@@ -248,15 +249,9 @@ describe("GenerateDataKeyPair", () => {
   });
 
   it("accepts the key id, key ARN, alias name and alias ARN", async () => {
-    const now = new Date();
-    await trent.services.store.aliases.insert({
-      accountId: account,
-      region,
-      aliasName: "alias/data-key-pairs",
-      targetKeyId: keyId,
-      creationDate: now,
-      lastUpdatedDate: now,
-    });
+    await kms.send(
+      new CreateAliasCommand({ AliasName: "alias/data-key-pairs", TargetKeyId: keyId }),
+    );
     for (const reference of [
       keyId,
       keyArn,
