@@ -78,7 +78,14 @@ export function decodeValue(shapeName: string, value: unknown): unknown {
       if (typeof value !== "object" || Array.isArray(value)) throw mismatch(value, "a Map");
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        out[k] = decodeValue(shape.value, v) ?? null;
+        // defineProperty, not assignment: a key named "__proto__" must stay an ordinary entry
+        // (an encryption context pair), not silently vanish into the prototype.
+        Object.defineProperty(out, k, {
+          value: decodeValue(shape.value, v) ?? null,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

@@ -241,3 +241,38 @@ describe("unexpected failures", () => {
     }
   });
 });
+
+describe("map members", () => {
+  it("keep a key named __proto__ as an ordinary entry", async () => {
+    const trent = await startTestTrent();
+    try {
+      const created = await rawKms(trent.url, "CreateKey", "{}");
+      const keyId = (created.body.KeyMetadata as { KeyId: string }).KeyId;
+      const encrypted = await rawKms(
+        trent.url,
+        "Encrypt",
+        JSON.stringify({
+          KeyId: keyId,
+          Plaintext: "aGVsbG8=",
+          EncryptionContext: JSON.parse('{"__proto__":"x"}'),
+        }),
+      );
+      assert.equal(encrypted.status, 200);
+      const withoutContext = await rawKms(
+        trent.url,
+        "Decrypt",
+        JSON.stringify({ CiphertextBlob: encrypted.body.CiphertextBlob }),
+      );
+      assert.equal(withoutContext.body.__type, "InvalidCiphertextException");
+      const withContext = await rawKms(
+        trent.url,
+        "Decrypt",
+        `{"CiphertextBlob":${JSON.stringify(encrypted.body.CiphertextBlob)},"EncryptionContext":{"__proto__":"x"}}`,
+      );
+      assert.equal(withContext.status, 200);
+      assert.equal(withContext.body.Plaintext, "aGVsbG8=");
+    } finally {
+      await trent.close();
+    }
+  });
+});
