@@ -19,7 +19,7 @@ import type {
   GrantOperation,
 } from "../protocol/types.generated.js";
 import { validationError } from "../protocol/validate.js";
-import { accountRootArn, partitionOf } from "./arns.js";
+import { accountRootArn, parseKmsArn, partitionOf } from "./arns.js";
 import { checkGrantTokens } from "./grant-tokens.js";
 import type { KeyRecord } from "./key.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
@@ -306,18 +306,40 @@ function granteeCandidates(caller: Caller): string[] {
   return [...new Set(candidates)];
 }
 
+/** Whether a principal names the caller itself (its ARN, or the role of its session). */
+function namesCaller(principal: string, caller: Caller): boolean {
+  return principal === caller.principalArn || principal === roleOfSession(caller.principalArn);
+}
+
 /**
- * Who may retire a grant (RetireGrant): its retiring principal, its grantee when the grant
- * allows RetireGrant, and the account that issued it, through that account's root principal.
- * A key policy cannot extend this: kms:RetireGrant is not effective in a key policy.
+ * Who may retire a grant (RetireGrant), by the grant alone: its retiring principal, its grantee
+ * when the grant allows RetireGrant, and the root of the account that issued it. Accounts can
+ * delegate further (see retireDelegableTo). A key policy cannot: kms:RetireGrant is not
+ * effective in a key policy.
  * https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html
  */
 export function mayRetire(caller: Caller, grant: GrantRecord): boolean {
-  if (grant.retiringPrincipal !== undefined && principalCovers(grant.retiringPrincipal, caller))
+  if (grant.retiringPrincipal !== undefined && namesCaller(grant.retiringPrincipal, caller))
     return true;
-  if (grant.operations.includes("RetireGrant") && principalCovers(grant.granteePrincipal, caller))
+  if (grant.operations.includes("RetireGrant") && namesCaller(grant.granteePrincipal, caller))
     return true;
   return caller.principalArn === grant.issuingAccount;
+}
+
+/**
+ * Whether the caller's account may let its principals retire the grant through their IAM
+ * policies (kms:RetireGrant): the account that issued the grant, the account that owns the key,
+ * and an account named as a whole as retiring principal (or as grantee of a grant allowing
+ * RetireGrant).
+ */
+export function retireDelegableTo(caller: Caller, grant: GrantRecord): boolean {
+  const accounts = [
+    principalAccount(grant.issuingAccount),
+    parseKmsArn(grant.keyArn)?.accountId,
+    grant.retiringPrincipal === undefined ? undefined : accountOf(grant.retiringPrincipal),
+    grant.operations.includes("RetireGrant") ? accountOf(grant.granteePrincipal) : undefined,
+  ];
+  return accounts.includes(caller.accountId);
 }
 
 /** Actions as authorization names them: operations, and the two halves of ReEncrypt. */
@@ -441,13 +463,5 @@ export function sameGrantParameters(
       existing.constraints?.encryptionContextSubset,
       wanted.constraints?.encryptionContextSubset,
     )
-  );
-}
-
-/** The AccessDeniedException of a caller whom neither policy nor grant allows an action. */
-export function accessDenied(caller: Caller, action: string, resource: string): KmsError {
-  return new KmsError(
-    "AccessDeniedException",
-    `User: ${caller.principalArn} is not authorized to perform: kms:${action} on resource: ${resource}`,
   );
 }

@@ -6,6 +6,7 @@
  */
 import { mintGrantToken } from "../crypto/grant-token.js";
 import { accountRootArn } from "../domain/arns.js";
+import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import {
   checkGrantRequest,
@@ -14,7 +15,6 @@ import {
   sameGrantParameters,
 } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
-import { KmsError } from "../domain/kms-errors.js";
 import type { CreateGrantRequest, CreateGrantResponse } from "../protocol/types.generated.js";
 import type { RequestContext } from "./context.js";
 import { defineOperation } from "./operation.js";
@@ -30,11 +30,7 @@ export const createGrant = defineOperation<CreateGrantRequest, CreateGrantRespon
     checkGrantTokens(ctx, input.GrantTokens);
     const key = await resolveKey(ctx, input.KeyId, "CreateGrant", { allowAlias: false });
     const checked = checkGrantRequest(key, input.Operations, input.Constraints);
-    if (input.DryRun === true)
-      throw new KmsError(
-        "DryRunOperationException",
-        "The request would have succeeded, but the DryRun option is set.",
-      );
+    if (input.DryRun === true) throw dryRunSucceeded();
 
     const wanted = {
       granteePrincipal: input.GranteePrincipal,

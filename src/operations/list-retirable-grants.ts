@@ -4,13 +4,13 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html
  */
 import {
-  accessDenied,
   grantListEntry,
   grantListKey,
   grantPageLimit,
   principalAccount,
 } from "../domain/grants.js";
 import { decodeMarker, pageOf } from "../domain/list-markers.js";
+import { accessDeniedError } from "../policy/authorize.js";
 import type {
   ListGrantsResponse,
   ListRetirableGrantsRequest,
@@ -25,7 +25,12 @@ export const listRetirableGrants = defineOperation<ListRetirableGrantsRequest, L
     // The resource this operation authorizes is the retiring principal: a caller may list the
     // grants retirable by principals of its own account only.
     if (principalAccount(input.RetiringPrincipal) !== ctx.caller.accountId)
-      throw accessDenied(ctx.caller, "ListRetirableGrants", input.RetiringPrincipal);
+      throw accessDeniedError(
+        ctx,
+        "kms:ListRetirableGrants",
+        input.RetiringPrincipal,
+        "noIdentityAllow",
+      );
     const limit = Math.min(input.Limit ?? grantPageLimit.default, grantPageLimit.max);
     const after = input.Marker === undefined ? undefined : decodeMarker(listing, input.Marker);
     const fetched = await ctx.services.store.grants.listRetirable(

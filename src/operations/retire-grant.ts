@@ -1,20 +1,27 @@
 /**
  * RetireGrant: deletes a grant named by a grant token, or by key and grant id. The grant decides
  * who may: its retiring principal, its grantee if it allows RetireGrant, and the account that
- * issued it. A token works even before the grant has propagated.
+ * issued it; accounts may delegate to their principals through IAM policies. A token works
+ * even before the grant has propagated.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html
  */
+import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import {
-  accessDenied,
   assertWellFormedGrantId,
   type GrantRecord,
   invalidGrantId,
   mayRetire,
+  retireDelegableTo,
 } from "../domain/grants.js";
+import type { KeyRecord } from "../domain/key.js";
 import { findKey } from "../domain/key-access.js";
 import { assertKeyState } from "../domain/key-states.js";
 import { KmsError } from "../domain/kms-errors.js";
+import { accessDeniedError } from "../policy/authorize.js";
+import { conditionContext } from "../policy/condition-keys.js";
+import { evaluateIdentityPolicies } from "../policy/evaluate.js";
+import { principalIdentity } from "../policy/principals.js";
 import type { RetireGrantRequest } from "../protocol/types.generated.js";
 import type { RequestContext } from "./context.js";
 import { defineOperation } from "./operation.js";
@@ -45,19 +52,38 @@ async function grantToRetire(ctx: RequestContext, input: RetireGrantRequest): Pr
   return grant;
 }
 
+/** Whether the caller's own IAM policies allow kms:RetireGrant on the grant's key. */
+function identityAllowsRetiring(ctx: RequestContext, key: KeyRecord): boolean {
+  const policies = ctx.caller.identityPolicies;
+  if (policies === "administrator") return true;
+  const principal = principalIdentity(ctx.caller.principalArn, ctx.caller.accountId);
+  const action = "kms:RetireGrant";
+  const context = conditionContext({
+    caller: ctx.caller,
+    principal,
+    now: ctx.now,
+    operation: ctx.operation,
+    input: ctx.input,
+    action,
+    key: { key },
+  });
+  const request = { principal, action, resource: key.arn, context };
+  return evaluateIdentityPolicies(policies, request).decision === "allow";
+}
+
 export const retireGrant = defineOperation<RetireGrantRequest, Record<string, never>>(
   "RetireGrant",
   async (input, ctx) => {
     const grant = await grantToRetire(ctx, input);
     ctx.audit.resources.push(grant.keyArn);
     const key = await ctx.services.store.keys.get(grant.keyArn);
-    if (key) assertKeyState(key, "RetireGrant");
-    if (!mayRetire(ctx.caller, grant)) throw accessDenied(ctx.caller, "RetireGrant", grant.keyArn);
-    if (input.DryRun === true)
-      throw new KmsError(
-        "DryRunOperationException",
-        "The request would have succeeded, but the DryRun option is set.",
-      );
+    if (!key) throw invalidGrantId(grant.grantId);
+    assertKeyState(key, "RetireGrant");
+    const allowed =
+      mayRetire(ctx.caller, grant) ||
+      (retireDelegableTo(ctx.caller, grant) && identityAllowsRetiring(ctx, key));
+    if (!allowed) throw accessDeniedError(ctx, "kms:RetireGrant", grant.keyArn, "noIdentityAllow");
+    if (input.DryRun === true) throw dryRunSucceeded();
     await ctx.services.store.grants.delete(grant.grantId);
     return {};
   },

@@ -3,9 +3,9 @@
  * (kms:RevokeGrant), takes no grant token, and is how administrators take permissions away.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_RevokeGrant.html
  */
+import { dryRunSucceeded } from "../domain/dry-run.js";
 import { assertWellFormedGrantId, invalidGrantId } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
-import { KmsError } from "../domain/kms-errors.js";
 import type { RevokeGrantRequest } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -16,11 +16,7 @@ export const revokeGrant = defineOperation<RevokeGrantRequest, Record<string, ne
     assertWellFormedGrantId(input.GrantId);
     const grant = await ctx.services.store.grants.get(key.arn, input.GrantId);
     if (!grant) throw invalidGrantId(input.GrantId);
-    if (input.DryRun === true)
-      throw new KmsError(
-        "DryRunOperationException",
-        "The request would have succeeded, but the DryRun option is set.",
-      );
+    if (input.DryRun === true) throw dryRunSucceeded();
     await ctx.services.store.grants.delete(grant.grantId);
     return {};
   },

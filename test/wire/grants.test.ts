@@ -399,7 +399,7 @@ describe("grants", () => {
       await rejectsWith(
         client.send(new ListRetirableGrantsCommand({ RetiringPrincipal: other })),
         "AccessDeniedException",
-        `User: ${root} is not authorized to perform: kms:ListRetirableGrants on resource: ${other}`,
+        `User: ${root} is not authorized to perform: kms:ListRetirableGrants on resource: ${other} because no identity-based policy allows the kms:ListRetirableGrants action`,
       );
     });
   });
