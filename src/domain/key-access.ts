@@ -12,6 +12,7 @@
  * ScheduleKeyDeletion, ...) pass allowAlias: false, so an alias there is an invalid key id.
  */
 import type { RequestContext } from "../operations/context.js";
+import { authorizeKey } from "../policy/authorize.js";
 import type { OperationName } from "../protocol/model.generated.js";
 import { aliasArn, keyArn, parseKmsArn } from "./arns.js";
 import type { KeyRecord } from "./key.js";
@@ -106,6 +107,8 @@ export async function resolveKey(
 ): Promise<KeyRecord> {
   const key = await findKey(ctx, reference, options);
   ctx.audit.resources.push(key.arn);
+  // AWS's order: a key that does not exist, then access denied, then the key's state.
+  await authorizeKey(ctx, key, operation, { reference });
   assertKeyState(key, operation);
   return key;
 }

@@ -9,6 +9,7 @@ import { keyMetadata } from "../domain/key-metadata.js";
 import { keyTypeOf, newKeyId, newKeyMaterialId, newKeyRecord, originOf } from "../domain/keys.js";
 import { tagsFromWire, validateTags } from "../domain/tags.js";
 import { defaultKeyPolicy } from "../policy/default-policy.js";
+import { assertPolicyKeepsCallerAccess } from "../policy/lockout.js";
 import { parsePolicyDocument } from "../policy/policy-document.js";
 import type { CreateKeyRequest, CreateKeyResponse } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
@@ -21,8 +22,6 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
 
     const { keySpec, keyUsage } = keyTypeOf(input, region);
     const origin = originOf(input);
-    // BypassPolicyLockoutSafetyCheck is accepted: the lockout check needs policy evaluation
-    // of the caller, which belongs to the policy engine, not to key creation.
     if (input.Policy !== undefined) parsePolicyDocument(input.Policy);
     const policy = input.Policy ?? defaultKeyPolicy(region, accountId);
     validateTags(input.Tags);
@@ -43,6 +42,9 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
       policy,
       keyMaterialId: material ? newKeyMaterialId(random) : undefined,
     });
+    // A policy of the caller's own must let it update the policy later (lockout check); the
+    // default policy always does, through the account.
+    if (input.Policy !== undefined) await assertPolicyKeepsCallerAccess(ctx, key, policy);
 
     await store.transaction(async (tx) => {
       await tx.keys.insert(key);

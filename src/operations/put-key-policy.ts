@@ -1,11 +1,12 @@
 /**
  * PutKeyPolicy: replaces the key's policy with a document that follows the key policy
  * grammar. The policy is stored exactly as sent, so GetKeyPolicy returns the caller's text.
- * BypassPolicyLockoutSafetyCheck is accepted; the lockout safety check itself needs policy
- * evaluation and is not applied yet.
+ * Unless BypassPolicyLockoutSafetyCheck is true, the new policy must still let the caller
+ * update it (the lockout safety check, policy/lockout.ts).
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { assertPolicyKeepsCallerAccess } from "../policy/lockout.js";
 import { parsePolicyDocument } from "../policy/policy-document.js";
 import { assertDefaultPolicyName } from "../policy/policy-names.js";
 import type { PutKeyPolicyRequest } from "../protocol/types.generated.js";
@@ -17,6 +18,7 @@ export const putKeyPolicy = defineOperation<PutKeyPolicyRequest, void>(
     const key = await resolveKey(ctx, input.KeyId, "PutKeyPolicy", { allowAlias: false });
     assertDefaultPolicyName(input.PolicyName);
     parsePolicyDocument(input.Policy);
+    await assertPolicyKeepsCallerAccess(ctx, key, input.Policy);
     // Re-read inside the transaction so a concurrent state change is not overwritten.
     await ctx.services.store.transaction(async (store) => {
       const current = await store.keys.get(key.arn);

@@ -224,7 +224,8 @@ function reEncryptSide(ctx: RequestContext, reference: string | undefined): Gran
   if (reference !== undefined && reference === destination && reference !== source)
     return "ReEncryptTo";
   if (reference !== undefined && reference !== destination) return "ReEncryptFrom";
-  return ctx.audit.resources.length === 0 ? "ReEncryptFrom" : "ReEncryptTo";
+  // The audit notes already name the key being authorized; the source's is the first.
+  return ctx.audit.resources.length <= 1 ? "ReEncryptFrom" : "ReEncryptTo";
 }
 
 /**
@@ -276,7 +277,11 @@ function authorizeByIdentity(ctx: RequestContext, action: string, resource: stri
 export function authorizeRequest(ctx: RequestContext): void {
   const rule = accessRules[ctx.operation];
   if (rule.identity === "*") {
-    authorizeByIdentity(ctx, ctx.operation, "*");
+    // ListRetirableGrants is authorized on the retiring principal it asks about.
+    const retiring = ctx.input.RetiringPrincipal;
+    const resource =
+      ctx.operation === "ListRetirableGrants" && typeof retiring === "string" ? retiring : "*";
+    authorizeByIdentity(ctx, ctx.operation, resource);
     if (ctx.operation === "CreateKey" && Array.isArray(ctx.input.Tags) && ctx.input.Tags.length > 0)
       authorizeByIdentity(ctx, "TagResource", "*");
   } else if (rule.identity === "alias") {

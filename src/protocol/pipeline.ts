@@ -8,6 +8,7 @@ import { authenticate, type RequestFacts } from "../auth/authenticate.js";
 import { isKmsError, KmsError } from "../domain/kms-errors.js";
 import type { AuditNotes, Caller, RequestContext } from "../operations/context.js";
 import { findOperation } from "../operations/registry.js";
+import { authorizeRequest } from "../policy/authorize.js";
 import type { Services } from "../services.js";
 import { decodeValue } from "./decode.js";
 import { encodeOutput } from "./encode.js";
@@ -108,6 +109,9 @@ export async function handleKmsRequest(
       operation: operation.name,
       input,
     };
+    // Operations without a key (and alias operations, on their alias) are authorized here;
+    // key operations are authorized when they load their key (resolveKey).
+    authorizeRequest(ctx);
     output = await operation.handle(input, ctx);
     response = { status: 200, body: encodeOutput(output) };
   } catch (error) {

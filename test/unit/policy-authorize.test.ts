@@ -304,6 +304,16 @@ describe("authorization decisions", () => {
     );
   });
 
+  it("ListRetirableGrants is authorized on the retiring principal it names", () => {
+    const own = [allowIdentity("kms:ListRetirableGrants", alice)];
+    authorizeRequest(context(alice, own, "ListRetirableGrants", { RetiringPrincipal: alice }));
+    assert.throws(
+      () =>
+        authorizeRequest(context(alice, own, "ListRetirableGrants", { RetiringPrincipal: rootA })),
+      { message: new RegExp(`kms:ListRetirableGrants on resource: ${rootA} because`) },
+    );
+  });
+
   it("alias operations need their permission on the alias ARN", () => {
     const own = [allowIdentity("kms:CreateAlias", `arn:aws:kms:${region}:${a}:alias/alice-*`)];
     authorizeRequest(context(alice, own, "CreateAlias", { AliasName: "alias/alice-app" }));
