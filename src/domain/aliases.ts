@@ -7,6 +7,7 @@
  * an operation runs; these are the rules KMS adds on top, with KMS's own errors.
  */
 import type { RequestContext } from "../operations/context.js";
+import { authorizeKey } from "../policy/authorize.js";
 import type { OperationName } from "../protocol/model.generated.js";
 import type { AliasListEntry } from "../protocol/types.generated.js";
 import type { Store } from "../store/store.js";
@@ -100,6 +101,7 @@ export async function findAliasTarget(
   // AWS managed keys belong to AWS, like the alias/aws/ names that point at them.
   if (key.keyManager !== "CUSTOMER") throw new KmsError("NotAuthorizedException", "");
   ctx.audit.resources.push(key.arn);
+  await authorizeKey(ctx, key, operation);
   assertKeyState(key, operation);
   return key;
 }

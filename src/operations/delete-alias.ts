@@ -4,6 +4,7 @@
  */
 import { assertAliasName, currentTarget, findAlias } from "../domain/aliases.js";
 import { assertKeyState } from "../domain/key-states.js";
+import { authorizeKey } from "../policy/authorize.js";
 import type { DeleteAliasRequest } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -16,6 +17,7 @@ export const deleteAlias = defineOperation<DeleteAliasRequest, void>(
     const key = await currentTarget(ctx, alias);
     if (key) {
       ctx.audit.resources.push(key.arn);
+      await authorizeKey(ctx, key, "DeleteAlias");
       assertKeyState(key, "DeleteAlias");
     }
     await ctx.services.store.aliases.delete(alias.accountId, alias.region, alias.aliasName);

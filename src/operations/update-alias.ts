@@ -14,6 +14,7 @@ import {
   findAliasTarget,
   withStore,
 } from "../domain/aliases.js";
+import { authorizeKey } from "../policy/authorize.js";
 import type { UpdateAliasRequest } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -28,6 +29,8 @@ export const updateAlias = defineOperation<UpdateAliasRequest, void>(
       const alias = await findAlias(tx, aliasName);
       const current = await currentTarget(tx, alias);
       if (current) ctx.audit.resources.push(current.arn);
+      // UpdateAlias needs its permission on the key the alias leaves and the one it gets.
+      if (current) await authorizeKey(tx, current, "UpdateAlias");
       const next = await findAliasTarget(tx, targetKeyId, "UpdateAlias");
       if (current) assertSameKind(current, next, aliasName);
       if (next.keyId === alias.targetKeyId) return;

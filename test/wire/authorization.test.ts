@@ -13,6 +13,7 @@ import {
   CreateAliasCommand,
   CreateKeyCommand,
   DecryptCommand,
+  DeleteAliasCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
   EnableKeyCommand,
@@ -23,6 +24,7 @@ import {
   KMSClient,
   ListKeysCommand,
   PutKeyPolicyCommand,
+  UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
@@ -345,6 +347,7 @@ describe("authorization in sigv4 mode", () => {
   const rootB = `arn:aws:iam::${b}:root`;
   const carol = `arn:aws:iam::${b}:user/carol`;
   const dave = `arn:aws:iam::${b}:user/dave`;
+  const erin = `arn:aws:iam::${a}:user/erin`;
 
   const keysOfA = `arn:aws:kms:*:${a}:key/*`;
   const identities = [
@@ -380,6 +383,23 @@ describe("authorization in sigv4 mode", () => {
       ],
     },
     { key: "AKIAAUTHZDAVE0000001", arn: dave, account: b, policies: [] },
+    {
+      key: "AKIAAUTHZERIN0000001",
+      arn: erin,
+      account: a,
+      policies: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+              Resource: [`arn:aws:kms:*:${a}:alias/\${aws:username}-*`, keysOfA],
+            },
+          ],
+        },
+      ],
+    },
   ];
 
   let dir: string;
@@ -545,6 +565,47 @@ describe("authorization in sigv4 mode", () => {
       new DescribeKeyCommand({ KeyId: `arn:aws:kms:${region}:${a}:alias/shared` }),
     );
     assert.equal(byAliasArn.KeyMetadata?.Arn, arn);
+  });
+
+  it("alias operations need their permission on the alias and on each key", async () => {
+    const { arn: first } = await adminKey();
+    const { arn: second } = await adminKey([
+      { Effect: "Deny", Principal: { AWS: erin }, Action: "kms:UpdateAlias", Resource: "*" },
+    ]);
+    const { arn: third } = await adminKey([
+      { Effect: "Deny", Principal: { AWS: erin }, Action: "kms:DeleteAlias", Resource: "*" },
+    ]);
+    await rejectsWith(
+      as(erin).send(new CreateAliasCommand({ AliasName: "alias/other-app", TargetKeyId: first })),
+      "AccessDeniedException",
+      denied(erin, "CreateAlias", `arn:aws:kms:${region}:${a}:alias/other-app`, "noIdentityAllow"),
+    );
+    await as(erin).send(
+      new CreateAliasCommand({ AliasName: "alias/erin-app", TargetKeyId: first }),
+    );
+    await rejectsWith(
+      as(alice).send(new UpdateAliasCommand({ AliasName: "alias/erin-app", TargetKeyId: first })),
+      "AccessDeniedException",
+      denied(alice, "UpdateAlias", `arn:aws:kms:${region}:${a}:alias/erin-app`, "noIdentityAllow"),
+    );
+    await rejectsWith(
+      as(erin).send(new UpdateAliasCommand({ AliasName: "alias/erin-app", TargetKeyId: second })),
+      "AccessDeniedException",
+      denied(erin, "UpdateAlias", second, "resourceDeny"),
+    );
+    await as(erin).send(
+      new UpdateAliasCommand({ AliasName: "alias/erin-app", TargetKeyId: third }),
+    );
+    await rejectsWith(
+      as(erin).send(new DeleteAliasCommand({ AliasName: "alias/erin-app" })),
+      "AccessDeniedException",
+      denied(erin, "DeleteAlias", third, "resourceDeny"),
+    );
+    await rejectsWith(
+      as(bob).send(new CreateAliasCommand({ AliasName: "alias/bob-app", TargetKeyId: first })),
+      "AccessDeniedException",
+      denied(bob, "CreateAlias", `arn:aws:kms:${region}:${a}:alias/bob-app`, "noIdentityAllow"),
+    );
   });
 
   it("the lockout check holds a non-root caller to its own access", async () => {
