@@ -1,7 +1,7 @@
 /**
  * The one Store implementation, over Kysely. It uses only portable SQL, so the SQLite and
  * PostgreSQL dialects share it; the dialect-specific part is opening the connection
- * (sqlite.ts). Row ↔ record mapping lives here and nowhere else.
+ * (sqlite.ts, postgres.ts). Row ↔ record mapping lives here and nowhere else.
  */
 import { type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
 import { type GrantRecord, grantListKey } from "../domain/grants.js";
@@ -36,6 +36,22 @@ import type {
   Store,
   TagRepository,
 } from "./store.js";
+
+export interface StoreDialect extends MigrationDialect {
+  /**
+   * True when other connections write at the same time (PostgreSQL, several nodes): transactions
+   * then run SERIALIZABLE, and one the database aborts to keep them serial runs again. SQLite's
+   * one connection runs transactions one after another already.
+   */
+  readonly concurrentWriters?: boolean | undefined;
+}
+
+/** Runs of a transaction before a serialization failure reaches the caller. */
+const transactionAttempts = 10;
+
+function sqlState(error: unknown): unknown {
+  return typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+}
 
 /** PostgreSQL returns bigint columns as strings; SQLite as numbers. */
 function num(value: number | string | bigint): number {
@@ -498,6 +514,7 @@ class KyselyStoreView implements Store {
   constructor(
     protected readonly db: Db,
     private readonly root: Kysely<Database>,
+    private readonly concurrentWriters: boolean,
   ) {
     this.keys = new Keys(db);
     this.materials = new Materials(db);
@@ -510,7 +527,31 @@ class KyselyStoreView implements Store {
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     // Nested transactions join the outer one.
     if (this.db !== this.root) return work(this);
-    return this.root.transaction().execute((trx) => work(new KyselyStoreView(trx, this.root)));
+    const run = (trx: Transaction<Database>) =>
+      work(new KyselyStoreView(trx, this.root, this.concurrentWriters));
+    if (!this.concurrentWriters) return this.root.transaction().execute(run);
+    // Two nodes doing read-modify-write on the same rows (CreateAlias checking a name, two
+    // updates of one key) must behave as if one ran after the other. SERIALIZABLE makes
+    // PostgreSQL abort one of them (serialization_failure, deadlock_detected) instead of
+    // letting both commit; run it again and it sees the other's writes.
+    let uniqueViolationRerun = false;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.root.transaction().setIsolationLevel("serializable").execute(run);
+      } catch (error) {
+        const state = sqlState(error);
+        if (state === "23505" && !uniqueViolationRerun) {
+          // unique_violation: a concurrent transaction inserted the row this one checked was
+          // absent (PostgreSQL reports that as a serialization failure only when the check read
+          // the index). Rerun once: the check now finds the row and answers as it would have on
+          // SQLite (CreateAlias: AlreadyExistsException). Work that never checked fails again.
+          uniqueViolationRerun = true;
+          continue;
+        }
+        if (attempt >= transactionAttempts || (state !== "40001" && state !== "40P01")) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 2));
+      }
+    }
   }
 
   async reset() {
@@ -535,10 +576,7 @@ class KyselyStoreView implements Store {
 }
 
 /** Migrates the database to the latest schema and returns a Store over it. */
-export async function openKyselyStore(
-  db: Kysely<Database>,
-  dialect: MigrationDialect,
-): Promise<Store> {
+export async function openKyselyStore(db: Kysely<Database>, dialect: StoreDialect): Promise<Store> {
   const migrator = new Migrator({
     db,
     provider: migrationProvider(dialect),
@@ -547,5 +585,5 @@ export async function openKyselyStore(
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
-  return new KyselyStoreView(db, db);
+  return new KyselyStoreView(db, db, dialect.concurrentWriters === true);
 }

@@ -3,10 +3,31 @@
  * same migrations run on SQLite and PostgreSQL; `binary` is the dialect's blob column type.
  * A shipped migration never changes: add a new one.
  */
-import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import {
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  sql,
+} from "kysely";
 
 export interface MigrationDialect {
   readonly binary: "blob" | "bytea";
+  /**
+   * Collation of the text columns that listings sort and page by. A PostgreSQL database
+   * usually collates by language rules ("alias/a" before "alias/B"); "C" orders by code point,
+   * as SQLite does, so both backends list in the same order. Undefined keeps the default.
+   */
+  readonly sortCollation?: "C" | undefined;
+}
+
+/** A column that listings order by and page through with `>`. */
+function sortKey(dialect: MigrationDialect, column: ColumnDefinitionBuilder) {
+  const sorted =
+    dialect.sortCollation === undefined
+      ? column
+      : column.modifyFront(sql`collate ${sql.id(dialect.sortCollation)}`);
+  return sorted.notNull();
 }
 
 function initial(dialect: MigrationDialect): Migration {
@@ -15,7 +36,7 @@ function initial(dialect: MigrationDialect): Migration {
       await db.schema
         .createTable("keys")
         .addColumn("arn", "varchar(2048)", (c) => c.primaryKey())
-        .addColumn("key_id", "varchar(256)", (c) => c.notNull())
+        .addColumn("key_id", "varchar(256)", (c) => sortKey(dialect, c))
         .addColumn("account_id", "varchar(12)", (c) => c.notNull())
         .addColumn("region", "varchar(64)", (c) => c.notNull())
         .addColumn("created_at", "bigint", (c) => c.notNull())
@@ -56,7 +77,7 @@ function initial(dialect: MigrationDialect): Migration {
         .createTable("aliases")
         .addColumn("account_id", "varchar(12)", (c) => c.notNull())
         .addColumn("region", "varchar(64)", (c) => c.notNull())
-        .addColumn("alias_name", "varchar(256)", (c) => c.notNull())
+        .addColumn("alias_name", "varchar(256)", (c) => sortKey(dialect, c))
         .addColumn("target_key_id", "varchar(256)", (c) => c.notNull())
         .addColumn("created_at", "bigint", (c) => c.notNull())
         .addColumn("updated_at", "bigint", (c) => c.notNull())
@@ -70,7 +91,7 @@ function initial(dialect: MigrationDialect): Migration {
       await db.schema
         .createTable("tags")
         .addColumn("key_arn", "varchar(2048)", (c) => c.notNull())
-        .addColumn("tag_key", "varchar(128)", (c) => c.notNull())
+        .addColumn("tag_key", "varchar(128)", (c) => sortKey(dialect, c))
         .addColumn("tag_value", "varchar(256)", (c) => c.notNull())
         .addColumn("position", "bigint", (c) => c.notNull())
         .addPrimaryKeyConstraint("tags_pk", ["key_arn", "tag_key"])
@@ -104,7 +125,7 @@ function keyLastUsage(): Migration {
   };
 }
 
-function grants(): Migration {
+function grants(dialect: MigrationDialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -119,7 +140,7 @@ function grants(): Migration {
         .addColumn("issuing_account", "varchar(256)", (c) => c.notNull())
         .addColumn("operations", "text", (c) => c.notNull())
         .addColumn("constraints", "text")
-        .addColumn("list_key", "varchar(96)", (c) => c.notNull())
+        .addColumn("list_key", "varchar(96)", (c) => sortKey(dialect, c))
         .execute();
       await db.schema
         .createIndex("grants_by_key")
@@ -146,7 +167,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
       return {
         "0001_initial": initial(dialect),
         "0002_key_last_usage": keyLastUsage(),
-        "0003_grants": grants(),
+        "0003_grants": grants(dialect),
       };
     },
   };

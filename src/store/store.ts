@@ -106,7 +106,11 @@ export interface Store {
   readonly tags: TagRepository;
   readonly grants: GrantRepository;
   readonly lastUsage: KeyLastUsageRepository;
-  /** Runs `work` atomically: all its writes land, or none do. */
+  /**
+   * Runs `work` atomically: all its writes land, or none do. On PostgreSQL `work` runs again
+   * when the database aborts it for a concurrent transaction (another node's), so it must
+   * have no effects outside the store that a second run would repeat.
+   */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Wipes every record (test-suite reset). */
   reset(): Promise<void>;

@@ -1,0 +1,55 @@
+/**
+ * Opens the shared-state backend: a PostgreSQL database that several Trent nodes use at once
+ * (TRENT_DATABASE_URL). Nodes keep no state of their own, so every read goes to the database;
+ * transactions run SERIALIZABLE and are retried when they lose a race with another node's
+ * (kysely-store.ts). Migrations take Kysely's advisory lock, so nodes may start together.
+ */
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { openKyselyStore } from "./kysely-store.js";
+import type { Database } from "./schema.js";
+import type { Store } from "./store.js";
+
+/** Connections each node keeps open at most (pg's own default). */
+const poolSize = 10;
+
+export function postgresKysely(
+  databaseUrl: string,
+  log: (message: string) => void = () => {},
+): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle connection that the server drops (restart, failover) must not crash the process;
+  // the pool discards it and the next query opens a new one. pg's messages carry no password.
+  pool.on("error", (error) => log(`PostgreSQL connection lost: ${error.message}`));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function openPostgresStore(
+  databaseUrl: string,
+  log?: (message: string) => void,
+): Promise<Store> {
+  const db = postgresKysely(databaseUrl, log);
+  try {
+    return await openKyselyStore(db, {
+      binary: "bytea",
+      sortCollation: "C",
+      concurrentWriters: true,
+    });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
+
+/** The database URL without its password, for start-up messages and logs. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password !== "") url.password = "";
+    for (const name of ["password", "sslpassword"])
+      if (url.searchParams.has(name)) url.searchParams.set(name, "redacted");
+    return url.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
+}

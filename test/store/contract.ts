@@ -1,0 +1,836 @@
+/**
+ * The store contract: what every Store backend must do, as seen through the Store interface.
+ * sqlite.test.ts and postgres.test.ts run these same cases; each case gets a new, empty
+ * database opened through the backend's real opening path.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type Kysely, Migrator } from "kysely";
+import type { GrantRecord } from "../../src/domain/grants.js";
+import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../../src/domain/key.js";
+import { openKyselyStore, type StoreDialect } from "../../src/store/kysely-store.js";
+import { migrationProvider } from "../../src/store/migrations.js";
+import type { Database } from "../../src/store/schema.js";
+import type { KeyUse, Store } from "../../src/store/store.js";
+
+export interface StoreBackend {
+  /** Opens a store over a new, empty database the way Trent opens this backend. */
+  open(): Promise<Store>;
+  /** A Kysely handle on a new, empty database, with the dialect Trent migrates it with. */
+  database(): Promise<{ db: Kysely<Database>; dialect: StoreDialect }>;
+}
+
+const account = "111122223333";
+const otherAccount = "444455556666";
+const region = "us-east-1";
+
+function arnOf(keyId: string, accountId = account, keyRegion = region): string {
+  return `arn:aws:kms:${keyRegion}:${accountId}:key/${keyId}`;
+}
+
+function keyRecord(keyId: string, changes: Partial<KeyRecord> = {}): KeyRecord {
+  const accountId = changes.accountId ?? account;
+  const keyRegion = changes.region ?? region;
+  return {
+    arn: arnOf(keyId, accountId, keyRegion),
+    keyId,
+    accountId,
+    region: keyRegion,
+    creationDate: new Date("2025-01-01T00:00:00.123Z"),
+    description: "",
+    keyUsage: "ENCRYPT_DECRYPT",
+    keySpec: "SYMMETRIC_DEFAULT",
+    origin: "AWS_KMS",
+    keyManager: "CUSTOMER",
+    keyState: "Enabled",
+    deletionDate: undefined,
+    pendingDeletionWindowInDays: undefined,
+    multiRegion: false,
+    multiRegionKeyType: undefined,
+    customKeyStoreId: undefined,
+    policy: '{"Version":"2012-10-17","Statement":[]}',
+    currentKeyMaterialId: undefined,
+    ...changes,
+  };
+}
+
+/** A key with every optional field set, and values that stress the column types. */
+function fullKeyRecord(keyId: string): KeyRecord {
+  return keyRecord(keyId, {
+    description: "ünïcødé 🔑 'quoted' \"double\" \\ back\nslash",
+    keyUsage: "SIGN_VERIFY",
+    keySpec: "ECC_NIST_P256",
+    origin: "EXTERNAL",
+    keyState: "PendingDeletion",
+    // The largest date KMS could ever report (9999-12-31) needs more than 32 bits of ms.
+    deletionDate: new Date("9999-12-31T23:59:59.999Z"),
+    pendingDeletionWindowInDays: 30,
+    multiRegion: true,
+    multiRegionKeyType: "PRIMARY",
+    customKeyStoreId: "cks-1234567890abcdef0",
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "x".repeat(5000) }] }),
+    currentKeyMaterialId: "a".repeat(64),
+  });
+}
+
+function material(keyArn: string, materialId: string, changes: Partial<KeyMaterialRecord> = {}) {
+  const sealed = new Uint8Array(256);
+  for (let i = 0; i < sealed.length; i += 1) sealed[i] = 255 - i;
+  const record: KeyMaterialRecord = {
+    keyArn,
+    materialId,
+    sealed,
+    publicKey: undefined,
+    createdAt: new Date("2025-01-01T00:00:00Z"),
+    ...changes,
+  };
+  return record;
+}
+
+function alias(aliasName: string, targetKeyId: string, changes: Partial<AliasRecord> = {}) {
+  const record: AliasRecord = {
+    accountId: account,
+    region,
+    aliasName,
+    targetKeyId,
+    creationDate: new Date("2025-02-01T00:00:00Z"),
+    lastUpdatedDate: new Date("2025-02-01T00:00:00Z"),
+    ...changes,
+  };
+  return record;
+}
+
+function grant(grantId: string, keyArn: string, changes: Partial<GrantRecord> = {}) {
+  const record: GrantRecord = {
+    grantId,
+    keyArn,
+    region,
+    name: undefined,
+    creationDate: new Date("2025-03-01T00:00:00Z"),
+    granteePrincipal: `arn:aws:iam::${account}:role/grantee`,
+    retiringPrincipal: undefined,
+    issuingAccount: `arn:aws:iam::${account}:root`,
+    operations: ["Encrypt", "Decrypt"],
+    constraints: undefined,
+    ...changes,
+  };
+  return record;
+}
+
+function grantId(n: number): string {
+  return n.toString(16).padStart(64, "0");
+}
+
+function keyUse(keyArn: string, timestamp: string, operation: KeyUse["operation"], id: string) {
+  return {
+    keyArn,
+    operation,
+    timestamp: new Date(timestamp),
+    eventId: `e-${id}`,
+    requestId: `r-${id}`,
+  };
+}
+
+/** Code-point order, the order both backends must list in. */
+function codePointOrder(values: readonly string[]): string[] {
+  return [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+class Rollback extends Error {}
+
+export function storeContract(backend: StoreBackend): void {
+  async function withStore(test: (store: Store) => Promise<void>): Promise<void> {
+    const store = await backend.open();
+    try {
+      await test(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  describe("keys", () => {
+    it("returns undefined for an unknown key, and every field as inserted", () =>
+      withStore(async (store) => {
+        assert.equal(await store.keys.get(arnOf("missing")), undefined);
+        const plain = keyRecord("1234abcd-12ab-34cd-56ef-1234567890ab");
+        const full = fullKeyRecord("mrk-1234abcd12ab34cd56ef1234567890ab");
+        await store.keys.insert(plain);
+        await store.keys.insert(full);
+        assert.deepEqual(await store.keys.get(plain.arn), plain);
+        assert.deepEqual(await store.keys.get(full.arn), full);
+      }));
+
+    it("refuses a second key with the same ARN", () =>
+      withStore(async (store) => {
+        const key = keyRecord("1234abcd-12ab-34cd-56ef-1234567890ab");
+        await store.keys.insert(key);
+        await assert.rejects(store.keys.insert({ ...key, description: "other" }));
+        assert.deepEqual(await store.keys.get(key.arn), key);
+      }));
+
+    it("updates every mutable field, and only the key named", () =>
+      withStore(async (store) => {
+        const key = keyRecord("1234abcd-12ab-34cd-56ef-1234567890ab");
+        const other = keyRecord("2234abcd-12ab-34cd-56ef-1234567890ab");
+        await store.keys.insert(key);
+        await store.keys.insert(other);
+        const changed: KeyRecord = {
+          ...fullKeyRecord(key.keyId),
+          creationDate: key.creationDate,
+        };
+        await store.keys.update(changed);
+        assert.deepEqual(await store.keys.get(key.arn), changed);
+        await store.keys.update({ ...changed, deletionDate: undefined, multiRegion: false });
+        assert.deepEqual(await store.keys.get(key.arn), {
+          ...changed,
+          deletionDate: undefined,
+          multiRegion: false,
+        });
+        assert.deepEqual(await store.keys.get(other.arn), other);
+      }));
+
+    it("does not create a key by updating one that does not exist", () =>
+      withStore(async (store) => {
+        const key = keyRecord("1234abcd-12ab-34cd-56ef-1234567890ab");
+        await store.keys.update(key);
+        assert.equal(await store.keys.get(key.arn), undefined);
+      }));
+
+    it("lists one account and Region in key id order, page by page", () =>
+      withStore(async (store) => {
+        const ids = [
+          "mrk-0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+          "0b1c2d3e-0000-0000-0000-000000000001",
+          "f0000000-0000-0000-0000-000000000000",
+          "a0000000-0000-0000-0000-000000000000",
+          "a000000-00000-0000-0000-000000000000",
+          "10000000-0000-0000-0000-000000000000",
+        ];
+        for (const id of ids) await store.keys.insert(keyRecord(id));
+        await store.keys.insert(
+          keyRecord("00000000-0000-0000-0000-00000000000a", { accountId: otherAccount }),
+        );
+        await store.keys.insert(
+          keyRecord("00000000-0000-0000-0000-00000000000b", { region: "eu-west-1" }),
+        );
+
+        const expected = codePointOrder(ids);
+        const all = await store.keys.list(account, region, { limit: 100 });
+        assert.deepEqual(
+          all.map((k) => k.keyId),
+          expected,
+        );
+        assert.deepEqual(all[0], keyRecord(expected[0]!));
+
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.keys.list(account, region, { limit: 4, after });
+          seen.push(...page.map((k) => k.keyId));
+          if (page.length < 4) break;
+          after = page.at(-1)!.keyId;
+        }
+        assert.deepEqual(seen, expected);
+        assert.deepEqual(
+          (await store.keys.list(account, region, { limit: 2, after: expected[1] })).map(
+            (k) => k.keyId,
+          ),
+          expected.slice(2, 4),
+        );
+        assert.deepEqual(
+          await store.keys.list(account, region, { limit: 5, after: expected.at(-1) }),
+          [],
+        );
+        assert.deepEqual(await store.keys.list("999999999999", region, { limit: 5 }), []);
+      }));
+
+    it("lists keys pending deletion whose date is at or before now", () =>
+      withStore(async (store) => {
+        const now = new Date("2025-06-01T12:00:00.000Z");
+        const pending = (id: string, date: Date) =>
+          keyRecord(id, {
+            keyState: "PendingDeletion",
+            deletionDate: date,
+            pendingDeletionWindowInDays: 7,
+          });
+        const past = pending(
+          "00000000-0000-0000-0000-000000000001",
+          new Date(now.getTime() - 86_400_000),
+        );
+        const exactly = pending("00000000-0000-0000-0000-000000000002", now);
+        const future = pending("00000000-0000-0000-0000-000000000003", new Date(now.getTime() + 1));
+        const otherAccountPast = keyRecord("00000000-0000-0000-0000-000000000004", {
+          accountId: otherAccount,
+          keyState: "PendingDeletion",
+          deletionDate: past.deletionDate,
+        });
+        // Only PendingDeletion counts: a date left on a key in another state is not due.
+        const enabledWithDate = keyRecord("00000000-0000-0000-0000-000000000005", {
+          deletionDate: past.deletionDate,
+        });
+        for (const k of [past, exactly, future, otherAccountPast, enabledWithDate])
+          await store.keys.insert(k);
+        const due = await store.keys.listDueForDeletion(now);
+        assert.deepEqual(
+          due.map((k) => k.arn).sort(),
+          [past.arn, exactly.arn, otherAccountPast.arn].sort(),
+        );
+        assert.deepEqual(
+          due.find((k) => k.arn === past.arn),
+          past,
+        );
+      }));
+
+    it("deletes a key with its material, aliases, tags, grants and last use, and nothing else", () =>
+      withStore(async (store) => {
+        const doomed = keyRecord("00000000-0000-0000-0000-000000000001");
+        const kept = keyRecord("00000000-0000-0000-0000-000000000002");
+        // The same key id in another account: its alias must survive.
+        const twin = keyRecord(doomed.keyId, { accountId: otherAccount });
+        for (const k of [doomed, kept, twin]) {
+          await store.keys.insert(k);
+          await store.materials.insert(material(k.arn, "m1"));
+          await store.tags.put(k.arn, [{ key: "team", value: "a" }]);
+          await store.lastUsage.record(keyUse(k.arn, "2025-04-01T00:00:00Z", "Encrypt", k.keyId));
+        }
+        await store.aliases.insert(alias("alias/doomed-1", doomed.keyId));
+        await store.aliases.insert(alias("alias/doomed-2", doomed.keyId));
+        await store.aliases.insert(alias("alias/kept", kept.keyId));
+        await store.aliases.insert(alias("alias/twin", twin.keyId, { accountId: otherAccount }));
+        await store.grants.insert(grant(grantId(1), doomed.arn));
+        await store.grants.insert(grant(grantId(2), kept.arn));
+
+        await store.keys.delete(doomed.arn);
+
+        assert.equal(await store.keys.get(doomed.arn), undefined);
+        assert.equal(await store.materials.get(doomed.arn, "m1"), undefined);
+        assert.deepEqual(await store.materials.listForKey(doomed.arn), []);
+        assert.deepEqual(await store.tags.list(doomed.arn), []);
+        assert.equal(await store.lastUsage.get(doomed.arn), undefined);
+        assert.equal(await store.aliases.get(account, region, "alias/doomed-1"), undefined);
+        assert.equal(await store.aliases.get(account, region, "alias/doomed-2"), undefined);
+        assert.equal(await store.grants.find(grantId(1)), undefined);
+
+        for (const k of [kept, twin]) {
+          assert.deepEqual(await store.keys.get(k.arn), k);
+          assert.ok(await store.materials.get(k.arn, "m1"));
+          assert.deepEqual(await store.tags.list(k.arn), [{ key: "team", value: "a" }]);
+          assert.ok(await store.lastUsage.get(k.arn));
+        }
+        assert.ok(await store.aliases.get(account, region, "alias/kept"));
+        assert.ok(await store.aliases.get(otherAccount, region, "alias/twin"));
+        assert.ok(await store.grants.find(grantId(2)));
+
+        // Deleting what is gone is not an error.
+        await store.keys.delete(doomed.arn);
+      }));
+  });
+
+  describe("key material", () => {
+    it("returns the sealed bytes and public key exactly, as Uint8Array", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        await store.keys.insert(key);
+        const publicKey = new Uint8Array([0x30, 0x00, 0x59, 0x00, 0x00, 0xff]);
+        const symmetric = material(key.arn, "m1");
+        const asymmetric = material(key.arn, "m2", {
+          publicKey,
+          sealed: new Uint8Array(0),
+          createdAt: new Date("2025-01-02T00:00:00Z"),
+        });
+        await store.materials.insert(symmetric);
+        await store.materials.insert(asymmetric);
+        const got = await store.materials.get(key.arn, "m1");
+        assert.deepEqual(got, symmetric);
+        assert.equal(Object.getPrototypeOf(got?.sealed), Uint8Array.prototype);
+        assert.deepEqual(await store.materials.get(key.arn, "m2"), asymmetric);
+        assert.equal(await store.materials.get(key.arn, "m3"), undefined);
+        assert.equal(await store.materials.get(arnOf("other"), "m1"), undefined);
+      }));
+
+    it("lists a key's material oldest first, and refuses a duplicate material id", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        const other = keyRecord("00000000-0000-0000-0000-000000000002");
+        const newest = material(key.arn, "a-newest", {
+          createdAt: new Date("2025-03-01T00:00:00Z"),
+        });
+        const oldest = material(key.arn, "z-oldest", {
+          createdAt: new Date("2025-01-01T00:00:00Z"),
+        });
+        const middle = material(key.arn, "m-middle", {
+          createdAt: new Date("2025-02-01T00:00:00Z"),
+        });
+        for (const m of [newest, oldest, middle]) await store.materials.insert(m);
+        await store.materials.insert(material(other.arn, "x"));
+        assert.deepEqual(await store.materials.listForKey(key.arn), [oldest, middle, newest]);
+        await assert.rejects(store.materials.insert(material(key.arn, "m-middle")));
+        // The same material id under another key is another record.
+        await store.materials.insert(material(other.arn, "m-middle"));
+      }));
+  });
+
+  describe("aliases", () => {
+    it("inserts, gets, retargets and deletes an alias", () =>
+      withStore(async (store) => {
+        const record = alias("alias/app", "00000000-0000-0000-0000-000000000001");
+        assert.equal(await store.aliases.get(account, region, "alias/app"), undefined);
+        await store.aliases.insert(record);
+        assert.deepEqual(await store.aliases.get(account, region, "alias/app"), record);
+        assert.equal(await store.aliases.get(otherAccount, region, "alias/app"), undefined);
+        assert.equal(await store.aliases.get(account, "eu-west-1", "alias/app"), undefined);
+        assert.equal(await store.aliases.get(account, region, "alias/APP"), undefined);
+
+        const retargeted = {
+          ...record,
+          targetKeyId: "00000000-0000-0000-0000-000000000002",
+          lastUpdatedDate: new Date("2025-05-01T00:00:00.001Z"),
+          // update() changes only the target and the update date.
+          creationDate: new Date("2030-01-01T00:00:00Z"),
+        };
+        await store.aliases.update(retargeted);
+        assert.deepEqual(await store.aliases.get(account, region, "alias/app"), {
+          ...retargeted,
+          creationDate: record.creationDate,
+        });
+
+        await store.aliases.delete(account, region, "alias/app");
+        assert.equal(await store.aliases.get(account, region, "alias/app"), undefined);
+        await store.aliases.delete(account, region, "alias/app");
+      }));
+
+    it("refuses a second alias with the same name in one account and Region", () =>
+      withStore(async (store) => {
+        await store.aliases.insert(alias("alias/app", "k1"));
+        await assert.rejects(store.aliases.insert(alias("alias/app", "k2")));
+        await store.aliases.insert(alias("alias/app", "k2", { accountId: otherAccount }));
+        await store.aliases.insert(alias("alias/app", "k3", { region: "eu-west-1" }));
+        assert.equal((await store.aliases.get(account, region, "alias/app"))?.targetKeyId, "k1");
+      }));
+
+    it("lists by name in code-point order, page by page, optionally for one key", () =>
+      withStore(async (store) => {
+        const names = [
+          "alias/beta",
+          "alias/Zeta",
+          "alias/alpha",
+          "alias/_under",
+          "alias/aws/ebs",
+          "alias/Alpha-2",
+          "alias/alpha-1",
+          "alias/a",
+          "alias/B",
+        ];
+        for (const [i, name] of names.entries())
+          await store.aliases.insert(alias(name, i % 2 === 0 ? "even" : "odd"));
+        await store.aliases.insert(alias("alias/elsewhere", "even", { accountId: otherAccount }));
+        await store.aliases.insert(alias("alias/elsewhere", "even", { region: "eu-west-1" }));
+
+        const expected = codePointOrder(names);
+        const all = await store.aliases.list(account, region, { limit: 100 });
+        assert.deepEqual(
+          all.map((a) => a.aliasName),
+          expected,
+        );
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.aliases.list(account, region, { limit: 2, after });
+          seen.push(...page.map((a) => a.aliasName));
+          if (page.length < 2) break;
+          after = page.at(-1)!.aliasName;
+        }
+        assert.deepEqual(seen, expected);
+
+        const even = names.filter((_, i) => i % 2 === 0);
+        assert.deepEqual(
+          (await store.aliases.list(account, region, { limit: 100, targetKeyId: "even" })).map(
+            (a) => a.aliasName,
+          ),
+          codePointOrder(even),
+        );
+        const evenSorted = codePointOrder(even);
+        assert.deepEqual(
+          (
+            await store.aliases.list(account, region, {
+              limit: 2,
+              targetKeyId: "even",
+              after: evenSorted[0],
+            })
+          ).map((a) => a.aliasName),
+          evenSorted.slice(1, 3),
+        );
+      }));
+  });
+
+  describe("tags", () => {
+    it("lists tags in the order they were first added, replacing values in place", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        const other = arnOf("00000000-0000-0000-0000-000000000002");
+        assert.deepEqual(await store.tags.list(key), []);
+        await store.tags.put(key, [
+          { key: "zeta", value: "1" },
+          { key: "Alpha", value: "2" },
+          { key: "mid", value: "" },
+        ]);
+        await store.tags.put(other, [{ key: "zeta", value: "other" }]);
+        await store.tags.put(key, [
+          { key: "alpha", value: "3" },
+          { key: "zeta", value: "replaced" },
+        ]);
+        assert.deepEqual(await store.tags.list(key), [
+          { key: "zeta", value: "replaced" },
+          { key: "Alpha", value: "2" },
+          { key: "mid", value: "" },
+          { key: "alpha", value: "3" },
+        ]);
+        assert.deepEqual(await store.tags.list(other), [{ key: "zeta", value: "other" }]);
+      }));
+
+    it("removes the named tags; a removed tag added again goes last", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        const other = arnOf("00000000-0000-0000-0000-000000000002");
+        await store.tags.put(key, [
+          { key: "a", value: "1" },
+          { key: "b", value: "2" },
+          { key: "c", value: "3" },
+        ]);
+        await store.tags.put(other, [{ key: "a", value: "other" }]);
+        await store.tags.remove(key, ["a", "missing"]);
+        await store.tags.remove(key, []);
+        assert.deepEqual(await store.tags.list(key), [
+          { key: "b", value: "2" },
+          { key: "c", value: "3" },
+        ]);
+        await store.tags.put(key, [{ key: "a", value: "again" }]);
+        assert.deepEqual(await store.tags.list(key), [
+          { key: "b", value: "2" },
+          { key: "c", value: "3" },
+          { key: "a", value: "again" },
+        ]);
+        assert.deepEqual(await store.tags.list(other), [{ key: "a", value: "other" }]);
+        await store.tags.remove(key, ["a", "b", "c"]);
+        assert.deepEqual(await store.tags.list(key), []);
+      }));
+  });
+
+  describe("grants", () => {
+    it("returns every field as inserted, by key and grant id or by grant id alone", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        const minimal = grant(grantId(1), key);
+        const full = grant(grantId(2), key, {
+          name: "nightly-batch ünïcødé",
+          retiringPrincipal: `arn:aws:iam::${account}:role/retirer`,
+          operations: ["GenerateDataKey", "RetireGrant", "DescribeKey"],
+          constraints: {
+            encryptionContextEquals: { Department: "IT", ünï: "cødé" },
+            encryptionContextSubset: { Purpose: "Test" },
+          },
+        });
+        await store.grants.insert(minimal);
+        await store.grants.insert(full);
+        assert.deepEqual(await store.grants.get(key, grantId(1)), minimal);
+        assert.deepEqual(await store.grants.get(key, grantId(2)), full);
+        assert.deepEqual(await store.grants.find(grantId(2)), full);
+        assert.equal(await store.grants.get(arnOf("other"), grantId(1)), undefined);
+        assert.equal(await store.grants.find(grantId(3)), undefined);
+        await assert.rejects(store.grants.insert(grant(grantId(1), arnOf("other"))));
+      }));
+
+    it("lists a key's grants oldest first, by page, grant id or grantee", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        const other = arnOf("00000000-0000-0000-0000-000000000002");
+        const alice = `arn:aws:iam::${account}:user/alice`;
+        const bob = `arn:aws:iam::${account}:user/bob`;
+        const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s));
+        // Created out of id order; two at the same instant are ordered by grant id.
+        const grants = [
+          grant(grantId(5), key, { creationDate: at(1), granteePrincipal: alice }),
+          grant(grantId(3), key, { creationDate: at(2), granteePrincipal: bob }),
+          grant(grantId(9), key, { creationDate: at(3), granteePrincipal: alice }),
+          grant(grantId(7), key, { creationDate: at(3), granteePrincipal: bob }),
+          grant(grantId(1), key, { creationDate: at(4), granteePrincipal: alice }),
+        ];
+        for (const g of [...grants].reverse()) await store.grants.insert(g);
+        await store.grants.insert(grant(grantId(2), other, { granteePrincipal: alice }));
+        const ids = (list: readonly GrantRecord[]) => list.map((g) => g.grantId);
+        const expected = [grantId(5), grantId(3), grantId(7), grantId(9), grantId(1)];
+
+        assert.deepEqual(ids(await store.grants.listForKey(key, { limit: 100 })), expected);
+        const first = await store.grants.listForKey(key, { limit: 2 });
+        assert.deepEqual(ids(first), expected.slice(0, 2));
+        const resumeAfter = `${String(first[1]!.creationDate.getTime()).padStart(15, "0")}.${first[1]!.grantId}`;
+        assert.deepEqual(
+          ids(await store.grants.listForKey(key, { limit: 2, after: resumeAfter })),
+          expected.slice(2, 4),
+        );
+        assert.deepEqual(
+          ids(await store.grants.listForKey(key, { limit: 100, grantId: grantId(9) })),
+          [grantId(9)],
+        );
+        assert.deepEqual(
+          ids(await store.grants.listForKey(key, { limit: 100, grantId: grantId(2) })),
+          [],
+        );
+        assert.deepEqual(
+          ids(await store.grants.listForKey(key, { limit: 100, granteePrincipal: bob })),
+          [grantId(3), grantId(7)],
+        );
+        assert.deepEqual(ids(await store.grants.listForGrantees(key, [alice, "nobody"])), [
+          grantId(5),
+          grantId(9),
+          grantId(1),
+        ]);
+        assert.deepEqual(await store.grants.listForGrantees(key, []), []);
+      }));
+
+    it("lists retirable grants of one principal in one Region, finds grants by name, deletes", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        const euKey = arnOf("00000000-0000-0000-0000-000000000002", account, "eu-west-1");
+        const retirer = `arn:aws:iam::${account}:role/retirer`;
+        const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s));
+        await store.grants.insert(
+          grant(grantId(1), key, { retiringPrincipal: retirer, creationDate: at(2), name: "n" }),
+        );
+        await store.grants.insert(
+          grant(grantId(2), key, { retiringPrincipal: retirer, creationDate: at(1), name: "n" }),
+        );
+        await store.grants.insert(grant(grantId(3), key, { creationDate: at(3), name: "other" }));
+        await store.grants.insert(
+          grant(grantId(4), euKey, {
+            retiringPrincipal: retirer,
+            region: "eu-west-1",
+            creationDate: at(0),
+          }),
+        );
+        const ids = (list: readonly GrantRecord[]) => list.map((g) => g.grantId);
+
+        assert.deepEqual(ids(await store.grants.listRetirable(retirer, region, { limit: 10 })), [
+          grantId(2),
+          grantId(1),
+        ]);
+        const first = await store.grants.listRetirable(retirer, region, { limit: 1 });
+        const after = `${String(first[0]!.creationDate.getTime()).padStart(15, "0")}.${first[0]!.grantId}`;
+        assert.deepEqual(
+          ids(await store.grants.listRetirable(retirer, region, { limit: 1, after })),
+          [grantId(1)],
+        );
+        assert.deepEqual(
+          ids(await store.grants.listRetirable(retirer, "eu-west-1", { limit: 10 })),
+          [grantId(4)],
+        );
+        assert.deepEqual(ids(await store.grants.findByName(key, "n")), [grantId(2), grantId(1)]);
+        assert.deepEqual(await store.grants.findByName(euKey, "n"), []);
+
+        await store.grants.delete(grantId(2));
+        await store.grants.delete(grantId(99));
+        assert.equal(await store.grants.find(grantId(2)), undefined);
+        assert.deepEqual(ids(await store.grants.findByName(key, "n")), [grantId(1)]);
+      }));
+  });
+
+  describe("key last usage", () => {
+    it("has nothing for a key never used, then keeps the latest use", () =>
+      withStore(async (store) => {
+        const key = keyRecord("1234abcd-12ab-34cd-56ef-1234567890ab");
+        await store.keys.insert(key);
+        assert.equal(await store.lastUsage.get(key.arn), undefined);
+
+        await store.lastUsage.record(keyUse(key.arn, "2025-02-01T00:00:00Z", "Encrypt", "1"));
+        await store.lastUsage.record(keyUse(key.arn, "2025-03-01T00:00:00Z", "Decrypt", "2"));
+        // A slower request that started earlier finishes last: it must not win.
+        await store.lastUsage.record(keyUse(key.arn, "2025-02-15T00:00:00Z", "Encrypt", "3"));
+        assert.deepEqual(await store.lastUsage.get(key.arn), {
+          trackingStartDate: undefined,
+          lastUse: {
+            operation: "Decrypt",
+            timestamp: new Date("2025-03-01T00:00:00Z"),
+            eventId: "e-2",
+            requestId: "r-2",
+          },
+        });
+      }));
+
+    it("starts tracking keys that existed before migration 0002 at the migration", async () => {
+      const { db, dialect } = await backend.database();
+      let store: Store | undefined;
+      try {
+        const migrator = new Migrator({
+          db,
+          provider: migrationProvider(dialect),
+          migrationTableName: "trent_migrations",
+          migrationLockTableName: "trent_migrations_lock",
+        });
+        const { error } = await migrator.migrateTo("0001_initial");
+        assert.equal(error, undefined);
+        const old = keyRecord("1234abcd-12ab-34cd-56ef-1234567890ab");
+        await db
+          .insertInto("keys")
+          .values({
+            arn: old.arn,
+            key_id: old.keyId,
+            account_id: old.accountId,
+            region: old.region,
+            created_at: old.creationDate.getTime(),
+            description: "",
+            key_usage: old.keyUsage,
+            key_spec: old.keySpec,
+            origin: old.origin,
+            key_manager: old.keyManager,
+            key_state: old.keyState,
+            deletion_date: null,
+            pending_window_days: null,
+            multi_region: 0,
+            multi_region_key_type: null,
+            custom_key_store_id: null,
+            policy: "{}",
+            current_material_id: null,
+          })
+          .execute();
+
+        const before = Date.now();
+        store = await openKyselyStore(db, dialect);
+        const usage = await store.lastUsage.get(old.arn);
+        assert.ok(usage?.trackingStartDate);
+        assert.ok(usage.trackingStartDate.getTime() >= before);
+        assert.equal(usage.lastUse, undefined);
+
+        // A later use keeps the date tracking began.
+        await store.lastUsage.record(keyUse(old.arn, "2030-01-01T00:00:00Z", "Encrypt", "1"));
+        const used = await store.lastUsage.get(old.arn);
+        assert.equal(used?.trackingStartDate?.getTime(), usage.trackingStartDate.getTime());
+        assert.equal(used?.lastUse?.operation, "Encrypt");
+        assert.deepEqual(await store.keys.get(old.arn), { ...old, policy: "{}" });
+      } finally {
+        await (store ? store.close() : db.destroy());
+      }
+    });
+  });
+
+  describe("transactions", () => {
+    it("commits every write and returns the work's value", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        const result = await store.transaction(async (tx) => {
+          await tx.keys.insert(key);
+          await tx.aliases.insert(alias("alias/k", key.keyId));
+          // Reads inside the transaction see its own writes.
+          assert.deepEqual(await tx.keys.get(key.arn), key);
+          return "done";
+        });
+        assert.equal(result, "done");
+        assert.deepEqual(await store.keys.get(key.arn), key);
+        assert.ok(await store.aliases.get(account, region, "alias/k"));
+      }));
+
+    it("rolls every write back when the work throws, and rethrows the same error", () =>
+      withStore(async (store) => {
+        const existing = keyRecord("00000000-0000-0000-0000-000000000001");
+        await store.keys.insert(existing);
+        await store.materials.insert(material(existing.arn, "m1"));
+        await store.aliases.insert(alias("alias/existing", existing.keyId));
+        await store.tags.put(existing.arn, [{ key: "t", value: "v" }]);
+        await store.grants.insert(grant(grantId(1), existing.arn));
+        await store.lastUsage.record(keyUse(existing.arn, "2025-01-01T00:00:00Z", "Encrypt", "1"));
+
+        const fresh = keyRecord("00000000-0000-0000-0000-000000000002");
+        const thrown = new Rollback("stop");
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.keys.insert(fresh);
+            await tx.materials.insert(material(fresh.arn, "m1"));
+            await tx.keys.update({ ...existing, keyState: "Disabled", description: "changed" });
+            await tx.aliases.insert(alias("alias/fresh", fresh.keyId));
+            await tx.aliases.update({ ...alias("alias/existing", fresh.keyId) });
+            await tx.tags.put(existing.arn, [
+              { key: "t", value: "changed" },
+              { key: "new", value: "x" },
+            ]);
+            await tx.grants.insert(grant(grantId(2), existing.arn));
+            await tx.grants.delete(grantId(1));
+            await tx.lastUsage.record(keyUse(existing.arn, "2026-01-01T00:00:00Z", "Decrypt", "2"));
+            // A nested transaction joins this one and rolls back with it.
+            await tx.transaction(async (inner) => {
+              await inner.tags.put(fresh.arn, [{ key: "inner", value: "y" }]);
+            });
+            throw thrown;
+          }),
+          (error) => error === thrown,
+        );
+
+        assert.equal(await store.keys.get(fresh.arn), undefined);
+        assert.equal(await store.materials.get(fresh.arn, "m1"), undefined);
+        assert.deepEqual(await store.keys.get(existing.arn), existing);
+        assert.equal(await store.aliases.get(account, region, "alias/fresh"), undefined);
+        assert.equal(
+          (await store.aliases.get(account, region, "alias/existing"))?.targetKeyId,
+          existing.keyId,
+        );
+        assert.deepEqual(await store.tags.list(existing.arn), [{ key: "t", value: "v" }]);
+        assert.deepEqual(await store.tags.list(fresh.arn), []);
+        assert.ok(await store.grants.find(grantId(1)));
+        assert.equal(await store.grants.find(grantId(2)), undefined);
+        assert.equal((await store.lastUsage.get(existing.arn))?.lastUse?.operation, "Encrypt");
+      }));
+
+    it("rolls back a key deletion that fails part way", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        await store.keys.insert(key);
+        await store.materials.insert(material(key.arn, "m1"));
+        await store.aliases.insert(alias("alias/k", key.keyId));
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.keys.delete(key.arn);
+            assert.equal(await tx.keys.get(key.arn), undefined);
+            throw new Rollback("after delete");
+          }),
+          Rollback,
+        );
+        assert.deepEqual(await store.keys.get(key.arn), key);
+        assert.ok(await store.materials.get(key.arn, "m1"));
+        assert.ok(await store.aliases.get(account, region, "alias/k"));
+      }));
+
+    it("keeps working after a rolled-back transaction and a failed statement", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        await store.keys.insert(key);
+        await assert.rejects(store.transaction(async (tx) => tx.keys.insert(key)));
+        await assert.rejects(store.keys.insert(key));
+        await store.transaction(async (tx) => tx.keys.update({ ...key, description: "after" }));
+        assert.equal((await store.keys.get(key.arn))?.description, "after");
+      }));
+  });
+
+  describe("reset", () => {
+    it("wipes every record, and the store stays usable", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        await store.keys.insert(key);
+        await store.materials.insert(material(key.arn, "m1"));
+        await store.aliases.insert(alias("alias/k", key.keyId));
+        await store.tags.put(key.arn, [{ key: "t", value: "v" }]);
+        await store.grants.insert(grant(grantId(1), key.arn));
+        await store.lastUsage.record(keyUse(key.arn, "2025-01-01T00:00:00Z", "Encrypt", "1"));
+
+        await store.reset();
+
+        assert.equal(await store.keys.get(key.arn), undefined);
+        assert.deepEqual(await store.keys.list(account, region, { limit: 10 }), []);
+        assert.deepEqual(await store.materials.listForKey(key.arn), []);
+        assert.deepEqual(await store.aliases.list(account, region, { limit: 10 }), []);
+        assert.deepEqual(await store.tags.list(key.arn), []);
+        assert.equal(await store.grants.find(grantId(1)), undefined);
+        assert.equal(await store.lastUsage.get(key.arn), undefined);
+
+        await store.keys.insert(key);
+        assert.deepEqual(await store.keys.get(key.arn), key);
+      }));
+  });
+}
