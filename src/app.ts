@@ -17,6 +17,7 @@ import { checkRegistry } from "./operations/registry.js";
 import type { Logger } from "./protocol/pipeline.js";
 import { createTrentServer, listeningUrl } from "./server/http-server.js";
 import { type Clock, type Services, systemClock } from "./services.js";
+import { openPostgresStore } from "./store/postgres.js";
 import { openSqliteStore } from "./store/sqlite.js";
 import type { Store } from "./store/store.js";
 
@@ -24,7 +25,7 @@ export interface TrentOptions {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly log?: Logger;
-  /** Use this store instead of opening SQLite in config.dataDir. */
+  /** Use this store instead of opening PostgreSQL (config.databaseUrl) or SQLite (config.dataDir). */
   readonly store?: Store;
 }
 
@@ -49,7 +50,11 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       : undefined;
   const log = options.log ?? stderrLog;
   const rootKey = config.rootKey ?? loadOrCreateRootKey(config.dataDir);
-  const store = options.store ?? (await openSqliteStore(config.dataDir));
+  const store =
+    options.store ??
+    (config.databaseUrl === undefined
+      ? await openSqliteStore(config.dataDir)
+      : await openPostgresStore(config.databaseUrl, log));
   const vault = new KeyMaterialVault(rootKey);
   const audit = new AuditTrail({
     sink: await openAuditSink(config, log),

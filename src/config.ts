@@ -13,6 +13,11 @@ export interface TrentConfig {
   readonly port: number;
   /** Directory holding the SQLite file and the generated root key, or ":memory:". */
   readonly dataDir: string;
+  /**
+   * A postgres:// URL: keep all state in this PostgreSQL database instead of SQLite, so that
+   * several nodes can share it (docs/postgres.md). Holds a password: never log it as is.
+   */
+  readonly databaseUrl: string | undefined;
   readonly accountId: string;
   readonly region: string;
   /** 32-byte root key sealing all key material; generated into dataDir when absent. */
@@ -54,6 +59,7 @@ export const defaultConfig: TrentConfig = Object.freeze({
   host: "127.0.0.1",
   port: 8080,
   dataDir: "data",
+  databaseUrl: undefined,
   accountId: "111122223333",
   region: "us-east-1",
   rootKey: undefined,
@@ -131,6 +137,44 @@ export function parseRootKey(text: string): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/** TRENT_DATABASE_URL, checked without ever echoing it: it may hold a password. */
+export function parseDatabaseUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(
+      "TRENT_DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database",
+    );
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:")
+    throw new ConfigError(
+      "TRENT_DATABASE_URL must be a postgres:// or postgresql:// URL, like postgres://user:password@host:5432/database",
+    );
+  return text;
+}
+
+/** A database URL fit for logs: its password (in the authority or the query) replaced. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password !== "") url.password = "redacted";
+    for (const name of ["password", "sslpassword"])
+      if (url.searchParams.has(name)) url.searchParams.set(name, "redacted");
+    return url.toString();
+  } catch {
+    return "(unparsable database URL)";
+  }
+}
+
+/** Where this node keeps its state, for the start-up line. */
+export function storeLocation(config: TrentConfig): string {
+  return config.databaseUrl === undefined
+    ? `data ${config.dataDir}`
+    : `database ${redactDatabaseUrl(config.databaseUrl)}`;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig {
   const accountId = first(env, "TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID") ?? defaultConfig.accountId;
   if (!/^\d{12}$/.test(accountId))
@@ -151,6 +195,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
     host: first(env, "TRENT_HOST") ?? defaultConfig.host,
     port: integer("TRENT_PORT", first(env, "TRENT_PORT", "PORT"), defaultConfig.port, 0),
     dataDir: first(env, "TRENT_DATA_DIR", "KMS_DATA_PATH") ?? defaultConfig.dataDir,
+    databaseUrl: parseDatabaseUrl(first(env, "TRENT_DATABASE_URL")),
     accountId,
     region,
     rootKey: rootKeyText === undefined ? undefined : parseRootKey(rootKeyText),
@@ -210,11 +255,18 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * Refuses configurations that are unsafe to serve, before anything listens: sigv4 without a
- * credentials file, a credentials file that open mode would silently ignore, and open mode
- * reachable from the network without TRENT_ALLOW_OPEN_NETWORK=true.
+ * Refuses configurations that are unsafe to serve, before anything listens: a shared database
+ * without a configured root key, sigv4 without a credentials file, a credentials file that
+ * open mode would silently ignore, and open mode reachable from the network without
+ * TRENT_ALLOW_OPEN_NETWORK=true.
  */
 export function checkServable(config: TrentConfig): void {
+  // Nodes sharing a database must seal key material under one root key: a key generated into
+  // each node's data directory would leave every node unable to open the others' keys.
+  if (config.databaseUrl !== undefined && config.rootKey === undefined)
+    throw new ConfigError(
+      "TRENT_DATABASE_URL needs TRENT_ROOT_KEY: every node sharing the database must use the same root key (see docs/postgres.md)",
+    );
   if (config.authMode === "sigv4") {
     if (config.credentialsFile === undefined)
       throw new ConfigError(

@@ -1,12 +1,12 @@
-/** `npm start`: Trent on its embedded default (SQLite in ./data, 127.0.0.1:8080). */
+/** `npm start`: Trent on its embedded default (SQLite in ./data, 127.0.0.1:8080) or as configured. */
 import { startTrent } from "./app.js";
-import { ConfigError, configFromEnv } from "./config.js";
+import { ConfigError, configFromEnv, storeLocation } from "./config.js";
 
 try {
   const config = configFromEnv();
   const trent = await startTrent(config);
   process.stdout.write(
-    `Trent listening on ${trent.url} (account ${config.accountId}, region ${config.region}, auth ${config.authMode}, data ${config.dataDir})\n`,
+    `Trent listening on ${trent.url} (account ${config.accountId}, region ${config.region}, auth ${config.authMode}, ${storeLocation(config)})\n`,
   );
   const stop = () => {
     trent.close().then(

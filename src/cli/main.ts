@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import { startTrent } from "../app.js";
-import { ConfigError, configFromEnv, type TrentConfig } from "../config.js";
+import { ConfigError, configFromEnv, storeLocation, type TrentConfig } from "../config.js";
 import { systemRandom } from "../crypto/random.js";
 
 interface ServeFlags {
@@ -41,7 +41,7 @@ program
   .action(async (flags: ServeFlags) => {
     const config = applyFlags(flags);
     const trent = await startTrent(config);
-    process.stdout.write(`Trent listening on ${trent.url} (data ${config.dataDir})\n`);
+    process.stdout.write(`Trent listening on ${trent.url} (${storeLocation(config)})\n`);
     const stop = () => void trent.close().then(() => process.exit(0));
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);

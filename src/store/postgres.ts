@@ -40,16 +40,3 @@ export async function openPostgresStore(
     throw error;
   }
 }
-
-/** The database URL without its password, for start-up messages and logs. */
-export function redactDatabaseUrl(databaseUrl: string): string {
-  try {
-    const url = new URL(databaseUrl);
-    if (url.password !== "") url.password = "";
-    for (const name of ["password", "sslpassword"])
-      if (url.searchParams.has(name)) url.searchParams.set(name, "redacted");
-    return url.toString();
-  } catch {
-    return "postgres://(unparsable URL)";
-  }
-}
