@@ -27,7 +27,7 @@
  * (hundreds of milliseconds for 4096 bits), so it is only ever called from the worker threads of
  * key-pair-pool.ts, never on the event loop.
  */
-import { createECDH, generateKeyPairSync } from "node:crypto";
+import { createECDH, generateKeyPairSync, type JsonWebKey } from "node:crypto";
 import type { DataKeyPairSpec } from "../protocol/types.generated.js";
 import {
   bitString,
@@ -167,14 +167,33 @@ function generateEcKeyPair(template: EcTemplate): DataKeyPair {
 }
 
 /**
+ * generateKeyPairSync("ed25519") with JWK encodings, which @types/node does not declare.
+ */
+const generateEd25519Jwk = generateKeyPairSync as unknown as (
+  type: "ed25519",
+  options: {
+    readonly publicKeyEncoding: { readonly type: "spki"; readonly format: "jwk" };
+    readonly privateKeyEncoding: { readonly type: "pkcs8"; readonly format: "jwk" };
+  },
+) => { readonly publicKey: JsonWebKey; readonly privateKey: JsonWebKey };
+
+/**
  * Ed25519 (RFC 8410): SPKI = SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING { 0x00, A } },
  * PKCS#8 = SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING {
  * seed } } }, as OpenSSL writes them (version 0, no public key attribute). The raw seed and
- * public key come from a JWK export, which costs a third of OpenSSL's two DER exports.
+ * public key come as JWK, which costs a third of OpenSSL's two DER exports.
+ *
+ * The JWK is produced by the generator itself, never by KeyObject.export({ format: "jwk" }):
+ * in node 20 that export holds the key's mutex while it allocates strings, and a garbage
+ * collection at that moment can run the finalizer of the just-finished generation job, which
+ * shares the mutex and locks it again: the event loop deadlocks forever (a tight loop of
+ * generate-then-export hangs within a few thousand pairs; bench/README.md).
  */
 function generateEd25519KeyPair(): DataKeyPair {
-  const { privateKey: key } = generateKeyPairSync("ed25519");
-  const jwk = key.export({ format: "jwk" });
+  const { privateKey: jwk } = generateEd25519Jwk("ed25519", {
+    publicKeyEncoding: { type: "spki", format: "jwk" },
+    privateKeyEncoding: { type: "pkcs8", format: "jwk" },
+  });
   if (jwk.d === undefined || jwk.x === undefined) throw new Error("Ed25519 JWK without d or x");
   const algorithm = sequence(objectIdentifier(ed25519Oid));
   const seed = Buffer.from(jwk.d, "base64url");
