@@ -8,11 +8,14 @@ import { openAuditSink } from "./audit/sinks.js";
 import { loadCredentialsFile } from "./auth/credentials-file.js";
 import { checkServable, type TrentConfig } from "./config.js";
 import { deriveGrantTokenKey } from "./crypto/grant-token.js";
+import { deriveImportKey } from "./crypto/import-wrapping.js";
 import { KeyPairPool } from "./crypto/key-pair-pool.js";
 import { type Random, systemRandom } from "./crypto/random.js";
 import { loadOrCreateRootKey } from "./crypto/root-key.js";
+import { expireImportedKeyMaterial } from "./domain/import.js";
 import { deleteDueKeys } from "./domain/key-deletion.js";
 import { KeyMaterialVault } from "./domain/key-material.js";
+import { rotateDueKeys } from "./domain/rotation.js";
 import { checkRegistry } from "./operations/registry.js";
 import type { Logger } from "./protocol/pipeline.js";
 import { createTrentServer, listeningUrl } from "./server/http-server.js";
@@ -35,6 +38,12 @@ export interface Trent {
   readonly server: Server;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
   sweepDeletions(): Promise<number>;
+  /**
+   * Rotates keys whose NextRotationDate has passed and deletes imported key material whose
+   * ValidTo has passed; also runs on the deletion timer. Resolves to the number of keys rotated
+   * and materials expired.
+   */
+  sweepKeyMaterial(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -75,6 +84,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       log,
     }),
     grantTokenKey: deriveGrantTokenKey(rootKey),
+    importKey: deriveImportKey(rootKey),
     audit,
   };
 
@@ -97,8 +107,13 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   });
 
   const sweepDeletions = () => deleteDueKeys(services);
+  const sweepKeyMaterial = async () =>
+    (await rotateDueKeys(services)) + (await expireImportedKeyMaterial(services));
   const sweeper = setInterval(() => {
     sweepDeletions().catch((error: unknown) => log(`deletion sweep failed: ${String(error)}`));
+    sweepKeyMaterial().catch((error: unknown) =>
+      log(`key material sweep failed: ${String(error)}`),
+    );
   }, config.deletionSweepMs);
   sweeper.unref();
 
@@ -107,6 +122,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     services,
     server,
     sweepDeletions,
+    sweepKeyMaterial,
     async close() {
       clearInterval(sweeper);
       await new Promise<void>((resolve) => {

@@ -23,6 +23,8 @@ export interface Services {
   readonly dataKeyPairs: KeyPairPool;
   /** MAC key of grant tokens, derived from the root key. */
   readonly grantTokenKey: Uint8Array;
+  /** Key that seals import tokens and names imported key material, derived from the root key. */
+  readonly importKey: Uint8Array;
   /** The sigv4 mode's identities, loaded from the credentials file at start-up. */
   readonly credentials?: CredentialDirectory;
   /** Writes one audit record per KMS request and tracks each key's last use. */

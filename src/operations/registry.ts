@@ -10,9 +10,12 @@ import { createGrant } from "./create-grant.js";
 import { createKey } from "./create-key.js";
 import { decrypt } from "./decrypt.js";
 import { deleteAlias } from "./delete-alias.js";
+import { deleteImportedKeyMaterial } from "./delete-imported-key-material.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
+import { disableKeyRotation } from "./disable-key-rotation.js";
 import { enableKey } from "./enable-key.js";
+import { enableKeyRotation } from "./enable-key-rotation.js";
 import { encrypt } from "./encrypt.js";
 import { generateDataKey } from "./generate-data-key.js";
 import { generateDataKeyPair } from "./generate-data-key-pair.js";
@@ -21,10 +24,14 @@ import { generateDataKeyWithoutPlaintext } from "./generate-data-key-without-pla
 import { generateRandom } from "./generate-random.js";
 import { getKeyLastUsage } from "./get-key-last-usage.js";
 import { getKeyPolicy } from "./get-key-policy.js";
+import { getKeyRotationStatus } from "./get-key-rotation-status.js";
+import { getParametersForImport } from "./get-parameters-for-import.js";
 import { getPublicKey } from "./get-public-key.js";
+import { importKeyMaterial } from "./import-key-material.js";
 import { listAliases } from "./list-aliases.js";
 import { listGrants } from "./list-grants.js";
 import { listKeyPolicies } from "./list-key-policies.js";
+import { listKeyRotations } from "./list-key-rotations.js";
 import { listKeys } from "./list-keys.js";
 import { listResourceTags } from "./list-resource-tags.js";
 import { listRetirableGrants } from "./list-retirable-grants.js";
@@ -33,6 +40,7 @@ import { putKeyPolicy } from "./put-key-policy.js";
 import { reEncrypt } from "./re-encrypt.js";
 import { retireGrant } from "./retire-grant.js";
 import { revokeGrant } from "./revoke-grant.js";
+import { rotateKeyOnDemand } from "./rotate-key-on-demand.js";
 import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
 import { tagResource } from "./tag-resource.js";
 import { untagResource } from "./untag-resource.js";
@@ -52,15 +60,15 @@ export const operations: Record<OperationName, AnyOperation> = {
   Decrypt: decrypt,
   DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: notImplemented("DeleteCustomKeyStore"),
-  DeleteImportedKeyMaterial: notImplemented("DeleteImportedKeyMaterial"),
+  DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
   DeriveSharedSecret: notImplemented("DeriveSharedSecret"),
   DescribeCustomKeyStores: notImplemented("DescribeCustomKeyStores"),
   DescribeKey: describeKey,
   DisableKey: disableKey,
-  DisableKeyRotation: notImplemented("DisableKeyRotation"),
+  DisableKeyRotation: disableKeyRotation,
   DisconnectCustomKeyStore: notImplemented("DisconnectCustomKeyStore"),
   EnableKey: enableKey,
-  EnableKeyRotation: notImplemented("EnableKeyRotation"),
+  EnableKeyRotation: enableKeyRotation,
   Encrypt: encrypt,
   GenerateDataKey: generateDataKey,
   GenerateDataKeyPair: generateDataKeyPair,
@@ -70,14 +78,14 @@ export const operations: Record<OperationName, AnyOperation> = {
   GenerateRandom: generateRandom,
   GetKeyLastUsage: getKeyLastUsage,
   GetKeyPolicy: getKeyPolicy,
-  GetKeyRotationStatus: notImplemented("GetKeyRotationStatus"),
-  GetParametersForImport: notImplemented("GetParametersForImport"),
+  GetKeyRotationStatus: getKeyRotationStatus,
+  GetParametersForImport: getParametersForImport,
   GetPublicKey: getPublicKey,
-  ImportKeyMaterial: notImplemented("ImportKeyMaterial"),
+  ImportKeyMaterial: importKeyMaterial,
   ListAliases: listAliases,
   ListGrants: listGrants,
   ListKeyPolicies: listKeyPolicies,
-  ListKeyRotations: notImplemented("ListKeyRotations"),
+  ListKeyRotations: listKeyRotations,
   ListKeys: listKeys,
   ListResourceTags: listResourceTags,
   ListRetirableGrants: listRetirableGrants,
@@ -86,7 +94,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   ReplicateKey: notImplemented("ReplicateKey"),
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
-  RotateKeyOnDemand: notImplemented("RotateKeyOnDemand"),
+  RotateKeyOnDemand: rotateKeyOnDemand,
   ScheduleKeyDeletion: scheduleKeyDeletion,
   Sign: notImplemented("Sign"),
   TagResource: tagResource,

@@ -6,8 +6,11 @@
 import { type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
 import { type GrantRecord, grantListKey } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
+import type { KeyMaterialEntry, RotationSettings } from "../domain/rotation.js";
 import type {
+  ExpirationModelType,
   GrantOperation,
+  ImportState,
   KeyLastUsageTrackingOperation,
   KeyManagerType,
   KeySpec,
@@ -15,13 +18,16 @@ import type {
   KeyUsageType,
   MultiRegionKeyType,
   OriginType,
+  RotationType,
 } from "../protocol/types.generated.js";
 import { type MigrationDialect, migrationProvider } from "./migrations.js";
 import type {
   AliasesTable,
   Database,
   GrantsTable,
+  KeyMaterialHistoryTable,
   KeyMaterialsTable,
+  KeyRotationsTable,
   KeysTable,
 } from "./schema.js";
 import type {
@@ -29,8 +35,10 @@ import type {
   GrantRepository,
   KeyLastUsageRecord,
   KeyLastUsageRepository,
+  KeyMaterialHistoryRepository,
   KeyMaterialRepository,
   KeyRepository,
+  KeyRotationRepository,
   KeyUse,
   Page,
   Store,
@@ -196,6 +204,8 @@ class Keys implements KeyRepository {
     await this.db.deleteFrom("tags").where("key_arn", "=", arn).execute();
     await this.db.deleteFrom("key_last_usage").where("key_arn", "=", arn).execute();
     await this.db.deleteFrom("grants").where("key_arn", "=", arn).execute();
+    await this.db.deleteFrom("key_rotations").where("key_arn", "=", arn).execute();
+    await this.db.deleteFrom("key_material_history").where("key_arn", "=", arn).execute();
     await this.db
       .deleteFrom("aliases")
       .where("account_id", "=", key.accountId)
@@ -240,6 +250,150 @@ class Materials implements KeyMaterialRepository {
       .orderBy("created_at")
       .execute();
     return rows.map(fromMaterialRow);
+  }
+
+  async delete(keyArn: string, materialId: string) {
+    await this.db
+      .deleteFrom("key_materials")
+      .where("key_arn", "=", keyArn)
+      .where("material_id", "=", materialId)
+      .execute();
+  }
+}
+
+function toRotationRow(settings: RotationSettings): KeyRotationsTable {
+  return {
+    key_arn: settings.keyArn,
+    automatic: settings.automatic ? 1 : 0,
+    period_days: settings.periodInDays,
+    next_rotation_at: settings.nextRotationDate?.getTime() ?? null,
+    on_demand_rotations: settings.onDemandRotations,
+  };
+}
+
+function fromRotationRow(row: Selectable<KeyRotationsTable>): RotationSettings {
+  const next = optionalNum(row.next_rotation_at);
+  return {
+    keyArn: row.key_arn,
+    automatic: num(row.automatic) === 1,
+    periodInDays: num(row.period_days),
+    nextRotationDate: next === undefined ? undefined : new Date(next),
+    onDemandRotations: num(row.on_demand_rotations),
+  };
+}
+
+class Rotations implements KeyRotationRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(keyArn: string) {
+    const row = await this.db
+      .selectFrom("key_rotations")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .executeTakeFirst();
+    return row ? fromRotationRow(row) : undefined;
+  }
+
+  async put(settings: RotationSettings) {
+    const { key_arn, ...rest } = toRotationRow(settings);
+    await this.db
+      .insertInto("key_rotations")
+      .values({ key_arn, ...rest })
+      .onConflict((oc) => oc.column("key_arn").doUpdateSet(rest))
+      .execute();
+  }
+
+  async listDue(now: Date) {
+    const rows = await this.db
+      .selectFrom("key_rotations")
+      .innerJoin("keys", "keys.arn", "key_rotations.key_arn")
+      .selectAll("key_rotations")
+      .where("key_rotations.automatic", "=", 1)
+      .where("key_rotations.next_rotation_at", "<=", now.getTime())
+      .where("keys.key_state", "=", "Enabled")
+      .orderBy("key_rotations.next_rotation_at")
+      .execute();
+    return rows.map(fromRotationRow);
+  }
+}
+
+function toHistoryRow(entry: KeyMaterialEntry): KeyMaterialHistoryTable {
+  return {
+    key_arn: entry.keyArn,
+    material_id: entry.materialId,
+    position: entry.position,
+    rotated_at: entry.rotationDate?.getTime() ?? null,
+    rotation_type: entry.rotationType ?? null,
+    pending_rotation: entry.pendingRotation ? 1 : 0,
+    import_state: entry.imported?.importState ?? null,
+    expiration_model: entry.imported?.expirationModel ?? null,
+    valid_to: entry.imported?.validTo?.getTime() ?? null,
+    description: entry.imported?.description ?? null,
+  };
+}
+
+function fromHistoryRow(row: Selectable<KeyMaterialHistoryTable>): KeyMaterialEntry {
+  const rotatedAt = optionalNum(row.rotated_at);
+  const validTo = optionalNum(row.valid_to);
+  return {
+    keyArn: row.key_arn,
+    materialId: row.material_id,
+    position: num(row.position),
+    rotationDate: rotatedAt === undefined ? undefined : new Date(rotatedAt),
+    rotationType: (row.rotation_type ?? undefined) as RotationType | undefined,
+    pendingRotation: num(row.pending_rotation) === 1,
+    imported:
+      row.import_state === null || row.expiration_model === null
+        ? undefined
+        : {
+            importState: row.import_state as ImportState,
+            expirationModel: row.expiration_model as ExpirationModelType,
+            validTo: validTo === undefined ? undefined : new Date(validTo),
+            description: row.description ?? undefined,
+          },
+  };
+}
+
+class MaterialHistory implements KeyMaterialHistoryRepository {
+  constructor(private readonly db: Db) {}
+
+  async listForKey(keyArn: string) {
+    const rows = await this.db
+      .selectFrom("key_material_history")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .orderBy("position")
+      .execute();
+    return rows.map(fromHistoryRow);
+  }
+
+  async put(entry: KeyMaterialEntry) {
+    const { key_arn, material_id, ...rest } = toHistoryRow(entry);
+    await this.db
+      .insertInto("key_material_history")
+      .values({ key_arn, material_id, ...rest })
+      .onConflict((oc) => oc.columns(["key_arn", "material_id"]).doUpdateSet(rest))
+      .execute();
+  }
+
+  async delete(keyArn: string, materialId: string) {
+    await this.db
+      .deleteFrom("key_material_history")
+      .where("key_arn", "=", keyArn)
+      .where("material_id", "=", materialId)
+      .execute();
+  }
+
+  async listExpired(now: Date) {
+    const rows = await this.db
+      .selectFrom("key_material_history")
+      .selectAll()
+      .where("import_state", "=", "IMPORTED")
+      .where("expiration_model", "=", "KEY_MATERIAL_EXPIRES")
+      .where("valid_to", "<=", now.getTime())
+      .orderBy("valid_to")
+      .execute();
+    return rows.map(fromHistoryRow);
   }
 }
 
@@ -510,6 +664,8 @@ class KyselyStoreView implements Store {
   readonly tags: TagRepository;
   readonly grants: GrantRepository;
   readonly lastUsage: KeyLastUsageRepository;
+  readonly rotations: KeyRotationRepository;
+  readonly materialHistory: KeyMaterialHistoryRepository;
 
   constructor(
     protected readonly db: Db,
@@ -522,6 +678,8 @@ class KyselyStoreView implements Store {
     this.tags = new Tags(db);
     this.grants = new Grants(db);
     this.lastUsage = new LastUsage(db);
+    this.rotations = new Rotations(db);
+    this.materialHistory = new MaterialHistory(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
@@ -558,6 +716,8 @@ class KyselyStoreView implements Store {
     await this.transaction(async (store) => {
       const db = (store as KyselyStoreView).db;
       for (const table of [
+        "key_material_history",
+        "key_rotations",
         "grants",
         "key_last_usage",
         "tags",

@@ -161,6 +161,49 @@ function grants(dialect: MigrationDialect): Migration {
   };
 }
 
+/**
+ * Key rotation and imported key material: each key's rotation settings, and the history of its
+ * key materials (rotations, imports, expiry). Both are keyed by key ARN like key_materials.
+ */
+function keyRotationAndImport(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("key_rotations")
+        .addColumn("key_arn", "varchar(2048)", (c) => c.primaryKey())
+        .addColumn("automatic", "integer", (c) => c.notNull())
+        .addColumn("period_days", "integer", (c) => c.notNull())
+        .addColumn("next_rotation_at", "bigint")
+        .addColumn("on_demand_rotations", "integer", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("key_rotations_by_next_rotation")
+        .on("key_rotations")
+        .column("next_rotation_at")
+        .execute();
+      await db.schema
+        .createTable("key_material_history")
+        .addColumn("key_arn", "varchar(2048)", (c) => c.notNull())
+        .addColumn("material_id", "varchar(128)", (c) => c.notNull())
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addColumn("rotated_at", "bigint")
+        .addColumn("rotation_type", "varchar(16)")
+        .addColumn("pending_rotation", "integer", (c) => c.notNull())
+        .addColumn("import_state", "varchar(16)")
+        .addColumn("expiration_model", "varchar(32)")
+        .addColumn("valid_to", "bigint")
+        .addColumn("description", "varchar(256)")
+        .addPrimaryKeyConstraint("key_material_history_pk", ["key_arn", "material_id"])
+        .execute();
+      await db.schema
+        .createIndex("key_material_history_by_valid_to")
+        .on("key_material_history")
+        .column("valid_to")
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -168,6 +211,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
         "0001_initial": initial(dialect),
         "0002_key_last_usage": keyLastUsage(),
         "0003_grants": grants(dialect),
+        "0004_key_rotation_and_import": keyRotationAndImport(),
       };
     },
   };

@@ -72,6 +72,33 @@ export interface KeyLastUsageTable {
   request_id: string | null;
 }
 
+/** Rotation settings of keys that have any (automatic rotation, on-demand rotation count). */
+export interface KeyRotationsTable {
+  key_arn: string;
+  automatic: number;
+  period_days: number;
+  next_rotation_at: number | null;
+  on_demand_rotations: number;
+}
+
+/**
+ * The history of each key's key materials beyond the first one CreateKey made: rotations and
+ * imported material (ListKeyRotations). Rows outlive deleted imported material (the sealed
+ * bytes in key_materials go; the row stays, PENDING_IMPORT).
+ */
+export interface KeyMaterialHistoryTable {
+  key_arn: string;
+  material_id: string;
+  position: number;
+  rotated_at: number | null;
+  rotation_type: string | null;
+  pending_rotation: number;
+  import_state: string | null;
+  expiration_model: string | null;
+  valid_to: number | null;
+  description: string | null;
+}
+
 export interface Database {
   keys: KeysTable;
   key_materials: KeyMaterialsTable;
@@ -79,4 +106,6 @@ export interface Database {
   tags: TagsTable;
   grants: GrantsTable;
   key_last_usage: KeyLastUsageTable;
+  key_rotations: KeyRotationsTable;
+  key_material_history: KeyMaterialHistoryTable;
 }

@@ -5,6 +5,7 @@
  */
 import type { GrantRecord } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
+import type { KeyMaterialEntry, RotationSettings } from "../domain/rotation.js";
 import type { KeyLastUsageTrackingOperation } from "../protocol/types.generated.js";
 
 export interface Page {
@@ -29,6 +30,26 @@ export interface KeyMaterialRepository {
   insert(material: KeyMaterialRecord): Promise<void>;
   get(keyArn: string, materialId: string): Promise<KeyMaterialRecord | undefined>;
   listForKey(keyArn: string): Promise<KeyMaterialRecord[]>;
+  /** Deletes one sealed material (imported material deleted or expired). */
+  delete(keyArn: string, materialId: string): Promise<void>;
+}
+
+export interface KeyRotationRepository {
+  get(keyArn: string): Promise<RotationSettings | undefined>;
+  /** Inserts or replaces the key's settings. */
+  put(settings: RotationSettings): Promise<void>;
+  /** Settings of Enabled keys with automatic rotation whose next date is at or before `now`. */
+  listDue(now: Date): Promise<RotationSettings[]>;
+}
+
+export interface KeyMaterialHistoryRepository {
+  /** The key's entries in position order. */
+  listForKey(keyArn: string): Promise<KeyMaterialEntry[]>;
+  /** Inserts or replaces the entry of one material. */
+  put(entry: KeyMaterialEntry): Promise<void>;
+  delete(keyArn: string, materialId: string): Promise<void>;
+  /** Imported material still in Trent whose ValidTo is at or before `now`. */
+  listExpired(now: Date): Promise<KeyMaterialEntry[]>;
 }
 
 export interface AliasRepository {
@@ -106,6 +127,8 @@ export interface Store {
   readonly tags: TagRepository;
   readonly grants: GrantRepository;
   readonly lastUsage: KeyLastUsageRepository;
+  readonly rotations: KeyRotationRepository;
+  readonly materialHistory: KeyMaterialHistoryRepository;
   /**
    * Runs `work` atomically: all its writes land, or none do. On PostgreSQL `work` runs again
    * when the database aborts it for a concurrent transaction (another node's), so it must
