@@ -11,6 +11,7 @@ import { createKey } from "./create-key.js";
 import { decrypt } from "./decrypt.js";
 import { deleteAlias } from "./delete-alias.js";
 import { deleteImportedKeyMaterial } from "./delete-imported-key-material.js";
+import { deriveSharedSecret } from "./derive-shared-secret.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
 import { disableKeyRotation } from "./disable-key-rotation.js";
@@ -21,6 +22,7 @@ import { generateDataKey } from "./generate-data-key.js";
 import { generateDataKeyPair } from "./generate-data-key-pair.js";
 import { generateDataKeyPairWithoutPlaintext } from "./generate-data-key-pair-without-plaintext.js";
 import { generateDataKeyWithoutPlaintext } from "./generate-data-key-without-plaintext.js";
+import { generateMac } from "./generate-mac.js";
 import { generateRandom } from "./generate-random.js";
 import { getKeyLastUsage } from "./get-key-last-usage.js";
 import { getKeyPolicy } from "./get-key-policy.js";
@@ -42,10 +44,13 @@ import { retireGrant } from "./retire-grant.js";
 import { revokeGrant } from "./revoke-grant.js";
 import { rotateKeyOnDemand } from "./rotate-key-on-demand.js";
 import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
+import { sign } from "./sign.js";
 import { tagResource } from "./tag-resource.js";
 import { untagResource } from "./untag-resource.js";
 import { updateAlias } from "./update-alias.js";
 import { updateKeyDescription } from "./update-key-description.js";
+import { verify } from "./verify.js";
+import { verifyMac } from "./verify-mac.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each operation has its own input and output types
 type AnyOperation = Operation<any, any>;
@@ -61,7 +66,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   DeleteAlias: deleteAlias,
   DeleteCustomKeyStore: notImplemented("DeleteCustomKeyStore"),
   DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
-  DeriveSharedSecret: notImplemented("DeriveSharedSecret"),
+  DeriveSharedSecret: deriveSharedSecret,
   DescribeCustomKeyStores: notImplemented("DescribeCustomKeyStores"),
   DescribeKey: describeKey,
   DisableKey: disableKey,
@@ -74,7 +79,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   GenerateDataKeyPair: generateDataKeyPair,
   GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
-  GenerateMac: notImplemented("GenerateMac"),
+  GenerateMac: generateMac,
   GenerateRandom: generateRandom,
   GetKeyLastUsage: getKeyLastUsage,
   GetKeyPolicy: getKeyPolicy,
@@ -96,15 +101,15 @@ export const operations: Record<OperationName, AnyOperation> = {
   RevokeGrant: revokeGrant,
   RotateKeyOnDemand: rotateKeyOnDemand,
   ScheduleKeyDeletion: scheduleKeyDeletion,
-  Sign: notImplemented("Sign"),
+  Sign: sign,
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
   UpdateCustomKeyStore: notImplemented("UpdateCustomKeyStore"),
   UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: notImplemented("UpdatePrimaryRegion"),
-  Verify: notImplemented("Verify"),
-  VerifyMac: notImplemented("VerifyMac"),
+  Verify: verify,
+  VerifyMac: verifyMac,
 };
 
 /** Throws unless the registry holds exactly the model's operations, each under its own name. */

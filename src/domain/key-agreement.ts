@@ -1,0 +1,58 @@
+/**
+ * DeriveSharedSecret's rules: a KEY_AGREEMENT key (ECC_NIST_P256/P384/P521, or SM2 in China
+ * regions), the ECDH algorithm, and a peer public key on the same curve given as DER
+ * SubjectPublicKeyInfo. https://docs.aws.amazon.com/kms/latest/APIReference/API_DeriveSharedSecret.html
+ */
+import {
+  type AgreementCurve,
+  deriveSharedSecret,
+  peerPublicPoint,
+} from "../crypto/key-agreement.js";
+import type { RequestContext } from "../operations/context.js";
+import type { KeyAgreementAlgorithmSpec, KeySpec } from "../protocol/types.generated.js";
+import { assertKeyUsage, asymmetricKeyPair } from "./encryption.js";
+import type { KeyRecord } from "./key.js";
+import { keySpecs } from "./key-specs.js";
+import { KmsError } from "./kms-errors.js";
+import { incompatibleAlgorithm } from "./signing.js";
+
+const agreementCurves: Partial<Record<KeySpec, AgreementCurve>> = {
+  ECC_NIST_P256: "P-256",
+  ECC_NIST_P384: "P-384",
+  ECC_NIST_P521: "P-521",
+  SM2: "SM2",
+};
+
+function curveOf(key: KeyRecord): AgreementCurve {
+  const curve = agreementCurves[key.keySpec];
+  if (curve === undefined) throw incompatibleAlgorithm("ECDH", key.keySpec);
+  return curve;
+}
+
+/**
+ * Every check before the agreement itself, in AWS's order; returns the peer's point. A PublicKey
+ * that is not an elliptic-curve SubjectPublicKeyInfo on the key's curve is a ValidationException
+ * without a message, as AWS answers it (its message names neither the key nor the curve).
+ */
+export function checkKeyAgreement(
+  key: KeyRecord,
+  algorithm: KeyAgreementAlgorithmSpec,
+  peerPublicKey: Uint8Array,
+): Uint8Array {
+  assertKeyUsage(key, "KEY_AGREEMENT", "DeriveSharedSecret");
+  if (!keySpecs[key.keySpec].keyAgreementAlgorithms?.includes(algorithm))
+    throw incompatibleAlgorithm(algorithm, key.keySpec);
+  const point = peerPublicPoint(curveOf(key), peerPublicKey);
+  if (point === undefined) throw new KmsError("ValidationException", "");
+  return point;
+}
+
+/** The raw ECDH shared secret of the key's private half and the peer's point. */
+export async function deriveWithKey(
+  ctx: RequestContext,
+  key: KeyRecord,
+  peerPoint: Uint8Array,
+): Promise<Uint8Array> {
+  const { privateKeyPkcs8 } = await asymmetricKeyPair(ctx, key);
+  return deriveSharedSecret(curveOf(key), privateKeyPkcs8, peerPoint);
+}

@@ -1,0 +1,49 @@
+/**
+ * GenerateMac and VerifyMac's rules: an HMAC key (GENERATE_VERIFY_MAC) and the one MAC
+ * algorithm of its key spec, computed with the key's current material.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateMac.html
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_VerifyMac.html
+ */
+import { generateMac, verifyMac } from "../crypto/macs.js";
+import type { RequestContext } from "../operations/context.js";
+import type { MacAlgorithmSpec } from "../protocol/types.generated.js";
+import { assertKeyUsage } from "./encryption.js";
+import { currentMaterial } from "./envelope.js";
+import type { KeyRecord } from "./key.js";
+import { keySpecs } from "./key-specs.js";
+import { KmsError } from "./kms-errors.js";
+import { incompatibleAlgorithm } from "./signing.js";
+
+/** The key usage, then the algorithm against the key spec, as AWS checks them. */
+export function checkMac(
+  key: KeyRecord,
+  algorithm: MacAlgorithmSpec,
+  operation: "GenerateMac" | "VerifyMac",
+): void {
+  assertKeyUsage(key, "GENERATE_VERIFY_MAC", operation);
+  if (!keySpecs[key.keySpec].macAlgorithms?.includes(algorithm))
+    throw incompatibleAlgorithm(algorithm, key.keySpec);
+}
+
+export async function macWithKey(
+  ctx: RequestContext,
+  key: KeyRecord,
+  algorithm: MacAlgorithmSpec,
+  message: Uint8Array,
+): Promise<Uint8Array> {
+  const { material } = await currentMaterial(ctx, key);
+  return generateMac(algorithm, material, message);
+}
+
+/** Throws KMSInvalidMacException, which AWS sends without a message, unless `mac` matches. */
+export async function verifyMacWithKey(
+  ctx: RequestContext,
+  key: KeyRecord,
+  algorithm: MacAlgorithmSpec,
+  message: Uint8Array,
+  mac: Uint8Array,
+): Promise<void> {
+  const { material } = await currentMaterial(ctx, key);
+  if (!verifyMac(algorithm, material, message, mac))
+    throw new KmsError("KMSInvalidMacException", "");
+}

@@ -1,0 +1,38 @@
+/**
+ * Verify: checks a signature with the public key of an asymmetric SIGN_VERIFY key. It answers
+ * SignatureValid: true or fails with KMSInvalidSignatureException; it never answers false.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_Verify.html
+ */
+import { dryRunSucceeded } from "../domain/dry-run.js";
+import { checkGrantTokens } from "../domain/grant-tokens.js";
+import { resolveKey } from "../domain/key-access.js";
+import { checkSigning, verifyWithKey } from "../domain/signing.js";
+import type { VerifyRequest, VerifyResponse } from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const verify = defineOperation<VerifyRequest, VerifyResponse>(
+  "Verify",
+  async (input, ctx) => {
+    checkGrantTokens(ctx, input.GrantTokens);
+    const key = await resolveKey(ctx, input.KeyId, "Verify");
+    const messageType = checkSigning(
+      key,
+      {
+        algorithm: input.SigningAlgorithm,
+        messageType: input.MessageType,
+        messageLength: input.Message.length,
+      },
+      "Verify",
+    );
+    if (input.DryRun) throw dryRunSucceeded();
+    await verifyWithKey(
+      ctx,
+      key,
+      input.SigningAlgorithm,
+      input.Message,
+      messageType,
+      input.Signature,
+    );
+    return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
+  },
+);
