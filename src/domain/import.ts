@@ -285,9 +285,25 @@ export async function importMaterial(
   token.wrappingPrivateKey.fill(0);
   if (!unwrapped) throw invalidCiphertext();
   const material = checkedMaterial(key, unwrapped);
-  const materialId = importedKeyMaterialId(services.importKey, key.arn, material.secret);
+  try {
+    const materialId = importedKeyMaterialId(services.importKey, key.arn, material.secret);
+    const imported = await storeImported(ctx, key, request, material, materialId);
+    return { key: imported, materialId };
+  } finally {
+    material.secret.fill(0);
+  }
+}
 
-  const imported = await services.store.transaction(async (tx) => {
+/** Records checked material as the import type says, inside one transaction. */
+async function storeImported(
+  ctx: RequestContext,
+  key: KeyRecord,
+  request: ImportRequest,
+  material: CheckedMaterial,
+  materialId: string,
+): Promise<KeyRecord> {
+  const { services } = ctx;
+  return services.store.transaction(async (tx) => {
     const history = await materialHistory(tx, key);
     const existing = history.find((e) => e.materialId === materialId);
     const importType =
@@ -360,8 +376,6 @@ export async function importMaterial(
     await tx.keys.update(updated);
     return updated;
   });
-  material.secret.fill(0);
-  return { key: imported, materialId };
 }
 
 /**
