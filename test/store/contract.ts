@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { type Kysely, Migrator } from "kysely";
 import type { GrantRecord } from "../../src/domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../../src/domain/key.js";
+import type { KeyMaterialEntry, RotationSettings } from "../../src/domain/rotation.js";
 import { openKyselyStore, type StoreDialect } from "../../src/store/kysely-store.js";
 import { migrationProvider } from "../../src/store/migrations.js";
 import type { Database } from "../../src/store/schema.js";
@@ -115,6 +116,34 @@ function grant(grantId: string, keyArn: string, changes: Partial<GrantRecord> = 
     ...changes,
   };
   return record;
+}
+
+function rotation(keyArn: string, changes: Partial<RotationSettings> = {}): RotationSettings {
+  return {
+    keyArn,
+    automatic: true,
+    periodInDays: 365,
+    nextRotationDate: new Date("2026-01-01T00:00:00Z"),
+    onDemandRotations: 0,
+    ...changes,
+  };
+}
+
+function historyEntry(
+  keyArn: string,
+  materialId: string,
+  changes: Partial<KeyMaterialEntry> = {},
+): KeyMaterialEntry {
+  return {
+    keyArn,
+    materialId,
+    position: 1,
+    rotationDate: undefined,
+    rotationType: undefined,
+    pendingRotation: false,
+    imported: undefined,
+    ...changes,
+  };
 }
 
 function grantId(n: number): string {
@@ -299,6 +328,10 @@ export function storeContract(backend: StoreBackend): void {
         await store.aliases.insert(alias("alias/twin", twin.keyId, { accountId: otherAccount }));
         await store.grants.insert(grant(grantId(1), doomed.arn));
         await store.grants.insert(grant(grantId(2), kept.arn));
+        for (const k of [doomed, kept]) {
+          await store.rotations.put(rotation(k.arn));
+          await store.materialHistory.put(historyEntry(k.arn, "m1"));
+        }
 
         await store.keys.delete(doomed.arn);
 
@@ -310,6 +343,12 @@ export function storeContract(backend: StoreBackend): void {
         assert.equal(await store.aliases.get(account, region, "alias/doomed-1"), undefined);
         assert.equal(await store.aliases.get(account, region, "alias/doomed-2"), undefined);
         assert.equal(await store.grants.find(grantId(1)), undefined);
+        assert.equal(await store.rotations.get(doomed.arn), undefined);
+        assert.deepEqual(await store.materialHistory.listForKey(doomed.arn), []);
+        assert.deepEqual(await store.rotations.get(kept.arn), rotation(kept.arn));
+        assert.deepEqual(await store.materialHistory.listForKey(kept.arn), [
+          historyEntry(kept.arn, "m1"),
+        ]);
 
         for (const k of [kept, twin]) {
           assert.deepEqual(await store.keys.get(k.arn), k);
@@ -367,6 +406,161 @@ export function storeContract(backend: StoreBackend): void {
         await assert.rejects(store.materials.insert(material(key.arn, "m-middle")));
         // The same material id under another key is another record.
         await store.materials.insert(material(other.arn, "m-middle"));
+      }));
+
+    it("deletes one material of one key", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        const other = arnOf("00000000-0000-0000-0000-000000000002");
+        await store.materials.insert(material(key, "m1"));
+        await store.materials.insert(material(key, "m2"));
+        await store.materials.insert(material(other, "m1"));
+        await store.materials.delete(key, "m1");
+        await store.materials.delete(key, "missing");
+        assert.equal(await store.materials.get(key, "m1"), undefined);
+        assert.deepEqual(await store.materials.get(key, "m2"), material(key, "m2"));
+        assert.deepEqual(await store.materials.get(other, "m1"), material(other, "m1"));
+      }));
+  });
+
+  describe("key rotation settings", () => {
+    it("inserts and replaces a key's settings", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        assert.equal(await store.rotations.get(key), undefined);
+        const on = rotation(key, { periodInDays: 90, onDemandRotations: 3 });
+        await store.rotations.put(on);
+        assert.deepEqual(await store.rotations.get(key), on);
+        const off = rotation(key, {
+          automatic: false,
+          nextRotationDate: undefined,
+          onDemandRotations: 25,
+        });
+        await store.rotations.put(off);
+        assert.deepEqual(await store.rotations.get(key), off);
+        assert.equal(await store.rotations.get(arnOf("other")), undefined);
+      }));
+
+    it("lists automatic rotations of Enabled keys due at or before now, soonest first", () =>
+      withStore(async (store) => {
+        const now = new Date("2026-01-01T00:00:00.000Z");
+        const at = (ms: number) => new Date(now.getTime() + ms);
+        const keys = {
+          late: keyRecord("00000000-0000-0000-0000-000000000001"),
+          exactly: keyRecord("00000000-0000-0000-0000-000000000002"),
+          future: keyRecord("00000000-0000-0000-0000-000000000003"),
+          manual: keyRecord("00000000-0000-0000-0000-000000000004"),
+          disabled: keyRecord("00000000-0000-0000-0000-000000000005", { keyState: "Disabled" }),
+          earliest: keyRecord("00000000-0000-0000-0000-000000000006"),
+        };
+        for (const k of Object.values(keys)) await store.keys.insert(k);
+        await store.rotations.put(rotation(keys.late.arn, { nextRotationDate: at(-1000) }));
+        await store.rotations.put(rotation(keys.exactly.arn, { nextRotationDate: now }));
+        await store.rotations.put(rotation(keys.future.arn, { nextRotationDate: at(1) }));
+        await store.rotations.put(
+          rotation(keys.manual.arn, { automatic: false, nextRotationDate: at(-5000) }),
+        );
+        await store.rotations.put(rotation(keys.disabled.arn, { nextRotationDate: at(-5000) }));
+        await store.rotations.put(rotation(keys.earliest.arn, { nextRotationDate: at(-9000) }));
+        // Settings of a key that no longer exists are never due.
+        await store.rotations.put(rotation(arnOf("gone"), { nextRotationDate: at(-9999) }));
+
+        const due = await store.rotations.listDue(now);
+        assert.deepEqual(
+          due.map((r) => r.keyArn),
+          [keys.earliest.arn, keys.late.arn, keys.exactly.arn],
+        );
+        assert.deepEqual(due[0], rotation(keys.earliest.arn, { nextRotationDate: at(-9000) }));
+      }));
+  });
+
+  describe("key material history", () => {
+    it("lists a key's entries by position, replacing an entry put again", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        const other = arnOf("00000000-0000-0000-0000-000000000002");
+        const rotated = historyEntry(key, "m-rotated", {
+          position: 2,
+          rotationDate: new Date("2025-06-01T00:00:00.5Z"),
+          rotationType: "ON_DEMAND",
+        });
+        const imported = historyEntry(key, "m-imported", {
+          position: 1,
+          imported: {
+            importState: "IMPORTED",
+            expirationModel: "KEY_MATERIAL_EXPIRES",
+            validTo: new Date("2027-01-01T00:00:00Z"),
+            description: "ünïcødé description",
+          },
+        });
+        const pending = historyEntry(key, "m-pending", {
+          position: 3,
+          pendingRotation: true,
+          imported: {
+            importState: "IMPORTED",
+            expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+            validTo: undefined,
+            description: undefined,
+          },
+        });
+        for (const e of [rotated, pending, imported]) await store.materialHistory.put(e);
+        await store.materialHistory.put(historyEntry(other, "m-imported"));
+        assert.deepEqual(await store.materialHistory.listForKey(key), [imported, rotated, pending]);
+
+        const deleted: KeyMaterialEntry = {
+          ...imported,
+          imported: { ...imported.imported!, importState: "PENDING_IMPORT" },
+        };
+        await store.materialHistory.put(deleted);
+        assert.deepEqual(await store.materialHistory.listForKey(key), [deleted, rotated, pending]);
+
+        await store.materialHistory.delete(key, "m-rotated");
+        await store.materialHistory.delete(key, "missing");
+        assert.deepEqual(await store.materialHistory.listForKey(key), [deleted, pending]);
+        assert.deepEqual(await store.materialHistory.listForKey(other), [
+          historyEntry(other, "m-imported"),
+        ]);
+      }));
+
+    it("lists imported material that expires at or before now, soonest first", () =>
+      withStore(async (store) => {
+        const now = new Date("2026-01-01T00:00:00.000Z");
+        const at = (ms: number) => new Date(now.getTime() + ms);
+        const expiring = (
+          keyArn: string,
+          validTo: Date,
+          importState: "IMPORTED" | "PENDING_IMPORT" = "IMPORTED",
+        ) =>
+          historyEntry(keyArn, "m", {
+            imported: {
+              importState,
+              expirationModel: "KEY_MATERIAL_EXPIRES",
+              validTo,
+              description: undefined,
+            },
+          });
+        const late = expiring(arnOf("k1"), at(-1000));
+        const exactly = expiring(arnOf("k2"), now);
+        const earliest = expiring(arnOf("k3"), at(-5000));
+        for (const e of [
+          late,
+          exactly,
+          earliest,
+          expiring(arnOf("k4"), at(1)),
+          // Already deleted: nothing left to expire.
+          expiring(arnOf("k5"), at(-9000), "PENDING_IMPORT"),
+          historyEntry(arnOf("k6"), "m", {
+            imported: {
+              importState: "IMPORTED",
+              expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+              validTo: undefined,
+              description: undefined,
+            },
+          }),
+          historyEntry(arnOf("k7"), "m"),
+        ])
+          await store.materialHistory.put(e);
+        assert.deepEqual(await store.materialHistory.listExpired(now), [earliest, late, exactly]);
       }));
   });
 
@@ -753,6 +947,9 @@ export function storeContract(backend: StoreBackend): void {
             ]);
             await tx.grants.insert(grant(grantId(2), existing.arn));
             await tx.grants.delete(grantId(1));
+            await tx.materials.delete(existing.arn, "m1");
+            await tx.rotations.put(rotation(existing.arn));
+            await tx.materialHistory.put(historyEntry(fresh.arn, "m1"));
             await tx.lastUsage.record(keyUse(existing.arn, "2026-01-01T00:00:00Z", "Decrypt", "2"));
             // A nested transaction joins this one and rolls back with it.
             await tx.transaction(async (inner) => {
@@ -775,6 +972,12 @@ export function storeContract(backend: StoreBackend): void {
         assert.deepEqual(await store.tags.list(fresh.arn), []);
         assert.ok(await store.grants.find(grantId(1)));
         assert.equal(await store.grants.find(grantId(2)), undefined);
+        assert.deepEqual(
+          await store.materials.get(existing.arn, "m1"),
+          material(existing.arn, "m1"),
+        );
+        assert.equal(await store.rotations.get(existing.arn), undefined);
+        assert.deepEqual(await store.materialHistory.listForKey(fresh.arn), []);
         assert.equal((await store.lastUsage.get(existing.arn))?.lastUse?.operation, "Encrypt");
       }));
 
@@ -818,6 +1021,8 @@ export function storeContract(backend: StoreBackend): void {
         await store.tags.put(key.arn, [{ key: "t", value: "v" }]);
         await store.grants.insert(grant(grantId(1), key.arn));
         await store.lastUsage.record(keyUse(key.arn, "2025-01-01T00:00:00Z", "Encrypt", "1"));
+        await store.rotations.put(rotation(key.arn));
+        await store.materialHistory.put(historyEntry(key.arn, "m1"));
 
         await store.reset();
 
@@ -828,6 +1033,8 @@ export function storeContract(backend: StoreBackend): void {
         assert.deepEqual(await store.tags.list(key.arn), []);
         assert.equal(await store.grants.find(grantId(1)), undefined);
         assert.equal(await store.lastUsage.get(key.arn), undefined);
+        assert.equal(await store.rotations.get(key.arn), undefined);
+        assert.deepEqual(await store.materialHistory.listForKey(key.arn), []);
 
         await store.keys.insert(key);
         assert.deepEqual(await store.keys.get(key.arn), key);

@@ -27,10 +27,12 @@ import {
   ListResourceTagsCommand,
   PutKeyPolicyCommand,
   RevokeGrantCommand,
+  RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
   UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
+import { parseBlob } from "../../src/crypto/ciphertext-blob.js";
 import { failure } from "../support/kms-errors.js";
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from "../support/postgres.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
@@ -125,6 +127,28 @@ describe("two Trent nodes on one PostgreSQL database", { skip: postgresSkipReaso
     await b.send(new EnableKeyCommand({ KeyId: key.id }));
     const again = await a.send(new DecryptCommand({ CiphertextBlob: blob }));
     assert.deepEqual(again.Plaintext, text("x"));
+  });
+
+  it("encrypts on B under material rotated in on A, and decrypts old and new blobs anywhere", async () => {
+    const key = await newKey(a);
+    const before = (await b.send(new EncryptCommand({ KeyId: key.id, Plaintext: text("old") })))
+      .CiphertextBlob!;
+    await a.send(new RotateKeyOnDemandCommand({ KeyId: key.id }));
+    const after = (await b.send(new EncryptCommand({ KeyId: key.id, Plaintext: text("new") })))
+      .CiphertextBlob!;
+    // The blob names its key material: B must have used the new one, not its cached old one.
+    assert.equal(parseBlob(before).keyArn, key.arn);
+    assert.notEqual(parseBlob(after).materialId, parseBlob(before).materialId);
+    for (const node of [a, b]) {
+      assert.deepEqual(
+        (await node.send(new DecryptCommand({ CiphertextBlob: before }))).Plaintext,
+        text("old"),
+      );
+      assert.deepEqual(
+        (await node.send(new DecryptCommand({ CiphertextBlob: after }))).Plaintext,
+        text("new"),
+      );
+    }
   });
 
   it("sees on B a deletion scheduled on A, and on A its cancellation on B", async () => {
