@@ -451,6 +451,9 @@ export function storeContract(backend: StoreBackend): void {
           future: keyRecord("00000000-0000-0000-0000-000000000003"),
           manual: keyRecord("00000000-0000-0000-0000-000000000004"),
           disabled: keyRecord("00000000-0000-0000-0000-000000000005", { keyState: "Disabled" }),
+          deleting: keyRecord("00000000-0000-0000-0000-000000000007", {
+            keyState: "PendingDeletion",
+          }),
           earliest: keyRecord("00000000-0000-0000-0000-000000000006"),
         };
         for (const k of Object.values(keys)) await store.keys.insert(k);
@@ -461,6 +464,7 @@ export function storeContract(backend: StoreBackend): void {
           rotation(keys.manual.arn, { automatic: false, nextRotationDate: at(-5000) }),
         );
         await store.rotations.put(rotation(keys.disabled.arn, { nextRotationDate: at(-5000) }));
+        await store.rotations.put(rotation(keys.deleting.arn, { nextRotationDate: at(-5000) }));
         await store.rotations.put(rotation(keys.earliest.arn, { nextRotationDate: at(-9000) }));
         // Settings of a key that no longer exists are never due.
         await store.rotations.put(rotation(arnOf("gone"), { nextRotationDate: at(-9999) }));
@@ -489,8 +493,9 @@ export function storeContract(backend: StoreBackend): void {
           imported: {
             importState: "IMPORTED",
             expirationModel: "KEY_MATERIAL_EXPIRES",
-            validTo: new Date("2027-01-01T00:00:00Z"),
-            description: "ünïcødé description",
+            // Past 2038: the column holds more than 32 bits of milliseconds.
+            validTo: new Date("9999-12-31T23:59:59.999Z"),
+            description: "ünïcødé: material/1 - v.2",
           },
         });
         const pending = historyEntry(key, "m-pending", {
