@@ -5,12 +5,43 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import { openKyselyStore } from "./kysely-store.js";
 import type { Database } from "./schema.js";
 import type { Store } from "./store.js";
 
 export const sqliteFileName = "trent.sqlite";
+
+/** Compiled statements kept per database; more distinct SQL texts evict the oldest. */
+const statementCacheSize = 256;
+
+/**
+ * The database as Kysely sees it, keeping compiled statements by SQL text. Kysely's SQLite
+ * driver calls prepare() for every query it runs, and compiling the SQL cost about 40% of a key
+ * lookup (bench/README.md). Kysely writes the same text for the same query shape (values are
+ * bound parameters), so a handful of statements serve every request. Reusing them is safe: the
+ * driver runs one query at a time on its one connection, Trent never streams (a statement
+ * being iterated cannot run another query), and SQLite recompiles a kept statement by itself
+ * after a schema change. The bound keeps IN lists of many lengths from growing it forever.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = sqlite.prepare(sql);
+        if (statements.size >= statementCacheSize) {
+          const oldest = statements.keys().next().value;
+          if (oldest !== undefined) statements.delete(oldest);
+        }
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
 
 export async function openSqliteStore(dataDir: string): Promise<Store> {
   let file = ":memory:";
@@ -26,6 +57,8 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return openKyselyStore(db, { binary: "blob" });
 }
