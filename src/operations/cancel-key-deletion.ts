@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { changeKey } from "../domain/key-changes.js";
 import { deletionCancelled } from "../domain/keys.js";
 import type {
   CancelKeyDeletionRequest,
@@ -17,6 +18,6 @@ export const cancelKeyDeletion = defineOperation<
   CancelKeyDeletionResponse
 >("CancelKeyDeletion", async (input, ctx) => {
   const key = await resolveKey(ctx, input.KeyId, "CancelKeyDeletion", { allowAlias: false });
-  await ctx.services.store.keys.update(deletionCancelled(key));
+  await changeKey(ctx, key, "CancelKeyDeletion", deletionCancelled);
   return { KeyId: key.arn };
 });

@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { changeKey } from "../domain/key-changes.js";
 import type { DisableKeyRequest } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -11,8 +12,9 @@ export const disableKey = defineOperation<DisableKeyRequest, Record<string, neve
   "DisableKey",
   async (input, ctx) => {
     const key = await resolveKey(ctx, input.KeyId, "DisableKey", { allowAlias: false });
-    if (key.keyState === "Enabled")
-      await ctx.services.store.keys.update({ ...key, keyState: "Disabled" });
+    await changeKey(ctx, key, "DisableKey", (current) =>
+      current.keyState === "Enabled" ? { ...current, keyState: "Disabled" } : current,
+    );
     return {};
   },
 );

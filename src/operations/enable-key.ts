@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKey.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { changeKey } from "../domain/key-changes.js";
 import type { EnableKeyRequest } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -12,8 +13,9 @@ export const enableKey = defineOperation<EnableKeyRequest, Record<string, never>
   "EnableKey",
   async (input, ctx) => {
     const key = await resolveKey(ctx, input.KeyId, "EnableKey", { allowAlias: false });
-    if (key.keyState === "Disabled")
-      await ctx.services.store.keys.update({ ...key, keyState: "Enabled" });
+    await changeKey(ctx, key, "EnableKey", (current) =>
+      current.keyState === "Disabled" ? { ...current, keyState: "Enabled" } : current,
+    );
     return {};
   },
 );

@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { changeKey } from "../domain/key-changes.js";
 import { assertPolicyKeepsCallerAccess } from "../policy/lockout.js";
 import { parsePolicyDocument } from "../policy/policy-document.js";
 import { assertDefaultPolicyName } from "../policy/policy-names.js";
@@ -19,10 +20,6 @@ export const putKeyPolicy = defineOperation<PutKeyPolicyRequest, void>(
     assertDefaultPolicyName(input.PolicyName);
     parsePolicyDocument(input.Policy);
     await assertPolicyKeepsCallerAccess(ctx, key, input.Policy);
-    // Re-read inside the transaction so a concurrent state change is not overwritten.
-    await ctx.services.store.transaction(async (store) => {
-      const current = await store.keys.get(key.arn);
-      if (current) await store.keys.update({ ...current, policy: input.Policy });
-    });
+    await changeKey(ctx, key, "PutKeyPolicy", (current) => ({ ...current, policy: input.Policy }));
   },
 );

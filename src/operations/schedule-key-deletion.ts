@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { changeKey } from "../domain/key-changes.js";
 import { pendingWindow, scheduledForDeletion } from "../domain/keys.js";
 import type {
   ScheduleKeyDeletionRequest,
@@ -18,8 +19,9 @@ export const scheduleKeyDeletion = defineOperation<
 >("ScheduleKeyDeletion", async (input, ctx) => {
   const key = await resolveKey(ctx, input.KeyId, "ScheduleKeyDeletion", { allowAlias: false });
   const days = input.PendingWindowInDays ?? pendingWindow.default;
-  const scheduled = scheduledForDeletion(key, ctx.now, days);
-  await ctx.services.store.keys.update(scheduled);
+  const scheduled = await changeKey(ctx, key, "ScheduleKeyDeletion", (current) =>
+    scheduledForDeletion(current, ctx.now, days),
+  );
   return {
     KeyId: scheduled.arn,
     DeletionDate: scheduled.deletionDate,

@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateKeyDescription.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { changeKey } from "../domain/key-changes.js";
 import type { UpdateKeyDescriptionRequest } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -12,6 +13,9 @@ export const updateKeyDescription = defineOperation<
   Record<string, never>
 >("UpdateKeyDescription", async (input, ctx) => {
   const key = await resolveKey(ctx, input.KeyId, "UpdateKeyDescription", { allowAlias: false });
-  await ctx.services.store.keys.update({ ...key, description: input.Description });
+  await changeKey(ctx, key, "UpdateKeyDescription", (current) => ({
+    ...current,
+    description: input.Description,
+  }));
   return {};
 });

@@ -1,0 +1,30 @@
+/**
+ * Changes to a key as one atomic read-modify-write. The key is read again inside a transaction
+ * and its state checked again for the operation before the change is written, so a stale copy
+ * never overwrites a concurrent change (another node's DisableKey on a shared PostgreSQL, say).
+ */
+import type { RequestContext } from "../operations/context.js";
+import type { OperationName } from "../protocol/model.generated.js";
+import type { KeyRecord } from "./key.js";
+import { assertKeyState } from "./key-states.js";
+import { KmsError } from "./kms-errors.js";
+
+/**
+ * Applies `change` to the current version of `key`. `change` returns the new record, or the
+ * record it was given when nothing changes; the result is the key as it now stands.
+ */
+export async function changeKey(
+  ctx: RequestContext,
+  key: KeyRecord,
+  operation: OperationName,
+  change: (current: KeyRecord) => KeyRecord,
+): Promise<KeyRecord> {
+  return ctx.services.store.transaction(async (tx) => {
+    const current = await tx.keys.get(key.arn);
+    if (!current) throw new KmsError("NotFoundException", `Key '${key.arn}' does not exist`);
+    assertKeyState(current, operation);
+    const next = change(current);
+    if (next !== current) await tx.keys.update(next);
+    return next;
+  });
+}
