@@ -5,25 +5,28 @@
  */
 import type { RequestContext } from "../operations/context.js";
 import type { OperationName } from "../protocol/model.generated.js";
+import type { Store } from "../store/store.js";
 import type { KeyRecord } from "./key.js";
 import { assertKeyState } from "./key-states.js";
 import { KmsError } from "./kms-errors.js";
 
 /**
  * Applies `change` to the current version of `key`. `change` returns the new record, or the
- * record it was given when nothing changes; the result is the key as it now stands.
+ * record it was given when nothing changes; it reads through `tx`, never around it (SQLite has
+ * one connection, so a read around the transaction would wait for it forever). The result is
+ * the key as it now stands.
  */
 export async function changeKey(
   ctx: RequestContext,
   key: KeyRecord,
   operation: OperationName,
-  change: (current: KeyRecord) => KeyRecord,
+  change: (current: KeyRecord, tx: Store) => KeyRecord | Promise<KeyRecord>,
 ): Promise<KeyRecord> {
   return ctx.services.store.transaction(async (tx) => {
     const current = await tx.keys.get(key.arn);
     if (!current) throw new KmsError("NotFoundException", `Key '${key.arn}' does not exist`);
     assertKeyState(current, operation);
-    const next = change(current);
+    const next = await change(current, tx);
     if (next !== current) await tx.keys.update(next);
     return next;
   });

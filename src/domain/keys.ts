@@ -165,10 +165,10 @@ export function scheduledForDeletion(key: KeyRecord, now: Date, days: number): K
  * The key with its deletion cancelled: Disabled, as AWS documents. A key that never received
  * its imported key material goes back to waiting for it.
  */
-export function deletionCancelled(key: KeyRecord): KeyRecord {
+export function deletionCancelled(key: KeyRecord, hasKeyMaterial: boolean): KeyRecord {
   return {
     ...key,
-    keyState: key.currentKeyMaterialId === undefined ? "PendingImport" : "Disabled",
+    keyState: hasKeyMaterial ? "Disabled" : "PendingImport",
     deletionDate: undefined,
     pendingDeletionWindowInDays: undefined,
   };

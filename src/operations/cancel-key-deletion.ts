@@ -18,6 +18,11 @@ export const cancelKeyDeletion = defineOperation<
   CancelKeyDeletionResponse
 >("CancelKeyDeletion", async (input, ctx) => {
   const key = await resolveKey(ctx, input.KeyId, "CancelKeyDeletion", { allowAlias: false });
-  await changeKey(ctx, key, "CancelKeyDeletion", deletionCancelled);
+  await changeKey(ctx, key, "CancelKeyDeletion", async (current, tx) => {
+    // An imported key whose material was deleted while it waited goes back to PendingImport.
+    const materialId = current.currentKeyMaterialId;
+    const material = materialId && (await tx.materials.get(current.arn, materialId));
+    return deletionCancelled(current, Boolean(material));
+  });
   return { KeyId: key.arn };
 });

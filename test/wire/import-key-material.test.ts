@@ -22,6 +22,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import {
   type AlgorithmSpec,
+  CancelKeyDeletionCommand,
   CreateKeyCommand,
   type CreateKeyCommandInput,
   DecryptCommand,
@@ -912,6 +913,22 @@ describe("imported key material", () => {
         Buffer.from(got.PublicKey as Uint8Array),
         pair.publicKey.export({ type: "spki", format: "der" }),
       );
+    });
+
+    it("cancelling deletion of a key whose material was deleted meanwhile returns it to PendingImport", async () => {
+      const { keyId } = await createKey(kms);
+      await importMaterial(kms, keyId, randomBytes(32));
+      await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
+      await kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId }));
+      assert.equal((await metadataOf(kms, keyId)).KeyState, "PendingDeletion");
+      await kms.send(new CancelKeyDeletionCommand({ KeyId: keyId }));
+      assert.equal((await metadataOf(kms, keyId)).KeyState, "PendingImport");
+
+      const kept = await createKey(kms);
+      await importMaterial(kms, kept.keyId, randomBytes(32));
+      await kms.send(new ScheduleKeyDeletionCommand({ KeyId: kept.keyId, PendingWindowInDays: 7 }));
+      await kms.send(new CancelKeyDeletionCommand({ KeyId: kept.keyId }));
+      assert.equal((await metadataOf(kms, kept.keyId)).KeyState, "Disabled");
     });
   });
 });
