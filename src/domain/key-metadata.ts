@@ -9,6 +9,8 @@
  *   - PendingDeletionWindowInDays: only in PendingReplicaDeletion (a multi-Region primary
  *     waiting for its replicas); a key in PendingDeletion shows DeletionDate instead.
  *   - MultiRegion is always present; MultiRegionConfiguration only for multi-Region keys.
+ *   - ExpirationModel / ValidTo: only EXTERNAL keys with imported material; ValidTo only when
+ *     that material expires.
  *   - CurrentKeyMaterialId: symmetric encryption keys of origin AWS_KMS or EXTERNAL, once they
  *     have key material.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html
@@ -19,8 +21,10 @@ import type {
   KeySpec,
   MultiRegionConfiguration,
 } from "../protocol/types.generated.js";
+import type { Store } from "../store/store.js";
 import type { KeyRecord } from "./key.js";
 import { algorithmsFor } from "./key-specs.js";
+import type { ImportedMaterialState } from "./rotation.js";
 
 const customerMasterKeySpecs: ReadonlySet<KeySpec> = new Set<CustomerMasterKeySpec>([
   "RSA_2048",
@@ -67,7 +71,12 @@ function algorithmLists(key: KeyRecord) {
   };
 }
 
-export function keyMetadata(key: KeyRecord): KeyMetadata {
+/**
+ * `imported` is the state of the current material of an EXTERNAL key: AWS shows its
+ * ExpirationModel, and ValidTo when it expires, only for such keys.
+ */
+export function keyMetadata(key: KeyRecord, imported?: ImportedMaterialState): KeyMetadata {
+  const expires = imported?.expirationModel === "KEY_MATERIAL_EXPIRES";
   return {
     AWSAccountId: key.accountId,
     KeyId: key.keyId,
@@ -91,5 +100,18 @@ export function keyMetadata(key: KeyRecord): KeyMetadata {
     PendingDeletionWindowInDays:
       key.keyState === "PendingReplicaDeletion" ? key.pendingDeletionWindowInDays : undefined,
     CurrentKeyMaterialId: hasCurrentKeyMaterialId(key) ? key.currentKeyMaterialId : undefined,
+    ExpirationModel: key.origin === "EXTERNAL" ? imported?.expirationModel : undefined,
+    ValidTo: key.origin === "EXTERNAL" && expires ? imported?.validTo : undefined,
   };
+}
+
+/** keyMetadata with the imported-material facts read from the store (DescribeKey). */
+export async function storedKeyMetadata(store: Store, key: KeyRecord): Promise<KeyMetadata> {
+  if (key.origin !== "EXTERNAL" || key.currentKeyMaterialId === undefined) return keyMetadata(key);
+  const history = await store.materialHistory.listForKey(key.arn);
+  const current = history.find((entry) => entry.materialId === key.currentKeyMaterialId);
+  return keyMetadata(
+    key,
+    current?.imported?.importState === "IMPORTED" ? current.imported : undefined,
+  );
 }

@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html
  */
 import { resolveKey } from "../domain/key-access.js";
-import { keyMetadata } from "../domain/key-metadata.js";
+import { storedKeyMetadata } from "../domain/key-metadata.js";
 import type { DescribeKeyRequest, DescribeKeyResponse } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -12,6 +12,6 @@ export const describeKey = defineOperation<DescribeKeyRequest, DescribeKeyRespon
   "DescribeKey",
   async (input, ctx) => {
     const key = await resolveKey(ctx, input.KeyId, "DescribeKey");
-    return { KeyMetadata: keyMetadata(key) };
+    return { KeyMetadata: await storedKeyMetadata(ctx.services.store, key) };
   },
 );

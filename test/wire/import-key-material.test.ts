@@ -541,6 +541,10 @@ describe("imported key material", () => {
         ],
       );
 
+      const described = await metadataOf(kms, keyId);
+      assert.equal(described.ExpirationModel, "KEY_MATERIAL_EXPIRES");
+      assert.deepEqual(described.ValidTo, validTo);
+
       clock.advance(10 * day - 1);
       await trent.sweepKeyMaterial();
       assert.equal((await metadataOf(kms, keyId)).KeyState, "Enabled");
@@ -567,6 +571,9 @@ describe("imported key material", () => {
       const opened = await kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }));
       assert.equal(new TextDecoder().decode(opened.Plaintext), "v");
       // Reimported without expiry, it no longer expires.
+      const reimported = await metadataOf(kms, keyId);
+      assert.equal(reimported.ExpirationModel, "KEY_MATERIAL_DOES_NOT_EXPIRE");
+      assert.equal(reimported.ValidTo, undefined);
       clock.advance(400 * day);
       await trent.sweepKeyMaterial();
       assert.equal((await metadataOf(kms, keyId)).KeyState, "Enabled");
