@@ -4,10 +4,14 @@
  * (sqlite.ts, postgres.ts). Row ↔ record mapping lives here and nowhere else.
  */
 import { type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
+import type { CustomKeyStoreRecord, XksKeyRecord } from "../domain/custom-key-store.js";
 import { type GrantRecord, grantListKey } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
 import type { KeyMaterialEntry, RotationSettings } from "../domain/rotation.js";
 import type {
+  ConnectionErrorCodeType,
+  ConnectionStateType,
+  CustomKeyStoreType,
   ExpirationModelType,
   GrantOperation,
   ImportState,
@@ -19,10 +23,12 @@ import type {
   MultiRegionKeyType,
   OriginType,
   RotationType,
+  XksProxyConnectivityType,
 } from "../protocol/types.generated.js";
 import { type MigrationDialect, migrationProvider } from "./migrations.js";
 import type {
   AliasesTable,
+  CustomKeyStoresTable,
   Database,
   GrantsTable,
   KeyMaterialHistoryTable,
@@ -32,6 +38,7 @@ import type {
 } from "./schema.js";
 import type {
   AliasRepository,
+  CustomKeyStoreRepository,
   GrantRepository,
   KeyLastUsageRecord,
   KeyLastUsageRepository,
@@ -184,6 +191,17 @@ class Keys implements KeyRepository {
       .where("region", "=", region);
     if (page.after !== undefined) query = query.where("key_id", ">", page.after);
     const rows = await query.orderBy("key_id").limit(page.limit).execute();
+    return rows.map(fromKeyRow);
+  }
+
+  async listRelated(accountId: string, keyId: string) {
+    const rows = await this.db
+      .selectFrom("keys")
+      .selectAll()
+      .where("key_id", "=", keyId)
+      .where("account_id", "=", accountId)
+      .orderBy("region")
+      .execute();
     return rows.map(fromKeyRow);
   }
 
@@ -657,6 +675,174 @@ class LastUsage implements KeyLastUsageRepository {
   }
 }
 
+function toCustomKeyStoreRow(store: CustomKeyStoreRecord): CustomKeyStoresTable {
+  return {
+    custom_key_store_id: store.id,
+    account_id: store.accountId,
+    region: store.region,
+    name: store.name,
+    store_type: store.type,
+    created_at: store.creationDate.getTime(),
+    connection_state: store.connectionState,
+    connection_error_code: store.connectionErrorCode ?? null,
+    xks_connectivity: store.xks?.connectivity ?? null,
+    xks_uri_endpoint: store.xks?.uriEndpoint ?? null,
+    xks_uri_path: store.xks?.uriPath ?? null,
+    xks_access_key_id: store.xks?.accessKeyId ?? null,
+    credential_material_id: store.xks?.credentialMaterialId ?? null,
+  };
+}
+
+function fromCustomKeyStoreRow(row: Selectable<CustomKeyStoresTable>): CustomKeyStoreRecord {
+  const xks =
+    row.xks_connectivity === null ||
+    row.xks_uri_endpoint === null ||
+    row.xks_uri_path === null ||
+    row.xks_access_key_id === null ||
+    row.credential_material_id === null
+      ? undefined
+      : {
+          connectivity: row.xks_connectivity as XksProxyConnectivityType,
+          uriEndpoint: row.xks_uri_endpoint,
+          uriPath: row.xks_uri_path,
+          accessKeyId: row.xks_access_key_id,
+          credentialMaterialId: row.credential_material_id,
+        };
+  return {
+    id: row.custom_key_store_id,
+    accountId: row.account_id,
+    region: row.region,
+    name: row.name,
+    type: row.store_type as CustomKeyStoreType,
+    creationDate: new Date(num(row.created_at)),
+    connectionState: row.connection_state as ConnectionStateType,
+    connectionErrorCode: (row.connection_error_code ?? undefined) as
+      | ConnectionErrorCodeType
+      | undefined,
+    xks,
+  };
+}
+
+class CustomKeyStores implements CustomKeyStoreRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(accountId: string, region: string, id: string) {
+    const row = await this.db
+      .selectFrom("custom_key_stores")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("custom_key_store_id", "=", id)
+      .executeTakeFirst();
+    return row ? fromCustomKeyStoreRow(row) : undefined;
+  }
+
+  async findByName(accountId: string, region: string, name: string) {
+    const row = await this.db
+      .selectFrom("custom_key_stores")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("name", "=", name)
+      .executeTakeFirst();
+    return row ? fromCustomKeyStoreRow(row) : undefined;
+  }
+
+  async findByProxyUri(region: string, uriEndpoint: string, uriPath: string) {
+    const row = await this.db
+      .selectFrom("custom_key_stores")
+      .selectAll()
+      .where("region", "=", region)
+      .where("xks_uri_endpoint", "=", uriEndpoint)
+      .where("xks_uri_path", "=", uriPath)
+      .executeTakeFirst();
+    return row ? fromCustomKeyStoreRow(row) : undefined;
+  }
+
+  async list(accountId: string, region: string, page: Page) {
+    let query = this.db
+      .selectFrom("custom_key_stores")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region);
+    if (page.after !== undefined) query = query.where("custom_key_store_id", ">", page.after);
+    const rows = await query.orderBy("custom_key_store_id").limit(page.limit).execute();
+    return rows.map(fromCustomKeyStoreRow);
+  }
+
+  async insert(store: CustomKeyStoreRecord) {
+    await this.db.insertInto("custom_key_stores").values(toCustomKeyStoreRow(store)).execute();
+  }
+
+  async update(store: CustomKeyStoreRecord) {
+    const { account_id, region, custom_key_store_id, ...rest } = toCustomKeyStoreRow(store);
+    await this.db
+      .updateTable("custom_key_stores")
+      .set(rest)
+      .where("account_id", "=", account_id)
+      .where("region", "=", region)
+      .where("custom_key_store_id", "=", custom_key_store_id)
+      .execute();
+  }
+
+  async delete(accountId: string, region: string, id: string) {
+    await this.db.deleteFrom("xks_keys").where("custom_key_store_id", "=", id).execute();
+    await this.db
+      .deleteFrom("custom_key_stores")
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("custom_key_store_id", "=", id)
+      .execute();
+  }
+
+  async keyArns(id: string) {
+    const rows = await this.db
+      .selectFrom("keys")
+      .select("arn")
+      .where("custom_key_store_id", "=", id)
+      .orderBy("arn")
+      .execute();
+    return rows.map((row) => row.arn);
+  }
+
+  async putXksKey(record: XksKeyRecord) {
+    await this.db.deleteFrom("xks_keys").where("key_arn", "=", record.keyArn).execute();
+    await this.db
+      .insertInto("xks_keys")
+      .values({
+        key_arn: record.keyArn,
+        custom_key_store_id: record.customKeyStoreId,
+        xks_key_id: record.xksKeyId,
+      })
+      .execute();
+  }
+
+  async getXksKey(keyArn: string) {
+    const row = await this.db
+      .selectFrom("xks_keys")
+      .selectAll()
+      .where("key_arn", "=", keyArn)
+      .executeTakeFirst();
+    return row
+      ? { keyArn: row.key_arn, customKeyStoreId: row.custom_key_store_id, xksKeyId: row.xks_key_id }
+      : undefined;
+  }
+
+  async findXksKey(customKeyStoreId: string, xksKeyId: string) {
+    const rows = await this.db
+      .selectFrom("xks_keys")
+      .selectAll()
+      .where("custom_key_store_id", "=", customKeyStoreId)
+      .where("xks_key_id", "=", xksKeyId)
+      .execute();
+    return rows.map((row) => ({
+      keyArn: row.key_arn,
+      customKeyStoreId: row.custom_key_store_id,
+      xksKeyId: row.xks_key_id,
+    }));
+  }
+}
+
 class KyselyStoreView implements Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
@@ -666,6 +852,7 @@ class KyselyStoreView implements Store {
   readonly lastUsage: KeyLastUsageRepository;
   readonly rotations: KeyRotationRepository;
   readonly materialHistory: KeyMaterialHistoryRepository;
+  readonly customKeyStores: CustomKeyStoreRepository;
 
   constructor(
     protected readonly db: Db,
@@ -680,6 +867,7 @@ class KyselyStoreView implements Store {
     this.lastUsage = new LastUsage(db);
     this.rotations = new Rotations(db);
     this.materialHistory = new MaterialHistory(db);
+    this.customKeyStores = new CustomKeyStores(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
@@ -716,6 +904,8 @@ class KyselyStoreView implements Store {
     await this.transaction(async (store) => {
       const db = (store as KyselyStoreView).db;
       for (const table of [
+        "xks_keys",
+        "custom_key_stores",
         "key_material_history",
         "key_rotations",
         "grants",

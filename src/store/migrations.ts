@@ -204,6 +204,68 @@ function keyRotationAndImport(): Migration {
   };
 }
 
+/** Multi-Region keys: a key and its replicas in other Regions are found by key id. */
+function multiRegionKeys(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex("keys_by_key_id")
+        .on("keys")
+        .columns(["key_id", "account_id"])
+        .execute();
+    },
+  };
+}
+
+/**
+ * Custom key stores (CreateCustomKeyStore) and the external key behind each key in an external
+ * key store. The XKS proxy's secret access key is not here: it is sealed under the root key in
+ * key_materials, like key material; a store row names it by credential_material_id.
+ */
+function customKeyStores(dialect: MigrationDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("custom_key_stores")
+        .addColumn("custom_key_store_id", "varchar(64)", (c) => sortKey(dialect, c))
+        .addColumn("account_id", "varchar(12)", (c) => c.notNull())
+        .addColumn("region", "varchar(64)", (c) => c.notNull())
+        .addColumn("name", "varchar(256)", (c) => c.notNull())
+        .addColumn("store_type", "varchar(32)", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("connection_state", "varchar(16)", (c) => c.notNull())
+        .addColumn("connection_error_code", "varchar(64)")
+        .addColumn("xks_connectivity", "varchar(32)")
+        .addColumn("xks_uri_endpoint", "varchar(128)")
+        .addColumn("xks_uri_path", "varchar(128)")
+        .addColumn("xks_access_key_id", "varchar(30)")
+        .addColumn("credential_material_id", "varchar(128)")
+        .addPrimaryKeyConstraint("custom_key_stores_pk", [
+          "account_id",
+          "region",
+          "custom_key_store_id",
+        ])
+        .execute();
+      await db.schema
+        .createTable("xks_keys")
+        .addColumn("key_arn", "varchar(2048)", (c) => c.primaryKey())
+        .addColumn("custom_key_store_id", "varchar(64)", (c) => c.notNull())
+        .addColumn("xks_key_id", "varchar(128)", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("xks_keys_by_store")
+        .on("xks_keys")
+        .columns(["custom_key_store_id", "xks_key_id"])
+        .execute();
+      await db.schema
+        .createIndex("keys_by_custom_key_store")
+        .on("keys")
+        .column("custom_key_store_id")
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -212,6 +274,8 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
         "0002_key_last_usage": keyLastUsage(),
         "0003_grants": grants(dialect),
         "0004_key_rotation_and_import": keyRotationAndImport(),
+        "0005_custom_key_stores": customKeyStores(dialect),
+        "0005_multi_region_keys": multiRegionKeys(),
       };
     },
   };

@@ -99,6 +99,31 @@ export interface KeyMaterialHistoryTable {
   description: string | null;
 }
 
+/** Custom key stores; xks_* columns only for EXTERNAL_KEY_STORE ones. */
+export interface CustomKeyStoresTable {
+  custom_key_store_id: string;
+  account_id: string;
+  region: string;
+  name: string;
+  store_type: string;
+  created_at: number;
+  connection_state: string;
+  connection_error_code: string | null;
+  xks_connectivity: string | null;
+  xks_uri_endpoint: string | null;
+  xks_uri_path: string | null;
+  xks_access_key_id: string | null;
+  /** Names the sealed XKS proxy secret in key_materials (never the secret itself). */
+  credential_material_id: string | null;
+}
+
+/** The external key (XksKeyId) behind each key in an external key store. */
+export interface XksKeysTable {
+  key_arn: string;
+  custom_key_store_id: string;
+  xks_key_id: string;
+}
+
 export interface Database {
   keys: KeysTable;
   key_materials: KeyMaterialsTable;
@@ -108,4 +133,6 @@ export interface Database {
   key_last_usage: KeyLastUsageTable;
   key_rotations: KeyRotationsTable;
   key_material_history: KeyMaterialHistoryTable;
+  custom_key_stores: CustomKeyStoresTable;
+  xks_keys: XksKeysTable;
 }

@@ -3,6 +3,7 @@
  * SQLite and PostgreSQL backends are interchangeable. Reads have no side effects: deleting keys
  * whose deletion date has passed is an explicit call driven by the clock.
  */
+import type { CustomKeyStoreRecord, XksKeyRecord } from "../domain/custom-key-store.js";
 import type { GrantRecord } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
 import type { KeyMaterialEntry, RotationSettings } from "../domain/rotation.js";
@@ -20,6 +21,11 @@ export interface KeyRepository {
   update(key: KeyRecord): Promise<void>;
   /** Keys of one account and region, ordered by key id. */
   list(accountId: string, region: string, page: Page): Promise<KeyRecord[]>;
+  /**
+   * The keys of one account with this key id, in every Region, ordered by Region: a
+   * multi-Region key and its replicas share their key id.
+   */
+  listRelated(accountId: string, keyId: string): Promise<KeyRecord[]>;
   /** Keys pending deletion whose deletion date is at or before `now`. */
   listDueForDeletion(now: Date): Promise<KeyRecord[]>;
   /** Deletes the key with its material, aliases, tags and grants. */
@@ -120,6 +126,33 @@ export interface KeyLastUsageRepository {
   record(use: KeyUse): Promise<void>;
 }
 
+export interface CustomKeyStoreRepository {
+  get(accountId: string, region: string, id: string): Promise<CustomKeyStoreRecord | undefined>;
+  findByName(
+    accountId: string,
+    region: string,
+    name: string,
+  ): Promise<CustomKeyStoreRecord | undefined>;
+  /** The external key store of the Region (any account) using this proxy API address. */
+  findByProxyUri(
+    region: string,
+    uriEndpoint: string,
+    uriPath: string,
+  ): Promise<CustomKeyStoreRecord | undefined>;
+  /** Stores of one account and region, ordered by id. */
+  list(accountId: string, region: string, page: Page): Promise<CustomKeyStoreRecord[]>;
+  insert(store: CustomKeyStoreRecord): Promise<void>;
+  update(store: CustomKeyStoreRecord): Promise<void>;
+  /** Deletes the store and its external key associations. */
+  delete(accountId: string, region: string, id: string): Promise<void>;
+  /** ARNs of the keys (in any state) whose custom key store is `id`. */
+  keyArns(id: string): Promise<string[]>;
+  putXksKey(record: XksKeyRecord): Promise<void>;
+  getXksKey(keyArn: string): Promise<XksKeyRecord | undefined>;
+  /** Associations of one external key in one store (keys since deleted included). */
+  findXksKey(customKeyStoreId: string, xksKeyId: string): Promise<XksKeyRecord[]>;
+}
+
 export interface Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
@@ -129,6 +162,7 @@ export interface Store {
   readonly lastUsage: KeyLastUsageRepository;
   readonly rotations: KeyRotationRepository;
   readonly materialHistory: KeyMaterialHistoryRepository;
+  readonly customKeyStores: CustomKeyStoreRepository;
   /**
    * Runs `work` atomically: all its writes land, or none do. On PostgreSQL `work` runs again
    * when the database aborts it for a concurrent transaction (another node's), so it must
