@@ -3,7 +3,8 @@
  *
  * A symmetric ciphertext is Trent's self-describing blob: its header names the key ARN and the
  * key material, so no KeyId is needed (a blob naming a key of another account is found by that
- * ARN). When a KeyId is given it must be the blob's key, else IncorrectKeyException. An
+ * ARN). When a KeyId is given it must be the blob's key (or, for a multi-Region key, the related
+ * key of the caller's Region), else IncorrectKeyException. An
  * asymmetric ciphertext carries nothing, so the KeyId and EncryptionAlgorithm are required.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
  */
@@ -29,6 +30,7 @@ import { findKey, resolveKey } from "./key-access.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { assertKeyState } from "./key-states.js";
 import { isKmsError, KmsError } from "./kms-errors.js";
+import { isSameOrRelatedKey, relatedArnIn } from "./multi-region.js";
 
 export interface DecryptionRequest {
   readonly ciphertextBlob: Uint8Array | undefined;
@@ -83,9 +85,14 @@ async function keyOfBlob(
   blob: ParsedBlob,
   operation: OperationName,
 ): Promise<KeyRecord> {
+  // A multi-Region key's blob opens in any Region of its set: with the related key there.
+  const arn =
+    parseKmsArn(blob.keyArn)?.region === ctx.caller.region
+      ? blob.keyArn
+      : (relatedArnIn(blob.keyArn, ctx.caller.region) ?? blob.keyArn);
   let key: KeyRecord;
   try {
-    key = await findKey(ctx, blob.keyArn, { allowAlias: false });
+    key = await findKey(ctx, arn, { allowAlias: false });
   } catch (error) {
     if (isKmsError(error) && error.type === "NotFoundException") throw blobKeyInaccessible();
     throw error;
@@ -142,7 +149,7 @@ export async function decryptCiphertext(
   }
 
   const blob = parseTrentBlob(ciphertextBlob);
-  if (named && blob.keyArn !== named.arn)
+  if (named && !isSameOrRelatedKey(named, blob.keyArn))
     throw new KmsError(
       "IncorrectKeyException",
       "The key ID in the request does not identify a CMK that can perform this operation.",

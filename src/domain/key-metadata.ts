@@ -24,6 +24,7 @@ import type {
 import type { Store } from "../store/store.js";
 import type { KeyRecord } from "./key.js";
 import { algorithmsFor } from "./key-specs.js";
+import { multiRegionConfigurationOf, relatedKeys } from "./multi-region.js";
 import type { ImportedMaterialState } from "./rotation.js";
 
 const customerMasterKeySpecs: ReadonlySet<KeySpec> = new Set<CustomerMasterKeySpec>([
@@ -42,14 +43,13 @@ const customerMasterKeySpecs: ReadonlySet<KeySpec> = new Set<CustomerMasterKeySp
   "SM2",
 ]);
 
-function multiRegionConfiguration(key: KeyRecord): MultiRegionConfiguration | undefined {
+function multiRegionConfiguration(
+  key: KeyRecord,
+  related: readonly KeyRecord[] | undefined,
+): MultiRegionConfiguration | undefined {
   if (!key.multiRegion) return undefined;
-  // Trent has no replicas yet (ReplicateKey), so every multi-Region key is its own primary.
-  return {
-    MultiRegionKeyType: key.multiRegionKeyType ?? "PRIMARY",
-    PrimaryKey: { Arn: key.arn, Region: key.region },
-    ReplicaKeys: [],
-  };
+  // Without the related keys (a key just created) the key is its own primary, with no replicas.
+  return multiRegionConfigurationOf(key, related ?? [key]);
 }
 
 function hasCurrentKeyMaterialId(key: KeyRecord): boolean {
@@ -73,9 +73,14 @@ function algorithmLists(key: KeyRecord) {
 
 /**
  * `imported` is the state of the current material of an EXTERNAL key: AWS shows its
- * ExpirationModel, and ValidTo when it expires, only for such keys.
+ * ExpirationModel, and ValidTo when it expires, only for such keys. `related` are the key's
+ * related multi-Region keys (itself included), for its MultiRegionConfiguration.
  */
-export function keyMetadata(key: KeyRecord, imported?: ImportedMaterialState): KeyMetadata {
+export function keyMetadata(
+  key: KeyRecord,
+  imported?: ImportedMaterialState,
+  related?: readonly KeyRecord[],
+): KeyMetadata {
   const expires = imported?.expirationModel === "KEY_MATERIAL_EXPIRES";
   return {
     AWSAccountId: key.accountId,
@@ -96,7 +101,7 @@ export function keyMetadata(key: KeyRecord, imported?: ImportedMaterialState): K
     KeySpec: key.keySpec,
     ...algorithmLists(key),
     MultiRegion: key.multiRegion,
-    MultiRegionConfiguration: multiRegionConfiguration(key),
+    MultiRegionConfiguration: multiRegionConfiguration(key, related),
     PendingDeletionWindowInDays:
       key.keyState === "PendingReplicaDeletion" ? key.pendingDeletionWindowInDays : undefined,
     CurrentKeyMaterialId: hasCurrentKeyMaterialId(key) ? key.currentKeyMaterialId : undefined,
@@ -107,11 +112,14 @@ export function keyMetadata(key: KeyRecord, imported?: ImportedMaterialState): K
 
 /** keyMetadata with the imported-material facts read from the store (DescribeKey). */
 export async function storedKeyMetadata(store: Store, key: KeyRecord): Promise<KeyMetadata> {
-  if (key.origin !== "EXTERNAL" || key.currentKeyMaterialId === undefined) return keyMetadata(key);
+  const related = key.multiRegion ? await relatedKeys(store, key) : undefined;
+  if (key.origin !== "EXTERNAL" || key.currentKeyMaterialId === undefined)
+    return keyMetadata(key, undefined, related);
   const history = await store.materialHistory.listForKey(key.arn);
   const current = history.find((entry) => entry.materialId === key.currentKeyMaterialId);
   return keyMetadata(
     key,
     current?.imported?.importState === "IMPORTED" ? current.imported : undefined,
+    related,
   );
 }

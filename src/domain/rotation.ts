@@ -24,6 +24,7 @@ import type { KeyRecord } from "./key.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { newKeyMaterialId } from "./keys.js";
 import { KmsError } from "./kms-errors.js";
+import { shareRotatedMaterial } from "./multi-region.js";
 
 /** RotationPeriodInDays: the model enforces 90–2560; AWS's default is 365. */
 export const rotationPeriod = { min: 90, max: 2560, default: 365 } as const;
@@ -206,7 +207,6 @@ export async function rotateKeyMaterial(
     const material = await generateKeyMaterial(key.keySpec, services.random);
     const materialId = newKeyMaterialId(services.random);
     await services.vault.create(store, key.arn, materialId, material.secret, undefined, now);
-    material.secret.fill(0);
     entry = {
       keyArn: key.arn,
       materialId,
@@ -216,6 +216,9 @@ export async function rotateKeyMaterial(
       pendingRotation: false,
       imported: undefined,
     };
+    // Related multi-Region keys take the same material, so ciphertext stays interchangeable.
+    await shareRotatedMaterial(services, store, key, entry, material.secret);
+    material.secret.fill(0);
   }
   await store.materialHistory.put(entry);
   const rotated: KeyRecord = { ...key, currentKeyMaterialId: entry.materialId };

@@ -40,6 +40,7 @@ import { listRetirableGrants } from "./list-retirable-grants.js";
 import { notImplemented, type Operation } from "./operation.js";
 import { putKeyPolicy } from "./put-key-policy.js";
 import { reEncrypt } from "./re-encrypt.js";
+import { replicateKey } from "./replicate-key.js";
 import { retireGrant } from "./retire-grant.js";
 import { revokeGrant } from "./revoke-grant.js";
 import { rotateKeyOnDemand } from "./rotate-key-on-demand.js";
@@ -49,6 +50,7 @@ import { tagResource } from "./tag-resource.js";
 import { untagResource } from "./untag-resource.js";
 import { updateAlias } from "./update-alias.js";
 import { updateKeyDescription } from "./update-key-description.js";
+import { updatePrimaryRegion } from "./update-primary-region.js";
 import { verify } from "./verify.js";
 import { verifyMac } from "./verify-mac.js";
 
@@ -96,7 +98,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   ListRetirableGrants: listRetirableGrants,
   PutKeyPolicy: putKeyPolicy,
   ReEncrypt: reEncrypt,
-  ReplicateKey: notImplemented("ReplicateKey"),
+  ReplicateKey: replicateKey,
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
   RotateKeyOnDemand: rotateKeyOnDemand,
@@ -107,7 +109,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   UpdateAlias: updateAlias,
   UpdateCustomKeyStore: notImplemented("UpdateCustomKeyStore"),
   UpdateKeyDescription: updateKeyDescription,
-  UpdatePrimaryRegion: notImplemented("UpdatePrimaryRegion"),
+  UpdatePrimaryRegion: updatePrimaryRegion,
   Verify: verify,
   VerifyMac: verifyMac,
 };

@@ -7,6 +7,7 @@
 import { resolveKey } from "../domain/key-access.js";
 import { changeKey } from "../domain/key-changes.js";
 import { pendingWindow, scheduledForDeletion } from "../domain/keys.js";
+import { withReplicaDeletionRule } from "../domain/multi-region.js";
 import type {
   ScheduleKeyDeletionRequest,
   ScheduleKeyDeletionResponse,
@@ -19,8 +20,9 @@ export const scheduleKeyDeletion = defineOperation<
 >("ScheduleKeyDeletion", async (input, ctx) => {
   const key = await resolveKey(ctx, input.KeyId, "ScheduleKeyDeletion", { allowAlias: false });
   const days = input.PendingWindowInDays ?? pendingWindow.default;
-  const scheduled = await changeKey(ctx, key, "ScheduleKeyDeletion", (current) =>
-    scheduledForDeletion(current, ctx.now, days),
+  // A multi-Region primary with replicas waits for them first (PendingReplicaDeletion).
+  const scheduled = await changeKey(ctx, key, "ScheduleKeyDeletion", (current, tx) =>
+    withReplicaDeletionRule(tx, scheduledForDeletion(current, ctx.now, days)),
   );
   return {
     KeyId: scheduled.arn,

@@ -251,8 +251,11 @@ export async function authorizeKey(
   if (refusal) throw accessDeniedError(ctx, `kms:${action}`, key.arn, refusal);
 }
 
-/** Identity policies alone on one resource (a "*" operation, or an alias). */
-function authorizeByIdentity(ctx: RequestContext, action: string, resource: string): void {
+/**
+ * Identity policies alone on one resource (a "*" operation, or an alias; ReplicateKey's
+ * kms:CreateKey in the replica Region).
+ */
+export function authorizeByIdentity(ctx: RequestContext, action: string, resource: string): void {
   const principal = principalIdentity(ctx.caller.principalArn, ctx.caller.accountId);
   const permission = `kms:${action}`;
   const context = conditionContext({

@@ -201,8 +201,8 @@ describe("KMS JSON 1.1 protocol", () => {
   it("answers unimplemented operations with a documented error, never a silent success", async () => {
     const res = await rawKms(
       trent.url,
-      "ReplicateKey",
-      '{"KeyId":"k","ReplicaRegion":"us-west-2"}',
+      "DeleteCustomKeyStore",
+      '{"CustomKeyStoreId":"cks-1234567890abcdef0"}',
     );
     assert.equal(res.status, 400);
     assert.equal(res.body.__type, "UnsupportedOperationException");

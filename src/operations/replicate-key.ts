@@ -1,0 +1,74 @@
+/**
+ * ReplicateKey: a replica of a multi-Region primary key in another Region of its partition,
+ * with the same key id, key spec, key usage, origin and key material (its own sealed copies of
+ * every material), and its own policy (the default policy when none is given), description and
+ * tags. The replica, its materials and tags are written in one transaction.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html
+ */
+import { keyArn } from "../domain/arns.js";
+import { resolveKey } from "../domain/key-access.js";
+import { keyMetadata } from "../domain/key-metadata.js";
+import { KmsError } from "../domain/kms-errors.js";
+import {
+  assertMultiRegionPrimary,
+  assertReplicaRegion,
+  relatedKeys,
+  replicaRecord,
+  shareKeyMaterials,
+} from "../domain/multi-region.js";
+import { tagsFromWire, tagsToWire, validateTags } from "../domain/tags.js";
+import { authorizeByIdentity } from "../policy/authorize.js";
+import { defaultKeyPolicy } from "../policy/default-policy.js";
+import { assertPolicyKeepsCallerAccess } from "../policy/lockout.js";
+import { parsePolicyDocument } from "../policy/policy-document.js";
+import type { ReplicateKeyRequest, ReplicateKeyResponse } from "../protocol/types.generated.js";
+import { defineOperation } from "./operation.js";
+
+export const replicateKey = defineOperation<ReplicateKeyRequest, ReplicateKeyResponse>(
+  "ReplicateKey",
+  async (input, ctx) => {
+    const { services } = ctx;
+    const primary = await resolveKey(ctx, input.KeyId, "ReplicateKey", { allowAlias: false });
+    assertMultiRegionPrimary(primary);
+    const region = input.ReplicaRegion;
+    assertReplicaRegion(primary, region);
+
+    const replicaArn = keyArn(region, primary.accountId, primary.keyId);
+    if (await services.store.keys.get(replicaArn))
+      throw new KmsError("AlreadyExistsException", `Key '${replicaArn}' already exists`);
+
+    if (input.Policy !== undefined) parsePolicyDocument(input.Policy);
+    const policy = input.Policy ?? defaultKeyPolicy(region, primary.accountId);
+    validateTags(input.Tags);
+    const tags = tagsFromWire(input.Tags);
+    // AWS also needs kms:CreateKey (and kms:TagResource for tags) in the replica Region, from
+    // the caller's identity policies: the replica is a new key there.
+    authorizeByIdentity(ctx, "CreateKey", "*");
+    if (tags.length > 0) authorizeByIdentity(ctx, "TagResource", "*");
+
+    const replica = replicaRecord(primary, {
+      region,
+      description: input.Description ?? "",
+      policy,
+      now: ctx.now,
+    });
+    if (input.Policy !== undefined) await assertPolicyKeepsCallerAccess(ctx, replica, policy);
+
+    const related = await services.store.transaction(async (tx) => {
+      // Read again inside the transaction: a concurrent ReplicateKey may have won the race.
+      if (await tx.keys.get(replica.arn))
+        throw new KmsError("AlreadyExistsException", `Key '${replica.arn}' already exists`);
+      await tx.keys.insert(replica);
+      if (primary.origin !== "EXTERNAL")
+        await shareKeyMaterials(services, tx, primary, replica, ctx.now);
+      if (tags.length > 0) await tx.tags.put(replica.arn, tags);
+      return relatedKeys(tx, replica);
+    });
+    ctx.audit.resources.push(replica.arn);
+    return {
+      ReplicaKeyMetadata: keyMetadata(replica, undefined, related),
+      ReplicaPolicy: policy,
+      ReplicaTags: tagsToWire(tags),
+    };
+  },
+);
