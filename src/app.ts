@@ -23,6 +23,7 @@ import { type Clock, type Services, systemClock } from "./services.js";
 import { openPostgresStore } from "./store/postgres.js";
 import { openSqliteStore } from "./store/sqlite.js";
 import type { Store } from "./store/store.js";
+import type { XksTransport } from "./xks/transport.js";
 
 export interface TrentOptions {
   readonly clock?: Clock;
@@ -30,6 +31,8 @@ export interface TrentOptions {
   readonly log?: Logger;
   /** Use this store instead of opening PostgreSQL (config.databaseUrl) or SQLite (config.dataDir). */
   readonly store?: Store;
+  /** How to reach external key store proxies (tests: a local proxy and its CA); node:https else. */
+  readonly xksTransport?: XksTransport;
 }
 
 export interface Trent {
@@ -86,6 +89,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     grantTokenKey: deriveGrantTokenKey(rootKey),
     importKey: deriveImportKey(rootKey),
     audit,
+    xksTransport: options.xksTransport,
   };
 
   const server = createTrentServer(

@@ -6,6 +6,7 @@ import type { KeyPairPool } from "./crypto/key-pair-pool.js";
 import type { Random } from "./crypto/random.js";
 import type { KeyMaterialVault } from "./domain/key-material.js";
 import type { Store } from "./store/store.js";
+import type { XksTransport } from "./xks/transport.js";
 
 export interface Clock {
   now(): Date;
@@ -29,4 +30,6 @@ export interface Services {
   readonly credentials?: CredentialDirectory;
   /** Writes one audit record per KMS request and tracks each key's last use. */
   readonly audit: AuditTrail;
+  /** How requests reach external key store proxies; node:https when absent. */
+  readonly xksTransport?: XksTransport;
 }

@@ -11,6 +11,7 @@ import type { KeyRecord } from "./key.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
 import { KmsError } from "./kms-errors.js";
+import { decryptTwice, encryptTwice } from "./xks-envelope.js";
 
 /**
  * InvalidKeyUsageException unless the key is a symmetric encryption key. A key of another usage
@@ -62,12 +63,16 @@ export async function sealUnderKey(
 ): Promise<SealedData> {
   const { materialId, material } = await currentMaterial(ctx, key);
   ctx.audit.keyMaterialId = materialId;
-  const ciphertextBlob = encryptBlob(
-    material,
-    { keyArn: key.arn, materialId },
-    plaintext,
-    canonicalEncryptionContext(encryptionContext),
-  );
+  // Keys in an external key store also encrypt under their external key (xks-envelope.ts).
+  const ciphertextBlob =
+    key.customKeyStoreId === undefined
+      ? encryptBlob(
+          material,
+          { keyArn: key.arn, materialId },
+          plaintext,
+          canonicalEncryptionContext(encryptionContext),
+        )
+      : await encryptTwice(ctx, key, material, materialId, plaintext, encryptionContext);
   return { ciphertextBlob, keyMaterialId: materialId };
 }
 
@@ -92,7 +97,14 @@ export async function openBlob(
   blob: ParsedBlob,
   encryptionContext: Readonly<Record<string, string>> | undefined,
 ): Promise<Uint8Array> {
-  const material = await ctx.services.vault.open(ctx.services.store, key.arn, blob.materialId);
+  const open = (materialId: string) =>
+    ctx.services.vault.open(ctx.services.store, key.arn, materialId);
+  if (key.customKeyStoreId !== undefined) {
+    const plaintext = await decryptTwice(ctx, key, blob, encryptionContext, open);
+    ctx.audit.keyMaterialId = blob.materialId;
+    return plaintext;
+  }
+  const material = await open(blob.materialId);
   const plaintext =
     material === undefined
       ? undefined

@@ -72,8 +72,7 @@ export interface OriginRequest {
 
 /**
  * The origin of a new key. AWS_KMS and EXTERNAL keys live in KMS itself; AWS_CLOUDHSM and
- * EXTERNAL_KEY_STORE keys need a custom key store, and Trent has none yet, so any store id is
- * unknown (CustomKeyStoreNotFoundException, as GenerateRandom answers too).
+ * EXTERNAL_KEY_STORE keys need a custom key store (CustomKeyStoreId), and only they may name one.
  */
 export function originOf(request: OriginRequest): OriginType {
   const origin = request.Origin ?? "AWS_KMS";
@@ -84,10 +83,11 @@ export function originOf(request: OriginRequest): OriginType {
     throw validation("You must specify an XksKeyId when Origin is EXTERNAL_KEY_STORE.");
   if (origin !== "EXTERNAL_KEY_STORE" && request.XksKeyId !== undefined)
     throw validation("XksKeyId is valid only when Origin is EXTERNAL_KEY_STORE.");
-  if (request.CustomKeyStoreId !== undefined)
-    throw new KmsError(
-      "CustomKeyStoreNotFoundException",
-      `Custom key store '${request.CustomKeyStoreId}' does not exist`,
+  // The store itself (found, connected, of the origin's type) is checked by CreateKey through
+  // custom-key-stores.ts, which needs the store and the proxy.
+  if (request.CustomKeyStoreId !== undefined && !inCustomKeyStore)
+    throw validation(
+      `Origin must be AWS_CLOUDHSM or EXTERNAL_KEY_STORE when you specify a CustomKeyStoreId. Origin is ${origin}.`,
     );
   return origin;
 }

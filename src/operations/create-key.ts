@@ -1,10 +1,17 @@
 /**
  * CreateKey: a new customer managed key with KMS-generated key material (Origin AWS_KMS) or
- * none yet (Origin EXTERNAL, PendingImport). The key, its sealed material and its tags are
+ * none yet (Origin EXTERNAL, PendingImport), or a key in an external key store (Origin
+ * EXTERNAL_KEY_STORE with CustomKeyStoreId and XksKeyId): KMS-generated material for the inner
+ * layer of its double encryption, the external key (checked through the XKS proxy) outside. The key, its sealed material and its tags are
  * written in one transaction, so a failure leaves nothing behind.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html
  */
 import { generateKeyMaterial } from "../crypto/key-generation.js";
+import {
+  type CustomKeyStorePlacement,
+  placeKeyInCustomKeyStore,
+  recordExternalKey,
+} from "../domain/custom-key-stores.js";
 import { keyMetadata } from "../domain/key-metadata.js";
 import { keyTypeOf, newKeyId, newKeyMaterialId, newKeyRecord, originOf } from "../domain/keys.js";
 import { tagsFromWire, validateTags } from "../domain/tags.js";
@@ -28,8 +35,21 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
     const tags = tagsFromWire(input.Tags);
 
     const multiRegion = input.MultiRegion ?? false;
-    const material = origin === "AWS_KMS" ? await generateKeyMaterial(keySpec, random) : undefined;
-    const key = newKeyRecord({
+    const placement: CustomKeyStorePlacement | undefined =
+      input.CustomKeyStoreId !== undefined &&
+      (origin === "AWS_CLOUDHSM" || origin === "EXTERNAL_KEY_STORE")
+        ? await placeKeyInCustomKeyStore(
+            ctx,
+            { ...input, CustomKeyStoreId: input.CustomKeyStoreId },
+            origin,
+            keySpec,
+          )
+        : undefined;
+    const material =
+      origin === "AWS_KMS" || origin === "EXTERNAL_KEY_STORE"
+        ? await generateKeyMaterial(keySpec, random)
+        : undefined;
+    const created = newKeyRecord({
       keyId: newKeyId(random, multiRegion),
       accountId,
       region,
@@ -42,6 +62,7 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
       policy,
       keyMaterialId: material ? newKeyMaterialId(random) : undefined,
     });
+    const key = { ...created, customKeyStoreId: placement?.customKeyStoreId };
     // A policy of the caller's own must let it update the policy later (lockout check); the
     // default policy always does, through the account.
     if (input.Policy !== undefined) await assertPolicyKeepsCallerAccess(ctx, key, policy);
@@ -58,9 +79,15 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
           ctx.now,
         );
       if (tags.length > 0) await tx.tags.put(key.arn, tags);
+      if (placement) await recordExternalKey(tx, key.arn, placement);
     });
     ctx.audit.resources.push(key.arn);
     if (key.currentKeyMaterialId !== undefined) ctx.audit.keyMaterialId = key.currentKeyMaterialId;
-    return { KeyMetadata: keyMetadata(key) };
+    const metadata = keyMetadata(key);
+    return {
+      KeyMetadata: placement
+        ? { ...metadata, XksKeyConfiguration: { Id: placement.xksKeyId } }
+        : metadata,
+    };
   },
 );

@@ -5,16 +5,21 @@
  */
 import { type OperationName, operationNames } from "../protocol/model.generated.js";
 import { cancelKeyDeletion } from "./cancel-key-deletion.js";
+import { connectCustomKeyStore } from "./connect-custom-key-store.js";
 import { createAlias } from "./create-alias.js";
+import { createCustomKeyStore } from "./create-custom-key-store.js";
 import { createGrant } from "./create-grant.js";
 import { createKey } from "./create-key.js";
 import { decrypt } from "./decrypt.js";
 import { deleteAlias } from "./delete-alias.js";
+import { deleteCustomKeyStore } from "./delete-custom-key-store.js";
 import { deleteImportedKeyMaterial } from "./delete-imported-key-material.js";
 import { deriveSharedSecret } from "./derive-shared-secret.js";
+import { describeCustomKeyStores } from "./describe-custom-key-stores.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
 import { disableKeyRotation } from "./disable-key-rotation.js";
+import { disconnectCustomKeyStore } from "./disconnect-custom-key-store.js";
 import { enableKey } from "./enable-key.js";
 import { enableKeyRotation } from "./enable-key-rotation.js";
 import { encrypt } from "./encrypt.js";
@@ -37,7 +42,7 @@ import { listKeyRotations } from "./list-key-rotations.js";
 import { listKeys } from "./list-keys.js";
 import { listResourceTags } from "./list-resource-tags.js";
 import { listRetirableGrants } from "./list-retirable-grants.js";
-import { notImplemented, type Operation } from "./operation.js";
+import type { Operation } from "./operation.js";
 import { putKeyPolicy } from "./put-key-policy.js";
 import { reEncrypt } from "./re-encrypt.js";
 import { replicateKey } from "./replicate-key.js";
@@ -49,6 +54,7 @@ import { sign } from "./sign.js";
 import { tagResource } from "./tag-resource.js";
 import { untagResource } from "./untag-resource.js";
 import { updateAlias } from "./update-alias.js";
+import { updateCustomKeyStore } from "./update-custom-key-store.js";
 import { updateKeyDescription } from "./update-key-description.js";
 import { updatePrimaryRegion } from "./update-primary-region.js";
 import { verify } from "./verify.js";
@@ -59,21 +65,21 @@ type AnyOperation = Operation<any, any>;
 
 export const operations: Record<OperationName, AnyOperation> = {
   CancelKeyDeletion: cancelKeyDeletion,
-  ConnectCustomKeyStore: notImplemented("ConnectCustomKeyStore"),
+  ConnectCustomKeyStore: connectCustomKeyStore,
   CreateAlias: createAlias,
-  CreateCustomKeyStore: notImplemented("CreateCustomKeyStore"),
+  CreateCustomKeyStore: createCustomKeyStore,
   CreateGrant: createGrant,
   CreateKey: createKey,
   Decrypt: decrypt,
   DeleteAlias: deleteAlias,
-  DeleteCustomKeyStore: notImplemented("DeleteCustomKeyStore"),
+  DeleteCustomKeyStore: deleteCustomKeyStore,
   DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
   DeriveSharedSecret: deriveSharedSecret,
-  DescribeCustomKeyStores: notImplemented("DescribeCustomKeyStores"),
+  DescribeCustomKeyStores: describeCustomKeyStores,
   DescribeKey: describeKey,
   DisableKey: disableKey,
   DisableKeyRotation: disableKeyRotation,
-  DisconnectCustomKeyStore: notImplemented("DisconnectCustomKeyStore"),
+  DisconnectCustomKeyStore: disconnectCustomKeyStore,
   EnableKey: enableKey,
   EnableKeyRotation: enableKeyRotation,
   Encrypt: encrypt,
@@ -107,7 +113,7 @@ export const operations: Record<OperationName, AnyOperation> = {
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
-  UpdateCustomKeyStore: notImplemented("UpdateCustomKeyStore"),
+  UpdateCustomKeyStore: updateCustomKeyStore,
   UpdateKeyDescription: updateKeyDescription,
   UpdatePrimaryRegion: updatePrimaryRegion,
   Verify: verify,
