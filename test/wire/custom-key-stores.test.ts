@@ -6,6 +6,9 @@
  * UnsupportedOperationException GenerateDataKeyPair answers for them.
  */
 import assert from "node:assert/strict";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import {
   ConnectCustomKeyStoreCommand,
@@ -654,5 +657,46 @@ describe("UpdateCustomKeyStore and DeleteCustomKeyStore", () => {
       kms.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: empty.id })),
     );
     assert.equal(twice.name, "CustomKeyStoreNotFoundException");
+  });
+});
+
+describe("the XKS proxy secret at rest", () => {
+  it("never appears in the database, its WAL or the audit trail", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "trent-xks-secret-"));
+    const node = await startTestTrent({ dataDir: dir }, { xksTransport: proxy.transport() });
+    try {
+      const client = node.client();
+      const created = await client.send(
+        new CreateCustomKeyStoreCommand(xksInput({ XksProxyUriPath: proxy.uriPath })),
+      );
+      proxy.credentials.set(rotatedAccessKeyId, rotatedSecret);
+      await client.send(
+        new UpdateCustomKeyStoreCommand({
+          CustomKeyStoreId: created.CustomKeyStoreId,
+          XksProxyAuthenticationCredential: {
+            AccessKeyId: rotatedAccessKeyId,
+            RawSecretAccessKey: rotatedSecret,
+          },
+        }),
+      );
+      await client.send(
+        new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: created.CustomKeyStoreId }),
+      );
+    } finally {
+      await node.close();
+    }
+    try {
+      const names = (await readdir(dir)).filter((name) => name !== "root.key");
+      assert.ok(names.includes("audit.jsonl"));
+      for (const name of names) {
+        const bytes = (await readFile(join(dir, name))).toString("latin1");
+        assert.ok(!bytes.includes(secret), `${name} holds the first secret`);
+        assert.ok(!bytes.includes(rotatedSecret), `${name} holds the rotated secret`);
+      }
+      const audit = await readFile(join(dir, "audit.jsonl"), "utf8");
+      assert.match(audit, /"eventName":"CreateCustomKeyStore"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
