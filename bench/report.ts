@@ -1,0 +1,199 @@
+/** The benchmark's markdown report: one table per question, then the targets, met or not. */
+import type { DataKeyPairSpec } from "../src/protocol/types.generated.js";
+import type { LoadResult } from "./load.js";
+import type { RawLimit } from "./raw-limit.js";
+
+export interface RunInfo {
+  readonly date: string;
+  readonly commit: string;
+  readonly node: string;
+  readonly openssl: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly loadBefore: readonly number[];
+  readonly loadAfter: readonly number[];
+  readonly moto: string | undefined;
+  readonly settings: string;
+}
+
+export interface SpecRow {
+  readonly spec: DataKeyPairSpec;
+  readonly server: LoadResult;
+  readonly raw: RawLimit;
+}
+
+export interface MixedRun {
+  readonly alone: LoadResult;
+  readonly beside: LoadResult;
+  readonly rsa: LoadResult;
+}
+
+export interface PeerRow {
+  readonly operation: string;
+  readonly trent: LoadResult;
+  readonly moto: LoadResult;
+}
+
+export interface Report {
+  readonly info: RunInfo;
+  readonly specs: readonly SpecRow[];
+  /** The ECC_NIST_P256 load against a bare node:http server (see http-floor-server.ts). */
+  readonly httpFloor: LoadResult | undefined;
+  readonly mixed: MixedRun | undefined;
+  readonly peers: readonly PeerRow[];
+}
+
+export const targets = { p256ShareOfRaw: 0.6, trentOverMoto: 20 } as const;
+
+function rate(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return "n/a";
+  return value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2);
+}
+
+function cores(value: number | undefined): string {
+  return value === undefined ? "n/a" : value.toFixed(2);
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(0)}%`;
+}
+
+function failures(result: LoadResult): string {
+  return result.failed === 0 ? "" : ` (${result.failed} failed)`;
+}
+
+function load(values: readonly number[]): string {
+  return values.map((v) => v.toFixed(2)).join(" / ");
+}
+
+/** CPU microseconds per request (or pair): cores used ÷ rate. */
+function cpuMicroseconds(coresUsed: number | undefined, perSecond: number): number | undefined {
+  return coresUsed === undefined ? undefined : (coresUsed / perSecond) * 1e6;
+}
+
+/**
+ * What the HTTP floor implies for ECC_NIST_P256: a server on one event loop does the HTTP work
+ * and then the raw work per request, serially, so it tops out at 1 / (1/floor + 1/raw); the
+ * same bound in CPU time per request holds even when other processes take cycles.
+ */
+function floorParagraph(floor: LoadResult, p256: SpecRow): string[] {
+  const raw = p256.raw.pairsPerSecond;
+  const ceiling = 1 / (1 / floor.throughput + 1 / raw);
+  const lines = [
+    "HTTP floor (the ECC_NIST_P256 load against a bare node:http server sending a canned answer " +
+      `of the same size, measured right after that row): ${rate(floor.throughput)} req/s` +
+      `${failures(floor)}, p50 ${ms(floor.p50Ms)} ms, p99 ${ms(floor.p99Ms)} ms, ` +
+      `${cores(floor.serverCores)} cores. A server doing that HTTP work and then the raw ` +
+      `ECC_NIST_P256 work on one event loop tops out at ${rate(ceiling)} req/s = ` +
+      `${percent(ceiling / raw)} of the raw limit; Trent reaches ` +
+      `${percent(p256.server.throughput / ceiling)} of that ceiling.`,
+  ];
+  const floorCpu = cpuMicroseconds(floor.serverCores, floor.throughput);
+  const rawCpu = cpuMicroseconds(p256.raw.cores, raw);
+  const trentCpu = cpuMicroseconds(p256.server.serverCores, p256.server.throughput);
+  if (floorCpu !== undefined && rawCpu !== undefined && trentCpu !== undefined)
+    lines.push(
+      "",
+      `In CPU time: the floor spends ${floorCpu.toFixed(0)} µs per request, the raw work ` +
+        `${rawCpu.toFixed(0)} µs per pair, Trent ${trentCpu.toFixed(0)} µs per request; the ` +
+        `ceiling per core is ${percent(rawCpu / (floorCpu + rawCpu))} of the raw limit.`,
+    );
+  return lines;
+}
+
+export function renderReport(report: Report): string {
+  const { info } = report;
+  const lines: string[] = [];
+  lines.push("# Trent benchmark results", "");
+  lines.push(
+    `${info.date} · commit ${info.commit} · node ${info.node} · OpenSSL ${info.openssl} · ` +
+      `${info.cores} × ${info.cpu}` +
+      (info.moto === undefined ? "" : ` · moto ${info.moto}`),
+    "",
+    `Load average (1/5/15 min) before: ${load(info.loadBefore)}; after: ${load(info.loadAfter)}.`,
+    "",
+    info.settings,
+    "",
+  );
+
+  lines.push("## GenerateDataKeyPair: Trent over HTTP against the raw limit", "");
+  lines.push(
+    "| KeyPairSpec | Trent req/s | answers | p50 ms | p99 ms | conn. | Trent CPU cores | raw limit pairs/s | raw threads | raw CPU cores | **Trent ÷ raw** | same, per CPU-second |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const row of report.specs) {
+    const s = row.server;
+    const { raw } = row;
+    const trentCpu = cpuMicroseconds(s.serverCores, s.throughput);
+    const rawCpu = cpuMicroseconds(raw.cores, raw.pairsPerSecond);
+    const perCpu =
+      trentCpu === undefined || rawCpu === undefined ? "n/a" : percent(rawCpu / trentCpu);
+    lines.push(
+      `| ${row.spec} | ${rate(s.throughput)}${failures(s)} | ${s.ok} | ${ms(s.p50Ms)} | ` +
+        `${ms(s.p99Ms)} | ${s.connections} | ${cores(s.serverCores)} | ` +
+        `${rate(raw.pairsPerSecond)} | ${raw.threads} | ${cores(raw.cores)} | ` +
+        `**${percent(s.throughput / raw.pairsPerSecond)}** | ${perCpu} |`,
+    );
+  }
+  lines.push("");
+  const p256Row = report.specs.find((row) => row.spec === "ECC_NIST_P256");
+  if (report.httpFloor && p256Row) lines.push(...floorParagraph(report.httpFloor, p256Row), "");
+
+  if (report.mixed) {
+    const { alone, beside, rsa } = report.mixed;
+    lines.push("## ECC_NIST_P256 latency with RSA_4096 requests beside it", "");
+    lines.push(
+      "| run | P256 req/s | P256 p50 ms | P256 p99 ms | RSA_4096 req/s | RSA_4096 p99 ms |",
+      "|---|---:|---:|---:|---:|---:|",
+      `| P256 alone (${alone.connections} conn.) | ${rate(alone.throughput)}${failures(alone)} | ` +
+        `${ms(alone.p50Ms)} | ${ms(alone.p99Ms)} | | |`,
+      `| P256 (${beside.connections} conn.) + RSA_4096 (${rsa.connections} conn.) | ` +
+        `${rate(beside.throughput)}${failures(beside)} | ${ms(beside.p50Ms)} | ${ms(beside.p99Ms)} | ` +
+        `${rate(rsa.throughput)}${failures(rsa)} | ${ms(rsa.p99Ms)} |`,
+      "",
+      `P256 p99 beside RSA_4096 ÷ alone: ${(beside.p99Ms / alone.p99Ms).toFixed(2)}×.`,
+      "",
+    );
+  }
+
+  if (report.peers.length > 0) {
+    lines.push("## Symmetric operations: Trent against moto, same load", "");
+    lines.push(
+      "| operation | Trent req/s | p50 ms | p99 ms | Trent CPU | moto req/s | p50 ms | p99 ms | moto CPU | Trent ÷ moto |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const row of report.peers) {
+      const { trent, moto } = row;
+      lines.push(
+        `| ${row.operation} | ${rate(trent.throughput)}${failures(trent)} | ${ms(trent.p50Ms)} | ` +
+          `${ms(trent.p99Ms)} | ${cores(trent.serverCores)} | ${rate(moto.throughput)}${failures(moto)} | ` +
+          `${ms(moto.p50Ms)} | ${ms(moto.p99Ms)} | ${cores(moto.serverCores)} | ` +
+          `${(trent.throughput / moto.throughput).toFixed(1)}× |`,
+      );
+    }
+    lines.push("");
+  }
+
+  lines.push("## Targets", "");
+  const p256 = report.specs.find((row) => row.spec === "ECC_NIST_P256");
+  if (p256) {
+    const share = p256.server.throughput / p256.raw.pairsPerSecond;
+    lines.push(
+      `- ECC_NIST_P256 Trent ÷ raw limit ≥ ${percent(targets.p256ShareOfRaw)}: ` +
+        `${share >= targets.p256ShareOfRaw ? "met" : "missed"} (${percent(share)}).`,
+    );
+  }
+  for (const row of report.peers) {
+    const ratio = row.trent.throughput / row.moto.throughput;
+    lines.push(
+      `- ${row.operation} Trent ÷ moto ≥ ${targets.trentOverMoto}×: ` +
+        `${ratio >= targets.trentOverMoto ? "met" : "missed"} (${ratio.toFixed(1)}×).`,
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}

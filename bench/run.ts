@@ -1,0 +1,452 @@
+/**
+ * `npm run bench`: builds Trent, starts it as `npm start` would (compiled, in a child process)
+ * and measures in one run, so every ratio compares numbers taken minutes apart on the same
+ * machine:
+ *   1. GenerateDataKeyPair per KeyPairSpec over HTTP (autocannon): throughput, p50, p99;
+ *   2. the raw limit per spec: sealed pairs/s with no server around them, on as many threads
+ *      as the server generates that spec on, taken while the server is idle;
+ *   3. the HTTP floor: the same load against a bare node:http server with a canned answer;
+ *   4. ECC_NIST_P256 latency alone and with RSA_4096 requests running beside it;
+ *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load.
+ * Prints a markdown report and writes it to bench/results/latest.md. Progress goes to stderr.
+ *
+ * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
+ * it is), --no-moto (skip the moto comparison). See bench/README.md for what the numbers mean.
+ */
+import { execFileSync } from "node:child_process";
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { defaultConfig } from "../src/config.js";
+import type { DataKeyPairSpec } from "../src/protocol/types.generated.js";
+import { processCpuSeconds } from "./cpu.js";
+import { kmsHeaders, type LoadResult, runLoad } from "./load.js";
+import { measureRawLimit } from "./raw-limit.js";
+import { type MixedRun, type PeerRow, type RunInfo, renderReport, type SpecRow } from "./report.js";
+import {
+  ChildProcesses,
+  type ServerProcess,
+  scopeAuthorization,
+  startHttpFloor,
+  startMoto,
+  startTrent,
+} from "./servers.js";
+
+const repoRoot = new URL("../", import.meta.url);
+const args = new Set(process.argv.slice(2));
+const quick = args.has("--quick");
+
+/** Every DataKeyPairSpec; SM2 is requested in cn-north-1, the only kind of Region offering it. */
+const specs: readonly DataKeyPairSpec[] = [
+  "ECC_NIST_P256",
+  "ECC_NIST_P384",
+  "ECC_NIST_P521",
+  "ECC_SECG_P256K1",
+  "SM2",
+  "ECC_NIST_EDWARDS25519",
+  "RSA_2048",
+  "RSA_3072",
+  "RSA_4096",
+];
+const chinaRegion = "cn-north-1";
+
+interface Durations {
+  readonly warmup: number;
+  readonly seconds: number;
+}
+
+const settings = {
+  connections: 10,
+  /** RSA_4096 takes seconds per pair per worker here: fewer connections queue less. */
+  rsa4096Connections: 4,
+  run: { warmup: quick ? 0.5 : 1, seconds: quick ? 1 : 5 } satisfies Durations,
+  /**
+   * RSA requests wait for the pool's workers (seconds each under load): the warm-up drains the
+   * pool's ready pairs, and the run is longer to collect more than a handful of answers.
+   */
+  rsaRun: { warmup: quick ? 1 : 2, seconds: quick ? 3 : 8 } satisfies Durations,
+  raw: { warmup: quick ? 0.2 : 0.5, seconds: quick ? 1 : 3 } satisfies Durations,
+  /** RSA generation is erratic: count longer; a warm-up would only waste a few pairs. */
+  rawRsa: { warmup: 0, seconds: quick ? 2 : 6 } satisfies Durations,
+};
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function isRsa(spec: DataKeyPairSpec): boolean {
+  return spec.startsWith("RSA_");
+}
+
+/**
+ * The threads the server makes a spec's pairs on, which the raw limit gets too: RSA pairs on
+ * the key pair pool's workers (TRENT_KEY_PAIR_WORKERS, left at its default), every other spec
+ * on the event loop, one thread.
+ */
+function generationThreads(spec: DataKeyPairSpec): number {
+  return isRsa(spec) ? defaultConfig.keyPairWorkers : 1;
+}
+
+function connectionsFor(spec: DataKeyPairSpec): number {
+  return spec === "RSA_4096" ? settings.rsa4096Connections : settings.connections;
+}
+
+async function kmsCall(
+  url: string,
+  operation: string,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: kmsHeaders(operation, headers),
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${operation} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+async function createKey(url: string, headers: Readonly<Record<string, string>>) {
+  const created = await kmsCall(url, "CreateKey", {}, headers);
+  return created.KeyMetadata as { KeyId: string; Arn: string };
+}
+
+function bytes(value: unknown): Buffer {
+  if (typeof value !== "string") throw new Error("expected a base64 blob");
+  return Buffer.from(value, "base64");
+}
+
+/**
+ * One GenerateDataKeyPair checked end to end before the spec is loaded: the private key parses
+ * as PKCS#8, the public key is its SubjectPublicKeyInfo, and Decrypt of the sealed private key
+ * gives the private key back. Returns what the raw limit needs to seal blobs of the same size.
+ */
+async function checkDataKeyPair(
+  url: string,
+  spec: DataKeyPairSpec,
+  keyId: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<{ keyArn: string; materialId: string; responseBytes: number }> {
+  const pair = await kmsCall(
+    url,
+    "GenerateDataKeyPair",
+    { KeyId: keyId, KeyPairSpec: spec },
+    headers,
+  );
+  const privateKey = bytes(pair.PrivateKeyPlaintext);
+  const derived = createPublicKey(
+    createPrivateKey({ key: privateKey, format: "der", type: "pkcs8" }),
+  ).export({ format: "der", type: "spki" });
+  if (pair.KeyPairSpec !== spec || !derived.equals(bytes(pair.PublicKey)))
+    throw new Error(`GenerateDataKeyPair ${spec}: the public key is not the private key's`);
+  const opened = await kmsCall(
+    url,
+    "Decrypt",
+    { CiphertextBlob: pair.PrivateKeyCiphertextBlob },
+    headers,
+  );
+  if (!bytes(opened.Plaintext).equals(privateKey))
+    throw new Error(`Decrypt of the ${spec} private key blob did not give the private key back`);
+  return {
+    keyArn: String(pair.KeyId),
+    materialId: String(pair.KeyMaterialId),
+    responseBytes: Buffer.byteLength(JSON.stringify(pair)),
+  };
+}
+
+/**
+ * Waits until the server uses (almost) no CPU, e.g. after RSA load while its pool refills and
+ * abandoned requests finish, so the next measurement does not share the cores with leftovers.
+ */
+async function waitForIdle(pid: number, maxSeconds = 30): Promise<void> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  while (Date.now() < deadline) {
+    const before = processCpuSeconds(pid);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const after = processCpuSeconds(pid);
+    if (before === undefined || after === undefined) return;
+    if ((after - before) / 0.25 < 0.05) return;
+  }
+  progress(`server still busy after ${maxSeconds} s; measuring anyway`);
+}
+
+function describe(result: LoadResult): string {
+  return (
+    `${result.throughput.toFixed(1)} req/s (${result.ok} ok), p50 ${result.p50Ms.toFixed(2)} ms, ` +
+    `p99 ${result.p99Ms.toFixed(2)} ms, server ${result.serverCores?.toFixed(2) ?? "?"} cores` +
+    (result.failed > 0 ? `, ${result.failed} FAILED` : "")
+  );
+}
+
+interface Target {
+  readonly url: string;
+  readonly pid: number;
+}
+
+/** A warm-up run, then the measured one, with the same request. */
+async function measure(
+  target: Target,
+  operation: string,
+  body: unknown,
+  options: {
+    readonly connections: number;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly durations?: Durations;
+  },
+): Promise<LoadResult> {
+  const durations = options.durations ?? settings.run;
+  const load = {
+    url: target.url,
+    operation,
+    body: JSON.stringify(body),
+    headers: options.headers ?? {},
+    connections: options.connections,
+    serverPid: target.pid,
+  };
+  await runLoad({ ...load, seconds: durations.warmup });
+  return runLoad({ ...load, seconds: durations.seconds });
+}
+
+interface DataKeyPairRuns {
+  readonly rows: SpecRow[];
+  /** The HTTP floor, measured right after the ECC_NIST_P256 row it bounds. */
+  readonly httpFloor: LoadResult | undefined;
+}
+
+/**
+ * Per spec, interleaved (raw limit, then Trent) so each ratio compares numbers taken seconds
+ * apart; the HTTP floor right after ECC_NIST_P256.
+ */
+async function benchDataKeyPairs(
+  children: ChildProcesses,
+  trent: ServerProcess,
+): Promise<DataKeyPairRuns> {
+  const chinaHeaders = scopeAuthorization(chinaRegion);
+  const defaultKey = await createKey(trent.url, {});
+  const chinaKey = await createKey(trent.url, chinaHeaders);
+  const rows: SpecRow[] = [];
+  let httpFloor: LoadResult | undefined;
+  for (const spec of specs) {
+    const headers = spec === "SM2" ? chinaHeaders : {};
+    const keyId = spec === "SM2" ? chinaKey.KeyId : defaultKey.KeyId;
+    const { responseBytes, ...blobHeader } = await checkDataKeyPair(
+      trent.url,
+      spec,
+      keyId,
+      headers,
+    );
+    await waitForIdle(trent.pid);
+    const rawDurations = isRsa(spec) ? settings.rawRsa : settings.raw;
+    const raw = await measureRawLimit({
+      distRoot: new URL("dist/", repoRoot),
+      spec,
+      threads: generationThreads(spec),
+      warmupSeconds: rawDurations.warmup,
+      seconds: rawDurations.seconds,
+      ...blobHeader,
+    });
+    progress(
+      `${spec} raw limit: ${raw.pairsPerSecond.toFixed(1)} pairs/s on ${raw.threads} ` +
+        `thread(s), ${raw.cores?.toFixed(2) ?? "?"} cores`,
+    );
+    const server = await measure(
+      trent,
+      "GenerateDataKeyPair",
+      { KeyId: keyId, KeyPairSpec: spec },
+      {
+        connections: connectionsFor(spec),
+        headers,
+        durations: isRsa(spec) ? settings.rsaRun : settings.run,
+      },
+    );
+    progress(`${spec} Trent: ${describe(server)}`);
+    rows.push({ spec, server, raw });
+    if (spec === "ECC_NIST_P256") {
+      await waitForIdle(trent.pid);
+      httpFloor = await benchHttpFloor(children, responseBytes);
+    }
+  }
+  return { rows, httpFloor };
+}
+
+/**
+ * The ECC_NIST_P256 load against a bare node:http server sending a canned answer of the same
+ * size: the most any node:http server on one event loop reaches on this machine and load.
+ */
+async function benchHttpFloor(
+  children: ChildProcesses,
+  responseBytes: number,
+): Promise<LoadResult> {
+  const floor = await startHttpFloor(children, repoRoot.pathname, responseBytes);
+  try {
+    const result = await measure(
+      floor,
+      "GenerateDataKeyPair",
+      { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab", KeyPairSpec: "ECC_NIST_P256" },
+      { connections: settings.connections },
+    );
+    progress(`HTTP floor (${responseBytes}-byte answers): ${describe(result)}`);
+    return result;
+  } finally {
+    await floor.stop();
+  }
+}
+
+async function benchMixed(trent: ServerProcess): Promise<MixedRun> {
+  const key = await createKey(trent.url, {});
+  const load = (spec: DataKeyPairSpec) => ({
+    url: trent.url,
+    operation: "GenerateDataKeyPair",
+    body: JSON.stringify({ KeyId: key.KeyId, KeyPairSpec: spec }),
+    connections: connectionsFor(spec),
+    seconds: settings.run.seconds,
+    serverPid: trent.pid,
+  });
+  await waitForIdle(trent.pid);
+  await runLoad({ ...load("ECC_NIST_P256"), seconds: settings.run.warmup });
+  const alone = await runLoad(load("ECC_NIST_P256"));
+  progress(`P256 alone: ${describe(alone)}`);
+  await waitForIdle(trent.pid);
+  const [beside, rsa] = await Promise.all([
+    runLoad(load("ECC_NIST_P256")),
+    runLoad(load("RSA_4096")),
+  ]);
+  progress(`P256 beside RSA_4096: ${describe(beside)}; RSA_4096: ${describe(rsa)}`);
+  return { alone, beside, rsa };
+}
+
+/** Encrypt, Decrypt and GenerateDataKey on both servers, interleaved per operation. */
+async function benchPeers(trent: ServerProcess, moto: ServerProcess): Promise<PeerRow[]> {
+  // moto needs a credential scope naming kms; Trent gets the same header.
+  const headers = scopeAuthorization("us-east-1");
+  const plaintext = Buffer.alloc(32, 7).toString("base64");
+  const prepare = async (server: ServerProcess) => {
+    const key = await createKey(server.url, headers);
+    const encrypted = await kmsCall(
+      server.url,
+      "Encrypt",
+      { KeyId: key.KeyId, Plaintext: plaintext },
+      headers,
+    );
+    const decrypted = await kmsCall(
+      server.url,
+      "Decrypt",
+      { CiphertextBlob: encrypted.CiphertextBlob },
+      headers,
+    );
+    if (decrypted.Plaintext !== plaintext)
+      throw new Error(`${server.name}: Decrypt did not return what Encrypt sealed`);
+    return {
+      Encrypt: { KeyId: key.KeyId, Plaintext: plaintext },
+      Decrypt: { CiphertextBlob: encrypted.CiphertextBlob },
+      GenerateDataKey: { KeyId: key.KeyId, KeySpec: "AES_256" },
+    };
+  };
+  const bodies = { trent: await prepare(trent), moto: await prepare(moto) };
+  const rows: PeerRow[] = [];
+  for (const operation of ["Encrypt", "Decrypt", "GenerateDataKey"] as const) {
+    const options = { connections: settings.connections, headers };
+    await waitForIdle(trent.pid);
+    const trentResult = await measure(trent, operation, bodies.trent[operation], options);
+    progress(`${operation} Trent: ${describe(trentResult)}`);
+    await waitForIdle(moto.pid);
+    const motoResult = await measure(moto, operation, bodies.moto[operation], options);
+    progress(`${operation} moto: ${describe(motoResult)}`);
+    rows.push({ operation, trent: trentResult, moto: motoResult });
+  }
+  return rows;
+}
+
+function commandOutput(file: string, argv: string[]): string | undefined {
+  try {
+    return execFileSync(file, argv, {
+      cwd: repoRoot,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function settingsText(): string {
+  return (
+    `Load: autocannon 9 (programmatic, in the bench process), ${settings.connections} ` +
+    `keep-alive connections (RSA_4096: ${settings.rsa4096Connections}), no pipelining, ` +
+    `${settings.run.warmup} s warm-up then ${settings.run.seconds} s measured per row (RSA: ` +
+    `${settings.rsaRun.warmup} s then ${settings.rsaRun.seconds} s). Raw limit: ` +
+    `${settings.raw.seconds} s per spec (RSA: ${settings.rawRsa.seconds} s) on as many threads ` +
+    `as Trent generates that spec on (event loop: 1; RSA: ${defaultConfig.keyPairWorkers} ` +
+    "key pair pool workers), taken while Trent is idle. Trent: `node dist/src/main.js`, " +
+    "default configuration (SQLite and audit file in a temporary data directory), open auth." +
+    (quick ? " QUICK RUN (--quick): durations too short to quote." : "")
+  );
+}
+
+async function main(children: ChildProcesses): Promise<void> {
+  const loadBefore = loadavg();
+  if (!args.has("--no-build")) {
+    progress("npm run build");
+    execFileSync("npm", ["run", "build"], { cwd: repoRoot, stdio: ["ignore", 2, 2] });
+  }
+  const trent = await startTrent(children, repoRoot.pathname);
+  progress(`Trent (node dist/src/main.js, pid ${trent.pid}) at ${trent.url}`);
+  const { rows: specRows, httpFloor } = await benchDataKeyPairs(children, trent);
+  const mixed = await benchMixed(trent);
+  let peers: PeerRow[] = [];
+  let motoVersion: string | undefined;
+  if (!args.has("--no-moto")) {
+    const moto = await startMoto(children);
+    progress(`moto_server (pid ${moto.pid}) at ${moto.url}`);
+    motoVersion = commandOutput("python3", ["-c", "import moto; print(moto.__version__)"]);
+    peers = await benchPeers(trent, moto);
+  }
+  await children.stopAll();
+
+  const dirty = commandOutput("git", ["status", "--porcelain", "--", "src"])
+    ? " (src/ modified)"
+    : "";
+  const info: RunInfo = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    commit: `${commandOutput("git", ["rev-parse", "--short", "HEAD"]) ?? "unknown"}${dirty}`,
+    node: process.version,
+    openssl: process.versions.openssl,
+    cpu: cpus()[0]?.model ?? "unknown CPU",
+    cores: availableParallelism(),
+    loadBefore,
+    loadAfter: loadavg(),
+    moto: motoVersion,
+    settings: settingsText(),
+  };
+  const markdown = renderReport({ info, specs: specRows, httpFloor, mixed, peers });
+  process.stdout.write(`${markdown}\n`);
+  // A quick run is for trying the harness; it never replaces the recorded results.
+  if (quick) return;
+  const resultsDir = new URL("bench/results/", repoRoot);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(new URL("latest.md", resultsDir), markdown);
+  progress("written to bench/results/latest.md");
+}
+
+const children = new ChildProcesses();
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    progress(`${signal}: stopping servers`);
+    children.stopAll().finally(() => process.exit(130));
+  });
+process.once("exit", () => children.killAllNow());
+
+try {
+  await main(children);
+  process.exitCode = 0;
+} catch (error) {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+} finally {
+  await children.stopAll();
+}
+// autocannon's timers and histograms can keep the loop alive; the run is over.
+process.exit();
