@@ -110,9 +110,18 @@ export function keyMetadata(
   };
 }
 
-/** keyMetadata with the imported-material facts read from the store (DescribeKey). */
+/**
+ * keyMetadata with the facts kept beside the key record (DescribeKey): related multi-Region
+ * keys, the imported material's expiry for EXTERNAL keys, the external key of a key in an
+ * external key store.
+ */
 export async function storedKeyMetadata(store: Store, key: KeyRecord): Promise<KeyMetadata> {
   const related = key.multiRegion ? await relatedKeys(store, key) : undefined;
+  if (key.origin === "EXTERNAL_KEY_STORE") {
+    const external = await store.customKeyStores.getXksKey(key.arn);
+    const metadata = keyMetadata(key, undefined, related);
+    return external ? { ...metadata, XksKeyConfiguration: { Id: external.xksKeyId } } : metadata;
+  }
   if (key.origin !== "EXTERNAL" || key.currentKeyMaterialId === undefined)
     return keyMetadata(key, undefined, related);
   const history = await store.materialHistory.listForKey(key.arn);

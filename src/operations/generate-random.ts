@@ -2,6 +2,7 @@
  * GenerateRandom: random bytes from the system CSPRNG.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateRandom.html
  */
+import { loadCustomKeyStore } from "../domain/custom-key-stores.js";
 import { KmsError } from "../domain/kms-errors.js";
 import { recipientNotSupported } from "../domain/recipient.js";
 import type { GenerateRandomRequest, GenerateRandomResponse } from "../protocol/types.generated.js";
@@ -14,13 +15,15 @@ export const generateRandom = defineOperation<GenerateRandomRequest, GenerateRan
     // in its own sentence, not the generic "must not be null".
     if (input.NumberOfBytes === undefined)
       throw new KmsError("ValidationException", "NumberOfBytes is required.");
-    // Trent has no custom key stores (CreateCustomKeyStore is not implemented), so no id names
-    // one: AWS's answer for an id that does not exist.
-    if (input.CustomKeyStoreId !== undefined)
+    // AWS generates random bytes in a CloudHSM key store's cluster; external key stores cannot.
+    // Trent has no CloudHSM clusters, so every store it holds is an external one.
+    if (input.CustomKeyStoreId !== undefined) {
+      const keyStore = await loadCustomKeyStore(ctx, ctx.services.store, input.CustomKeyStoreId);
       throw new KmsError(
-        "CustomKeyStoreNotFoundException",
-        `Custom key store '${input.CustomKeyStoreId}' does not exist`,
+        "UnsupportedOperationException",
+        `GenerateRandom with CustomKeyStoreId is supported only for AWS CloudHSM key stores; ${keyStore.id} is an external key store.`,
       );
+    }
     if (input.Recipient !== undefined) throw recipientNotSupported();
     return { Plaintext: ctx.services.random.bytes(input.NumberOfBytes) };
   },

@@ -23,6 +23,7 @@ import {
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateDataKeyPairCommand,
+  GenerateRandomCommand,
   type KMSClient,
   ScheduleKeyDeletionCommand,
   UpdateCustomKeyStoreCommand,
@@ -344,6 +345,32 @@ describe("ConnectCustomKeyStore, DisconnectCustomKeyStore and keys in the store"
 
     const described = await kms.send(new DescribeKeyCommand({ KeyId: metadata?.KeyId }));
     assert.equal(described.KeyMetadata?.CustomKeyStoreId, id);
+    assert.deepEqual(described.KeyMetadata?.XksKeyConfiguration, { Id: "ext-key-1" });
+
+    // Random bytes come from a CloudHSM cluster only; an external key store has none.
+    assert.deepEqual(
+      await failure(
+        kms.send(new GenerateRandomCommand({ NumberOfBytes: 8, CustomKeyStoreId: id })),
+      ),
+      {
+        name: "UnsupportedOperationException",
+        message: `GenerateRandom with CustomKeyStoreId is supported only for AWS CloudHSM key stores; ${id} is an external key store.`,
+        status: 400,
+      },
+    );
+    assert.equal(
+      (
+        await failure(
+          kms.send(
+            new GenerateRandomCommand({
+              NumberOfBytes: 8,
+              CustomKeyStoreId: "cks-1234567890abcdef0",
+            }),
+          ),
+        )
+      ).name,
+      "CustomKeyStoreNotFoundException",
+    );
   });
 
   it("refuses external keys that cannot back a KMS key", async () => {
