@@ -17,6 +17,7 @@ import { deleteDueKeys } from "./domain/key-deletion.js";
 import { KeyMaterialVault } from "./domain/key-material.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import { checkRegistry } from "./operations/registry.js";
+import { PolicyCache } from "./policy/evaluate.js";
 import type { Logger } from "./protocol/pipeline.js";
 import { createTrentServer, listeningUrl } from "./server/http-server.js";
 import { type Clock, type Services, systemClock } from "./services.js";
@@ -87,6 +88,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       log,
     }),
     grantTokenKey: deriveGrantTokenKey(rootKey),
+    policies: new PolicyCache(),
     importKey: deriveImportKey(rootKey),
     audit,
     xksTransport: options.xksTransport,

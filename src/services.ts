@@ -5,6 +5,7 @@ import type { TrentConfig } from "./config.js";
 import type { KeyPairPool } from "./crypto/key-pair-pool.js";
 import type { Random } from "./crypto/random.js";
 import type { KeyMaterialVault } from "./domain/key-material.js";
+import type { PolicyCache } from "./policy/evaluate.js";
 import type { Store } from "./store/store.js";
 import type { XksTransport } from "./xks/transport.js";
 
@@ -24,6 +25,8 @@ export interface Services {
   readonly dataKeyPairs: KeyPairPool;
   /** MAC key of grant tokens, derived from the root key. */
   readonly grantTokenKey: Uint8Array;
+  /** Parsed key policies by their text (immutable, so cacheable). */
+  readonly policies: PolicyCache;
   /** Key that seals import tokens and names imported key material, derived from the root key. */
   readonly importKey: Uint8Array;
   /** The sigv4 mode's identities, loaded from the credentials file at start-up. */

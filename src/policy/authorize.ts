@@ -30,7 +30,11 @@ import { KmsError } from "../domain/kms-errors.js";
 import type { RequestContext } from "../operations/context.js";
 import type { OperationName } from "../protocol/model.generated.js";
 import { conditionContext, type KeyFacts } from "./condition-keys.js";
-import { type EvaluationRequest, evaluateIdentityPolicies, evaluatePolicy } from "./evaluate.js";
+import {
+  type EvaluationRequest,
+  evaluateIdentityPolicies,
+  evaluateNormalizedPolicy,
+} from "./evaluate.js";
 import { principalIdentity } from "./principals.js";
 
 /** How AWS authorizes one operation. */
@@ -199,7 +203,11 @@ export async function decideKeyAccess(
   });
   const request: EvaluationRequest = { principal, action: permission, resource: key.arn, context };
 
-  const keyPolicy = evaluatePolicy(check.policy ?? key.policy, "resource", request);
+  const keyPolicy = evaluateNormalizedPolicy(
+    ctx.services.policies.normalized(check.policy ?? key.policy),
+    "resource",
+    request,
+  );
   if (keyPolicy.decision === "explicitDeny") return "resourceDeny";
   const identity = identityDecision(ctx, request);
   if (identity === "explicitDeny") return "identityDeny";

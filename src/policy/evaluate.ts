@@ -43,7 +43,7 @@ export interface Evaluation {
 
 type Statement = Readonly<Record<string, unknown>>;
 
-interface NormalizedPolicy {
+export interface NormalizedPolicy {
   readonly variables: boolean;
   readonly statements: readonly Statement[];
 }
@@ -132,13 +132,45 @@ function applies(
   return named;
 }
 
+/**
+ * Normalized key policies by their text. A policy text never changes meaning, so its parse is
+ * cached like opened key material (bounded); the policy itself is still read from the store on
+ * every request, so a PutKeyPolicy on any node takes effect at once.
+ */
+export class PolicyCache {
+  private readonly byText = new Map<string, NormalizedPolicy>();
+
+  constructor(private readonly limit = 1024) {}
+
+  normalized(text: string): NormalizedPolicy {
+    let policy = this.byText.get(text);
+    if (!policy) {
+      policy = normalizePolicy(text);
+      if (this.byText.size >= this.limit) {
+        const oldest = this.byText.keys().next().value;
+        if (oldest !== undefined) this.byText.delete(oldest);
+      }
+      this.byText.set(text, policy);
+    }
+    return policy;
+  }
+}
+
 /** Evaluates one policy document for one request. */
 export function evaluatePolicy(
   document: unknown,
   kind: PolicyKind,
   request: EvaluationRequest,
 ): Evaluation {
-  const { statements, variables } = normalizePolicy(document);
+  return evaluateNormalizedPolicy(normalizePolicy(document), kind, request);
+}
+
+/** Evaluates one already normalized policy for one request. */
+export function evaluateNormalizedPolicy(
+  { statements, variables }: NormalizedPolicy,
+  kind: PolicyKind,
+  request: EvaluationRequest,
+): Evaluation {
   let allowedFor: "principal" | "account" | undefined;
   for (const statement of statements) {
     const effect = statement.Effect;

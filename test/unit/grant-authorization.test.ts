@@ -4,6 +4,7 @@
  * keys, ReEncrypt's two halves, CreateGrant's narrowing rule), the grant propagation delay that
  * only a grant token skips, and forged tokens.
  */
+
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { withDefaults } from "../../src/config.js";
@@ -17,6 +18,7 @@ import {
 import type { KeyRecord } from "../../src/domain/key.js";
 import { isKmsError } from "../../src/domain/kms-errors.js";
 import type { Caller, RequestContext } from "../../src/operations/context.js";
+import { PolicyCache } from "../../src/policy/evaluate.js";
 import type { Services } from "../../src/services.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/store.js";
@@ -75,6 +77,7 @@ describe("findAuthorizingGrant", () => {
       store,
       random: systemRandom,
       grantTokenKey: tokenKey,
+      policies: new PolicyCache(),
     } as unknown as Services;
     return {
       requestId: "test",

@@ -8,7 +8,9 @@ import { defaultKeyPolicy } from "../../src/policy/default-policy.js";
 import {
   type EvaluationRequest,
   evaluateIdentityPolicies,
+  evaluateNormalizedPolicy,
   evaluatePolicy,
+  PolicyCache,
 } from "../../src/policy/evaluate.js";
 import {
   notPrincipalApplies,
@@ -513,5 +515,28 @@ describe("condition keys of a request", () => {
     const tag = contextOf("TagResource", { Tags: [{ TagKey: "Env", TagValue: "dev" }] });
     assert.deepEqual(tag.get("aws:RequestTag/Env"), ["dev"]);
     assert.deepEqual(tag.get("aws:TagKeys"), ["Env"]);
+  });
+});
+
+describe("policy cache", () => {
+  it("parses a policy text once and evaluates the cached form like the text", () => {
+    const cache = new PolicyCache(2);
+    const text = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Encrypt", Resource: "*" },
+      ],
+    });
+    const first = cache.normalized(text);
+    assert.equal(cache.normalized(text), first);
+    const req = request(alice, "kms:Encrypt");
+    assert.deepEqual(
+      evaluateNormalizedPolicy(first, "resource", req),
+      evaluatePolicy(text, "resource", req),
+    );
+    // Bounded: the oldest entry goes first.
+    cache.normalized("{}");
+    cache.normalized("[]");
+    assert.notEqual(cache.normalized(text), first);
   });
 });
