@@ -10,19 +10,12 @@ import { createPublicKey } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
+import { awsClientEnv } from "../support/aws-clients.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const run = promisify(execFile);
 
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: "AKIDTRENTTEST",
-  AWS_SECRET_ACCESS_KEY: "trent-test-secret",
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_CONFIG_FILE: "/dev/null",
-  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-};
+const env = awsClientEnv;
 
 const boto3Script = `
 import json, sys, boto3, botocore

@@ -6,18 +6,12 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { testCredentials } from "../support/aws-clients.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const run = promisify(execFile);
 
-const credentials = {
-  AWS_ACCESS_KEY_ID: "AKIDTRENTTEST",
-  AWS_SECRET_ACCESS_KEY: "trent-test-secret",
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_CONFIG_FILE: "/dev/null",
-  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-};
+const credentials = testCredentials;
 
 const boto3Script = `
 import json, sys, boto3, botocore

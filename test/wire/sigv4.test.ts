@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-kms";
 import { startTrent } from "../../src/app.js";
 import { ConfigError, withDefaults } from "../../src/config.js";
+import { isolatedAwsConfig } from "../support/aws-clients.js";
 import { failure } from "../support/kms-errors.js";
 import { type OracleCredentials, oracleSign, type RequestToSign } from "../support/sigv4-oracle.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
@@ -59,11 +60,7 @@ const mismatch =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 const invalidToken = "The security token included in the request is invalid.";
 
-const cliEnv = {
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_CONFIG_FILE: "/dev/null",
-  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-};
+const cliEnv = isolatedAwsConfig;
 
 interface RawResponse {
   readonly status: number;
