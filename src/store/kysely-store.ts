@@ -3,7 +3,7 @@
  * PostgreSQL dialects share it; the dialect-specific part is opening the connection
  * (sqlite.ts, postgres.ts). Row ↔ record mapping lives here and nowhere else.
  */
-import { type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
+import { CompiledQuery, type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
 import type { CustomKeyStoreRecord, XksKeyRecord } from "../domain/custom-key-store.js";
 import { type GrantRecord, grantListKey } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
@@ -163,14 +163,21 @@ function fromAliasRow(row: Selectable<AliasesTable>): AliasRecord {
 type Db = Kysely<Database> | Transaction<Database>;
 
 class Keys implements KeyRepository {
+  /**
+   * Every request looks its key up by ARN, so that query is built and compiled once per
+   * repository: building it through the query builder on every call cost about as much as
+   * SQLite's own work for it.
+   */
+  private byArn: CompiledQuery | undefined;
+
   constructor(private readonly db: Db) {}
 
   async get(arn: string) {
-    const row = await this.db
-      .selectFrom("keys")
-      .selectAll()
-      .where("arn", "=", arn)
-      .executeTakeFirst();
+    this.byArn ??= this.db.selectFrom("keys").selectAll().where("arn", "=", arn).compile();
+    const { rows } = await this.db.executeQuery<Selectable<KeysTable>>(
+      CompiledQuery.raw(this.byArn.sql, [arn]),
+    );
+    const row = rows[0];
     return row ? fromKeyRow(row) : undefined;
   }
 
