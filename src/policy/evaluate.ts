@@ -128,7 +128,12 @@ function applies(
     if (resourceMatches(list(statement.NotResource), request, variables)) return false;
   } else if (kind === "identity") return false;
 
-  if (!evaluateCondition(statement.Condition, request.context, { variables })) return false;
+  // The condition context is built on first use, so only a statement with conditions asks.
+  if (
+    statement.Condition !== undefined &&
+    !evaluateCondition(statement.Condition, request.context, { variables })
+  )
+    return false;
   return named;
 }
 

@@ -540,3 +540,18 @@ describe("policy cache", () => {
     assert.notEqual(cache.normalized(text), first);
   });
 });
+
+describe("condition context", () => {
+  it("is not consulted for statements without conditions (it is built lazily)", () => {
+    const unbuilt: EvaluationRequest = {
+      ...request(root, "kms:Encrypt"),
+      get context(): ConditionContext {
+        throw new Error("the condition context was built for a policy without conditions");
+      },
+    };
+    assert.equal(
+      evaluatePolicy(defaultKeyPolicy("us-east-1", account), "resource", unbuilt).decision,
+      "allow",
+    );
+  });
+});
