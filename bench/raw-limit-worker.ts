@@ -37,6 +37,7 @@ export interface RawLimitCount {
 type KeyPairsModule = typeof import("../src/crypto/data-key-pairs.js");
 type BlobModule = typeof import("../src/crypto/ciphertext-blob.js");
 type ContextModule = typeof import("../src/crypto/encryption-context.js");
+type RandomModule = typeof import("../src/crypto/random.js");
 
 const job = workerData as RawLimitJob;
 const port = parentPort;
@@ -46,6 +47,9 @@ if (!port) throw new Error("raw-limit-worker runs only as a worker thread");
 const keyPairs: KeyPairsModule = await import(`${job.cryptoDir}data-key-pairs.js`);
 const blobs: BlobModule = await import(`${job.cryptoDir}ciphertext-blob.js`);
 const contexts: ContextModule = await import(`${job.cryptoDir}encryption-context.js`);
+const randoms: RandomModule = await import(`${job.cryptoDir}random.js`);
+// IVs from the same pooled CSPRNG source the server uses.
+const random = randoms.createSystemRandom();
 
 const spec = job.spec;
 const generate: () => DataKeyPair = keyPairs.isRsaKeyPairSpec(spec)
@@ -61,6 +65,7 @@ function makeSealedPair(): Uint8Array {
     header,
     pair.privateKey,
     contexts.canonicalEncryptionContext(undefined),
+    random.bytes(blobs.ivLength),
   );
 }
 
@@ -79,6 +84,7 @@ function check(): void {
     header,
     pair.privateKey,
     contexts.canonicalEncryptionContext(undefined),
+    random.bytes(blobs.ivLength),
   );
   const opened = blobs.decryptBlob(
     material,

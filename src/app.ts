@@ -10,7 +10,7 @@ import { checkServable, type TrentConfig } from "./config.js";
 import { deriveGrantTokenKey } from "./crypto/grant-token.js";
 import { deriveImportKey } from "./crypto/import-wrapping.js";
 import { KeyPairPool } from "./crypto/key-pair-pool.js";
-import { type Random, systemRandom } from "./crypto/random.js";
+import { createSystemRandom, type Random } from "./crypto/random.js";
 import { loadOrCreateRootKey } from "./crypto/root-key.js";
 import { expireImportedKeyMaterial } from "./domain/import.js";
 import { deleteDueKeys } from "./domain/key-deletion.js";
@@ -80,7 +80,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     credentials,
     store,
     clock: options.clock ?? systemClock,
-    random: options.random ?? systemRandom,
+    random: options.random ?? createSystemRandom(),
     vault,
     dataKeyPairs: new KeyPairPool({
       workers: config.keyPairWorkers,

@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import { startTrent } from "../app.js";
 import { ConfigError, configFromEnv, storeLocation, type TrentConfig } from "../config.js";
-import { systemRandom } from "../crypto/random.js";
+import { createSystemRandom } from "../crypto/random.js";
 
 interface ServeFlags {
   host?: string;
@@ -51,7 +51,7 @@ program
   .command("root-key")
   .description("print a new random root key (base64) for TRENT_ROOT_KEY")
   .action(() => {
-    process.stdout.write(`${Buffer.from(systemRandom.bytes(32)).toString("base64")}\n`);
+    process.stdout.write(`${Buffer.from(createSystemRandom().bytes(32)).toString("base64")}\n`);
   });
 
 program.parseAsync().catch((error: unknown) => {

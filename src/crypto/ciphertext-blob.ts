@@ -16,10 +16,10 @@
  * AAD = header (bytes 0 .. 4+n+m, i.e. everything before the IV) ‖ canonical encryption context
  * (see encryption-context.ts), so neither the key identity nor the context can be swapped.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 
 export const ciphertextBlobVersion = 0x01;
-const ivLength = 12;
+export const ivLength = 12;
 const tagLength = 16;
 
 export interface BlobHeader {
@@ -49,28 +49,24 @@ function encodeHeader({ keyArn, materialId }: BlobHeader): Buffer {
   return header;
 }
 
-/** Encrypts `plaintext` under 32-byte `keyMaterial`, with an explicit IV for test vectors. */
-export function encryptBlobWithIv(
+/**
+ * Encrypts `plaintext` under 32-byte `keyMaterial`. The caller supplies the 12-byte IV, fresh
+ * from a CSPRNG for every encryption (the request context's random source), or fixed in test
+ * vectors.
+ */
+export function encryptBlob(
   keyMaterial: Uint8Array,
   header: BlobHeader,
   plaintext: Uint8Array,
   canonicalContext: Uint8Array,
   iv: Uint8Array,
 ): Uint8Array {
+  if (iv.length !== ivLength) throw new Error("the ciphertext blob IV is 12 bytes");
   const head = encodeHeader(header);
   const cipher = createCipheriv("aes-256-gcm", keyMaterial, iv);
   cipher.setAAD(Buffer.concat([head, canonicalContext]));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return new Uint8Array(Buffer.concat([head, iv, body, cipher.getAuthTag()]));
-}
-
-export function encryptBlob(
-  keyMaterial: Uint8Array,
-  header: BlobHeader,
-  plaintext: Uint8Array,
-  canonicalContext: Uint8Array,
-): Uint8Array {
-  return encryptBlobWithIv(keyMaterial, header, plaintext, canonicalContext, randomBytes(ivLength));
 }
 
 /** Reads the header of a blob; throws MalformedBlobError for anything not of this format. */

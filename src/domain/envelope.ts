@@ -3,7 +3,7 @@
  * GenerateDataKeyPair* and ReEncrypt. Opens the key's current material, binds the canonical
  * encryption context, and produces the self-describing ciphertext blob; opens such blobs again.
  */
-import { decryptBlob, encryptBlob, type ParsedBlob } from "../crypto/ciphertext-blob.js";
+import { decryptBlob, encryptBlob, ivLength, type ParsedBlob } from "../crypto/ciphertext-blob.js";
 import { canonicalEncryptionContext } from "../crypto/encryption-context.js";
 import type { RequestContext } from "../operations/context.js";
 import type { OperationName } from "../protocol/model.generated.js";
@@ -71,6 +71,7 @@ export async function sealUnderKey(
           { keyArn: key.arn, materialId },
           plaintext,
           canonicalEncryptionContext(encryptionContext),
+          ctx.services.random.bytes(ivLength),
         )
       : await encryptTwice(ctx, key, material, materialId, plaintext, encryptionContext);
   return { ciphertextBlob, keyMaterialId: materialId };

@@ -17,7 +17,13 @@
  * The AAD sent to the proxy is the header ‖ canonical encryption context, so the external layer
  * binds the key identity and context too.
  */
-import { decryptBlob, encryptBlob, type ParsedBlob, parseBlob } from "../crypto/ciphertext-blob.js";
+import {
+  decryptBlob,
+  encryptBlob,
+  ivLength,
+  type ParsedBlob,
+  parseBlob,
+} from "../crypto/ciphertext-blob.js";
 import { canonicalEncryptionContext } from "../crypto/encryption-context.js";
 import type { RequestContext } from "../operations/context.js";
 import { type XksCiphertext, xksDecrypt, xksEncrypt } from "../xks/client.js";
@@ -66,7 +72,13 @@ export async function encryptTwice(
   encryptionContext: Context,
 ): Promise<Uint8Array> {
   const context = canonicalEncryptionContext(encryptionContext);
-  const inner = encryptBlob(material, { keyArn: key.arn, materialId }, plaintext, context);
+  const inner = encryptBlob(
+    material,
+    { keyArn: key.arn, materialId },
+    plaintext,
+    context,
+    ctx.services.random.bytes(ivLength),
+  );
   const header = parseBlob(inner).header;
   const { proxy, xksKeyId } = await externalKeyOf(ctx, key);
   let outer: XksCiphertext;

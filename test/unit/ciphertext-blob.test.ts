@@ -5,12 +5,11 @@
  * breaks every blob already issued.
  */
 import assert from "node:assert/strict";
-import { createCipheriv } from "node:crypto";
+import { createCipheriv, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import {
   decryptBlob,
   encryptBlob,
-  encryptBlobWithIv,
   MalformedBlobError,
   parseBlob,
 } from "../../src/crypto/ciphertext-blob.js";
@@ -80,7 +79,7 @@ describe("canonical encryption context", () => {
 
 describe("ciphertext blob version 1", () => {
   it("produces the exact vector for fixed key, IV and context", () => {
-    const blob = encryptBlobWithIv(
+    const blob = encryptBlob(
       keyMaterial,
       { keyArn, materialId },
       plaintext,
@@ -146,6 +145,7 @@ describe("ciphertext blob version 1", () => {
       { keyArn, materialId },
       plaintext,
       canonicalEncryptionContext({ ab: "c" }),
+      randomBytes(12),
     );
     const parsed = parseBlob(blob);
     assert.equal(

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { withDefaults } from "../../src/config.js";
 import { deriveGrantTokenKey, mintGrantToken } from "../../src/crypto/grant-token.js";
-import { systemRandom } from "../../src/crypto/random.js";
+import { createSystemRandom } from "../../src/crypto/random.js";
 import {
   findAuthorizingGrant,
   type GrantAction,
@@ -75,7 +75,7 @@ describe("findAuthorizingGrant", () => {
     const services = {
       config: withDefaults({ grantPropagationDelayMs: options.delayMs ?? 0 }),
       store,
-      random: systemRandom,
+      random: createSystemRandom(),
       grantTokenKey: tokenKey,
       policies: new PolicyCache(),
     } as unknown as Services;

@@ -8,7 +8,9 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { describe, it } from "node:test";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import { generateKeyMaterial } from "../../src/crypto/key-generation.js";
-import { type Random, systemRandom } from "../../src/crypto/random.js";
+import { createSystemRandom, type Random } from "../../src/crypto/random.js";
+
+const systemRandom = createSystemRandom();
 
 /** A Random whose bytes are 0, 1, 2, ... so tests can tell where secrets come from. */
 const countingRandom: Random = {

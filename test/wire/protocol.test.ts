@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { GenerateRandomCommand, KMSServiceException } from "@aws-sdk/client-kms";
-import { systemRandom } from "../../src/crypto/random.js";
+import { createSystemRandom } from "../../src/crypto/random.js";
 import { KmsError } from "../../src/domain/kms-errors.js";
 import { notImplemented } from "../../src/operations/operation.js";
 import { rawKms, startTestTrent, type TestTrent } from "../support/trent.js";
@@ -221,7 +221,7 @@ describe("unexpected failures", () => {
     const logged: string[] = [];
     // An entropy source that fails underneath a running server.
     const failingRandom = {
-      uuid: systemRandom.uuid,
+      uuid: createSystemRandom().uuid,
       bytes: (): Uint8Array => {
         throw new Error("entropy source failed in /secret/path/random.ts");
       },
