@@ -15,10 +15,11 @@
  *     have key material.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html
  */
+
+import { enumValues } from "../protocol/decode.js";
 import type {
   CustomerMasterKeySpec,
   KeyMetadata,
-  KeySpec,
   MultiRegionConfiguration,
 } from "../protocol/types.generated.js";
 import type { Store } from "../store/store.js";
@@ -27,21 +28,8 @@ import { algorithmsFor } from "./key-specs.js";
 import { multiRegionConfigurationOf, relatedKeys } from "./multi-region.js";
 import type { ImportedMaterialState } from "./rotation.js";
 
-const customerMasterKeySpecs: ReadonlySet<KeySpec> = new Set<CustomerMasterKeySpec>([
-  "RSA_2048",
-  "RSA_3072",
-  "RSA_4096",
-  "ECC_NIST_P256",
-  "ECC_NIST_P384",
-  "ECC_NIST_P521",
-  "ECC_SECG_P256K1",
-  "SYMMETRIC_DEFAULT",
-  "HMAC_224",
-  "HMAC_256",
-  "HMAC_384",
-  "HMAC_512",
-  "SM2",
-]);
+/** KeySpecs that the deprecated CustomerMasterKeySpec enum of the model also has. */
+const customerMasterKeySpecs: ReadonlySet<string> = new Set(enumValues("CustomerMasterKeySpec"));
 
 function multiRegionConfiguration(
   key: KeyRecord,

@@ -17,6 +17,13 @@ export function shapeOf(name: string): ModelShape {
   return shape;
 }
 
+/** The values of an enum shape of the model, e.g. every CustomerMasterKeySpec. */
+export function enumValues(name: string): readonly string[] {
+  const shape = shapeOf(name);
+  if (shape.type !== "string" || !shape.enum) throw new Error(`model shape ${name} is not an enum`);
+  return shape.enum;
+}
+
 function describeJsonToken(value: unknown): string {
   if (Array.isArray(value)) return "Start of list found where not expected";
   if (value !== null && typeof value === "object")
