@@ -19,3 +19,17 @@ export async function failure(call: Promise<unknown>): Promise<WireError> {
   }
   assert.fail("the call succeeded but an error was expected");
 }
+
+/** Asserts that `call` fails with AWS's error `name`, `message` (exact or a pattern) and status. */
+export async function rejectsWith(
+  call: Promise<unknown>,
+  name: string,
+  message: string | RegExp,
+  status = 400,
+): Promise<void> {
+  const error = await failure(call);
+  assert.equal(error.name, name);
+  if (typeof message === "string") assert.equal(error.message, message);
+  else assert.match(error.message, message);
+  assert.equal(error.status, status);
+}

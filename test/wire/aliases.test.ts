@@ -17,6 +17,7 @@ import {
   ScheduleKeyDeletionCommand,
   UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
+import { rejectsWith } from "../support/kms-errors.js";
 import { rawKms, startTestTrent, type TestTrent } from "../support/trent.js";
 
 const accountId = "111122223333";
@@ -25,20 +26,6 @@ const aliasArn = (name: string) => `arn:aws:kms:${region}:${accountId}:${name}`;
 const keyArn = (id: string) => `arn:aws:kms:${region}:${accountId}:key/${id}`;
 /** What the SDK reports as the message of an error that has none, as NotAuthorizedException. */
 const noMessage = "UnknownError";
-
-async function rejects(
-  promise: Promise<unknown>,
-  name: string,
-  message: string,
-  status = 400,
-): Promise<void> {
-  await assert.rejects(promise, (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata?.httpStatusCode, status);
-    assert.equal(error.message, message);
-    return true;
-  });
-}
 
 describe("aliases", () => {
   let trent: TestTrent;
@@ -102,7 +89,7 @@ describe("aliases", () => {
 
     it("requires the alias/ prefix", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: "my-key", TargetKeyId: keyId })),
         "ValidationException",
         'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
@@ -111,7 +98,7 @@ describe("aliases", () => {
 
     it("refuses the alias/aws/ prefix AWS reserves for its managed keys", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: "alias/aws/mine", TargetKeyId: keyId })),
         "NotAuthorizedException",
         noMessage,
@@ -127,7 +114,7 @@ describe("aliases", () => {
 
     it("refuses a colon, which the model pattern allows", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: "alias/Service:Test", TargetKeyId: keyId })),
         "ValidationException",
         "alias/Service:Test contains invalid characters for an alias",
@@ -136,13 +123,13 @@ describe("aliases", () => {
 
     it("checks the model's pattern and length first", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: "alias/has space", TargetKeyId: keyId })),
         "ValidationException",
         "1 validation error detected: Value 'alias/has space' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
       );
       const long = `alias/${"a".repeat(251)}`;
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: long, TargetKeyId: keyId })),
         "ValidationException",
         `1 validation error detected: Value '${long}' at 'aliasName' failed to satisfy constraint: Member must have length less than or equal to 256`,
@@ -154,7 +141,7 @@ describe("aliases", () => {
     it("refuses a name already taken, naming it by ARN", async () => {
       const [first, second] = [await newKey(), await newKey()];
       await kms.send(new CreateAliasCommand({ AliasName: "alias/taken", TargetKeyId: first }));
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: "alias/taken", TargetKeyId: second })),
         "AlreadyExistsException",
         `An alias with the name ${aliasArn("alias/taken")} already exists`,
@@ -183,7 +170,7 @@ describe("aliases", () => {
       const keyId = await newKey();
       await kms.send(new CreateAliasCommand({ AliasName: "alias/first", TargetKeyId: keyId }));
       for (const target of ["alias/first", aliasArn("alias/first")]) {
-        await rejects(
+        await rejectsWith(
           kms.send(new CreateAliasCommand({ AliasName: "alias/second", TargetKeyId: target })),
           "ValidationException",
           "Aliases must refer to keys. Not aliases",
@@ -193,12 +180,12 @@ describe("aliases", () => {
 
     it("needs an existing key", async () => {
       const missing = "0b8e9a3c-5a3c-4c1e-9d37-3f4f1d2c9e10";
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: "alias/orphan", TargetKeyId: missing })),
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
       );
-      await rejects(
+      await rejectsWith(
         kms.send(
           new CreateAliasCommand({ AliasName: "alias/orphan", TargetKeyId: "not-a-key-id" }),
         ),
@@ -214,7 +201,7 @@ describe("aliases", () => {
 
       const doomed = await newKey();
       await kms.send(new ScheduleKeyDeletionCommand({ KeyId: doomed, PendingWindowInDays: 7 }));
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: "alias/doomed", TargetKeyId: doomed })),
         "KMSInvalidStateException",
         `${keyArn(doomed)} is pending deletion.`,
@@ -225,7 +212,7 @@ describe("aliases", () => {
       const keyId = await newKey();
       for (let i = 0; i < 50; i++)
         await kms.send(new CreateAliasCommand({ AliasName: `alias/n${i}`, TargetKeyId: keyId }));
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateAliasCommand({ AliasName: "alias/one-too-many", TargetKeyId: keyId })),
         "LimitExceededException",
         `Key ${keyArn(keyId)} already has 50 aliases, the most a KMS key can have.`,
@@ -258,7 +245,7 @@ describe("aliases", () => {
 
     it("needs an existing alias", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new UpdateAliasCommand({ AliasName: "alias/nowhere", TargetKeyId: keyId })),
         "NotFoundException",
         `Alias ${aliasArn("alias/nowhere")} is not found.`,
@@ -267,12 +254,12 @@ describe("aliases", () => {
 
     it("applies the alias name rules", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new UpdateAliasCommand({ AliasName: "nowhere", TargetKeyId: keyId })),
         "ValidationException",
         'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
       );
-      await rejects(
+      await rejectsWith(
         kms.send(new UpdateAliasCommand({ AliasName: "alias/aws/s3", TargetKeyId: keyId })),
         "NotAuthorizedException",
         noMessage,
@@ -283,7 +270,7 @@ describe("aliases", () => {
       const symmetric = await newKey();
       await kms.send(new CreateAliasCommand({ AliasName: "alias/typed", TargetKeyId: symmetric }));
       const hmac = await newKey({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" });
-      await rejects(
+      await rejectsWith(
         kms.send(new UpdateAliasCommand({ AliasName: "alias/typed", TargetKeyId: hmac })),
         "ValidationException",
         `Alias alias/typed refers to a symmetric ENCRYPT_DECRYPT key and cannot be associated with ${keyArn(hmac)}, a hmac GENERATE_VERIFY_MAC key.`,
@@ -295,7 +282,7 @@ describe("aliases", () => {
         new UpdateAliasCommand({ AliasName: "alias/signer", TargetKeyId: rsaSigning }),
       );
       const rsaEncryption = await newKey({ KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT" });
-      await rejects(
+      await rejectsWith(
         kms.send(new UpdateAliasCommand({ AliasName: "alias/signer", TargetKeyId: rsaEncryption })),
         "ValidationException",
         `Alias alias/signer refers to a asymmetric SIGN_VERIFY key and cannot be associated with ${keyArn(rsaEncryption)}, a asymmetric ENCRYPT_DECRYPT key.`,
@@ -308,7 +295,7 @@ describe("aliases", () => {
       await kms.send(new ScheduleKeyDeletionCommand({ KeyId: first, PendingWindowInDays: 7 }));
       await kms.send(new UpdateAliasCommand({ AliasName: "alias/leaving", TargetKeyId: second }));
       await kms.send(new ScheduleKeyDeletionCommand({ KeyId: third, PendingWindowInDays: 7 }));
-      await rejects(
+      await rejectsWith(
         kms.send(new UpdateAliasCommand({ AliasName: "alias/leaving", TargetKeyId: third })),
         "KMSInvalidStateException",
         `${keyArn(third)} is pending deletion.`,
@@ -318,7 +305,7 @@ describe("aliases", () => {
     it("refuses an alias as the new target", async () => {
       const keyId = await newKey();
       await kms.send(new CreateAliasCommand({ AliasName: "alias/a", TargetKeyId: keyId }));
-      await rejects(
+      await rejectsWith(
         kms.send(new UpdateAliasCommand({ AliasName: "alias/a", TargetKeyId: "alias/a" })),
         "ValidationException",
         "Aliases must refer to keys. Not aliases",
@@ -334,14 +321,14 @@ describe("aliases", () => {
       );
       await kms.send(new DeleteAliasCommand({ AliasName: "alias/short-lived" }));
       assert.deepEqual((await kms.send(new ListAliasesCommand({}))).Aliases, []);
-      await rejects(
+      await rejectsWith(
         kms.send(new DescribeKeyCommand({ KeyId: "alias/short-lived" })),
         "NotFoundException",
         `Alias ${aliasArn("alias/short-lived")} is not found.`,
       );
       const key = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
       assert.equal(key.KeyMetadata?.KeyState, "Enabled");
-      await rejects(
+      await rejectsWith(
         kms.send(new DeleteAliasCommand({ AliasName: "alias/short-lived" })),
         "NotFoundException",
         `Alias ${aliasArn("alias/short-lived")} is not found.`,
@@ -356,7 +343,7 @@ describe("aliases", () => {
     });
 
     it("applies the alias name rules", async () => {
-      await rejects(
+      await rejectsWith(
         kms.send(new DeleteAliasCommand({ AliasName: "alias/aws/ebs" })),
         "NotAuthorizedException",
         noMessage,
@@ -386,7 +373,7 @@ describe("aliases", () => {
 
     it("needs the filter key to exist", async () => {
       const missing = "0b8e9a3c-5a3c-4c1e-9d37-3f4f1d2c9e10";
-      await rejects(
+      await rejectsWith(
         kms.send(new ListAliasesCommand({ KeyId: missing })),
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
@@ -434,7 +421,7 @@ describe("aliases", () => {
     });
 
     it("refuses a marker it did not issue", async () => {
-      await rejects(
+      await rejectsWith(
         kms.send(new ListAliasesCommand({ Marker: "bogus" })),
         "InvalidMarkerException",
         "The marker that specifies where pagination continues is not valid.",
@@ -443,7 +430,7 @@ describe("aliases", () => {
       const tagged = await newKey({ Tags: tags });
       const tagPage = await kms.send(new ListResourceTagsCommand({ KeyId: tagged, Limit: 1 }));
       assert.ok(tagPage.NextMarker);
-      await rejects(
+      await rejectsWith(
         kms.send(new ListAliasesCommand({ Marker: tagPage.NextMarker })),
         "InvalidMarkerException",
         "The marker that specifies where pagination continues is not valid.",
@@ -451,7 +438,7 @@ describe("aliases", () => {
     });
 
     it("checks Limit against the model", async () => {
-      await rejects(
+      await rejectsWith(
         kms.send(new ListAliasesCommand({ Limit: 0 })),
         "ValidationException",
         "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
@@ -476,7 +463,7 @@ describe("aliases", () => {
       listed.Aliases?.map((a) => a.AliasName),
       ["alias/kept"],
     );
-    await rejects(
+    await rejectsWith(
       kms.send(new DescribeKeyCommand({ KeyId: "alias/doomed-1" })),
       "NotFoundException",
       `Alias ${aliasArn("alias/doomed-1")} is not found.`,

@@ -26,6 +26,7 @@ import {
   PutKeyPolicyCommand,
   UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
+import { rejectsWith } from "../support/kms-errors.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const a = "111122223333";
@@ -57,20 +58,6 @@ function deny(action: string | string[], condition?: Statement): Statement {
     Resource: "*",
     ...(condition ? { Condition: condition } : {}),
   };
-}
-
-async function rejectsWith(
-  call: Promise<unknown>,
-  name: string,
-  message: string | RegExp,
-): Promise<void> {
-  await assert.rejects(call, (error: Error & { $metadata: { httpStatusCode?: number } }) => {
-    assert.equal(error.name, name);
-    if (typeof message === "string") assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    assert.equal(error.$metadata.httpStatusCode, 400);
-    return true;
-  });
 }
 
 function denied(

@@ -24,27 +24,12 @@ import {
 } from "@aws-sdk/client-kms";
 import type { KeyRecord } from "../../src/domain/key.js";
 import type { DataKeyPairSpec } from "../../src/protocol/types.generated.js";
+import { failure, type WireError } from "../support/kms-errors.js";
 import { rawKms, startTestTrent, type TestTrent } from "../support/trent.js";
 
 const account = "111122223333";
 const region = "us-east-1";
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
-
-interface WireError {
-  name: string;
-  message: string;
-  status: number | undefined;
-}
-
-async function failure(call: Promise<unknown>): Promise<WireError> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  assert.fail("the call succeeded but an error was expected");
-}
 
 async function createKey(kms: KMSClient, input: CreateKeyCommandInput = {}): Promise<string> {
   const out = await kms.send(new CreateKeyCommand(input));

@@ -22,6 +22,7 @@ import {
   RetireGrantCommand,
   RevokeGrantCommand,
 } from "@aws-sdk/client-kms";
+import { rejectsWith } from "../support/kms-errors.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const account = "111122223333";
@@ -56,21 +57,6 @@ function denied(who: string, action: string, keyArn: string): RegExp {
   return new RegExp(
     `^User: ${escaped(who)} is not authorized to perform: kms:${action} on resource: ${escaped(keyArn)}( |$)`,
   );
-}
-
-async function rejectsWith(
-  call: Promise<unknown>,
-  name: string,
-  message: string | RegExp,
-  status = 400,
-): Promise<void> {
-  await assert.rejects(call, (error: Error & { $metadata: { httpStatusCode?: number } }) => {
-    assert.equal(error.name, name);
-    if (typeof message === "string") assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    return true;
-  });
 }
 
 describe("grant authorization (sigv4)", () => {

@@ -19,6 +19,7 @@ import {
   RevokeGrantCommand,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
+import { rejectsWith } from "../support/kms-errors.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const account = "111122223333";
@@ -29,21 +30,6 @@ const bob = `arn:aws:iam::${account}:role/bob`;
 const grantIdPattern = /^[0-9a-f]{64}$/;
 const dryRunMessage = "The request would have succeeded, but the DryRun option is set.";
 const unknownGrantId = "0".repeat(64);
-
-async function rejectsWith(
-  call: Promise<unknown>,
-  name: string,
-  message: string | RegExp,
-  status = 400,
-): Promise<void> {
-  await assert.rejects(call, (error: Error & { $metadata: { httpStatusCode?: number } }) => {
-    assert.equal(error.name, name);
-    if (typeof message === "string") assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    return true;
-  });
-}
 
 describe("grants", () => {
   let trent: TestTrent;

@@ -22,33 +22,13 @@ import {
   type SigningAlgorithmSpec,
   UpdateKeyDescriptionCommand,
 } from "@aws-sdk/client-kms";
+import { rejectsWith } from "../support/kms-errors.js";
 import { rawKms, startTestTrent, type TestTrent } from "../support/trent.js";
 
 const account = "111122223333";
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const materialId = /^[0-9a-f]{64}$/;
 const day = 24 * 60 * 60 * 1000;
-
-interface AwsError {
-  name: string;
-  message: string;
-  $metadata: { httpStatusCode?: number };
-}
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  name: string,
-  message: string | RegExp,
-  status = 400,
-): Promise<void> {
-  await assert.rejects(promise, (error: AwsError) => {
-    assert.equal(error.name, name);
-    if (typeof message === "string") assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    assert.equal(error.$metadata.httpStatusCode, status);
-    return true;
-  });
-}
 
 async function create(client: KMSClient, input: CreateKeyCommandInput = {}): Promise<KeyMetadata> {
   const out = await client.send(new CreateKeyCommand(input));

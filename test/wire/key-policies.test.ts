@@ -14,6 +14,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
 import { defaultKeyPolicy } from "../../src/policy/default-policy.js";
+import { rejectsWith } from "../support/kms-errors.js";
 import { rawKms, startTestTrent, type TestTrent } from "../support/trent.js";
 
 const accountId = "111122223333";
@@ -23,20 +24,6 @@ const keyArn = (id: string) => `arn:aws:kms:${region}:${accountId}:key/${id}`;
 const noMessage = "UnknownError";
 const noPrincipal = "Policy contains a statement with no principal.";
 const invalidPrincipals = "Policy contains a statement with one or more invalid principals.";
-
-async function rejects(
-  promise: Promise<unknown>,
-  name: string,
-  message: string,
-  status = 400,
-): Promise<void> {
-  await assert.rejects(promise, (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata?.httpStatusCode, status);
-    assert.equal(error.message, message);
-    return true;
-  });
-}
 
 const rootStatement = {
   Sid: "Enable IAM User Permissions",
@@ -80,12 +67,12 @@ describe("key policies", () => {
 
     it("knows no policy but default", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "custom" })),
         "NotFoundException",
         "No such policy exists",
       );
-      await rejects(
+      await rejectsWith(
         kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "not-a-name" })),
         "ValidationException",
         "1 validation error detected: Value 'not-a-name' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]+",
@@ -95,13 +82,13 @@ describe("key policies", () => {
     it("names the key by key id or key ARN only", async () => {
       const keyId = await newKey();
       await kms.send(new CreateAliasCommand({ AliasName: "alias/policy", TargetKeyId: keyId }));
-      await rejects(
+      await rejectsWith(
         kms.send(new GetKeyPolicyCommand({ KeyId: "alias/policy" })),
         "NotFoundException",
         "Invalid keyId alias/policy",
       );
       const missing = "0b8e9a3c-5a3c-4c1e-9d37-3f4f1d2c9e10";
-      await rejects(
+      await rejectsWith(
         kms.send(new GetKeyPolicyCommand({ KeyId: missing })),
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
@@ -147,7 +134,7 @@ describe("key policies", () => {
 
     it("refuses a document that is not JSON, with no message, as KMS does", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new PutKeyPolicyCommand({ KeyId: keyId, Policy: "not a real policy" })),
         "MalformedPolicyDocumentException",
         noMessage,
@@ -165,12 +152,12 @@ describe("key policies", () => {
       const keyId = await newKey();
       const { Principal: _, ...rest } = rootStatement;
       const withoutPrincipal = { ...rest, Sid: "no principal" };
-      await rejects(
+      await rejectsWith(
         kms.send(new PutKeyPolicyCommand({ KeyId: keyId, Policy: policyWith(withoutPrincipal) })),
         "MalformedPolicyDocumentException",
         noPrincipal,
       );
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateKeyCommand({ Policy: policyWith(withoutPrincipal) })),
         "MalformedPolicyDocumentException",
         noPrincipal,
@@ -189,7 +176,7 @@ describe("key policies", () => {
         {},
       ]) {
         const policy = policyWith({ ...rootStatement, Sid: "bad", Principal });
-        await rejects(
+        await rejectsWith(
           kms.send(new PutKeyPolicyCommand({ KeyId: keyId, Policy: policy })),
           "MalformedPolicyDocumentException",
           invalidPrincipals,
@@ -221,7 +208,7 @@ describe("key policies", () => {
         "a condition without keys": policyWith({ ...statement, Condition: { StringEquals: {} } }),
       };
       for (const [what, policy] of Object.entries(bad)) {
-        await rejects(
+        await rejectsWith(
           kms.send(new PutKeyPolicyCommand({ KeyId: keyId, Policy: policy })),
           "MalformedPolicyDocumentException",
           noMessage,
@@ -269,7 +256,7 @@ describe("key policies", () => {
       const fits = policyWith(padding(32_768 - base));
       assert.equal(Buffer.byteLength(fits), 32_768);
       const tooBig = policyWith(padding(32_769 - base));
-      await rejects(
+      await rejectsWith(
         kms.send(new PutKeyPolicyCommand({ KeyId: keyId, Policy: tooBig })),
         "LimitExceededException",
         "The key policy exceeds the maximum size of 32768 bytes.",
@@ -279,7 +266,7 @@ describe("key policies", () => {
 
     it("checks PolicyName and the key", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(
           new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "custom", Policy: policyWith() }),
         ),
@@ -287,7 +274,7 @@ describe("key policies", () => {
         "No such policy exists",
       );
       const missing = "0b8e9a3c-5a3c-4c1e-9d37-3f4f1d2c9e10";
-      await rejects(
+      await rejectsWith(
         kms.send(new PutKeyPolicyCommand({ KeyId: missing, Policy: policyWith() })),
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
@@ -312,7 +299,7 @@ describe("key policies", () => {
       const out = await kms.send(new ListKeyPoliciesCommand({ KeyId: keyArn(keyId) }));
       assert.deepEqual(out.PolicyNames, ["default"]);
       const missing = "0b8e9a3c-5a3c-4c1e-9d37-3f4f1d2c9e10";
-      await rejects(
+      await rejectsWith(
         kms.send(new ListKeyPoliciesCommand({ KeyId: missing })),
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
@@ -321,7 +308,7 @@ describe("key policies", () => {
 
     it("refuses a marker it did not issue", async () => {
       const keyId = await newKey();
-      await rejects(
+      await rejectsWith(
         kms.send(new ListKeyPoliciesCommand({ KeyId: keyId, Marker: "bogus" })),
         "InvalidMarkerException",
         "The marker that specifies where pagination continues is not valid.",

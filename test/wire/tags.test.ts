@@ -16,26 +16,13 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from "@aws-sdk/client-kms";
+import { rejectsWith } from "../support/kms-errors.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const accountId = "111122223333";
 const region = "us-east-1";
 const keyArn = (id: string) => `arn:aws:kms:${region}:${accountId}:key/${id}`;
 const invalidMarker = "The marker that specifies where pagination continues is not valid.";
-
-async function rejects(
-  promise: Promise<unknown>,
-  name: string,
-  message: string,
-  status = 400,
-): Promise<void> {
-  await assert.rejects(promise, (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(error.name, name);
-    assert.equal(error.$metadata?.httpStatusCode, status);
-    assert.equal(error.message, message);
-    return true;
-  });
-}
 
 function tagsNamed(prefix: string, count: number): Tag[] {
   return Array.from({ length: count }, (_, i) => ({ TagKey: `${prefix}${i}`, TagValue: `v${i}` }));
@@ -114,12 +101,12 @@ describe("tags", () => {
         { TagKey: "tag1", TagValue: "value1" },
         { TagKey: "tag1", TagValue: "another-value1" },
       ];
-      await rejects(
+      await rejectsWith(
         kms.send(new TagResourceCommand({ KeyId: keyId, Tags: duplicate })),
         "TagException",
         "Duplicate tag keys",
       );
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateKeyCommand({ Tags: duplicate })),
         "TagException",
         "Duplicate tag keys",
@@ -130,18 +117,18 @@ describe("tags", () => {
     it("refuses the reserved aws: prefix in any case", async () => {
       const keyId = await newKey();
       for (const TagKey of ["aws:key1", "AWS:key1", "Aws:cost"]) {
-        await rejects(
+        await rejectsWith(
           kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey, TagValue: "v" }] })),
           "TagException",
           "Tags beginning with aws: are reserved",
         );
-        await rejects(
+        await rejectsWith(
           kms.send(new CreateKeyCommand({ Tags: [{ TagKey, TagValue: "v" }] })),
           "TagException",
           "Tags beginning with aws: are reserved",
         );
       }
-      await rejects(
+      await rejectsWith(
         kms.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: ["aws:createdBy"] })),
         "TagException",
         "Tags beginning with aws: are reserved",
@@ -157,13 +144,13 @@ describe("tags", () => {
     });
 
     it("allows 50 tags per key and refuses more", async () => {
-      await rejects(
+      await rejectsWith(
         kms.send(new CreateKeyCommand({ Tags: tagsNamed("key", 51) })),
         "TagException",
         "Too many tags",
       );
       const keyId = await newKey(tagsNamed("key", 49));
-      await rejects(
+      await rejectsWith(
         kms.send(new TagResourceCommand({ KeyId: keyId, Tags: tagsNamed("more", 2) })),
         "TagException",
         "Too many tags",
@@ -182,7 +169,7 @@ describe("tags", () => {
     it("checks tag key and value lengths against the model", async () => {
       const keyId = await newKey();
       const longKey = "a".repeat(129);
-      await rejects(
+      await rejectsWith(
         kms.send(
           new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: longKey, TagValue: "v" }] }),
         ),
@@ -190,7 +177,7 @@ describe("tags", () => {
         `1 validation error detected: Value '${longKey}' at 'tags.1.member.tagKey' failed to satisfy constraint: Member must have length less than or equal to 128`,
       );
       const longValue = "v".repeat(257);
-      await rejects(
+      await rejectsWith(
         kms.send(
           new CreateKeyCommand({
             Tags: [
@@ -202,7 +189,7 @@ describe("tags", () => {
         "ValidationException",
         `1 validation error detected: Value '${longValue}' at 'tags.2.member.tagValue' failed to satisfy constraint: Member must have length less than or equal to 256`,
       );
-      await rejects(
+      await rejectsWith(
         kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "", TagValue: "v" }] })),
         "ValidationException",
         "1 validation error detected: Value '' at 'tags.1.member.tagKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
@@ -220,12 +207,12 @@ describe("tags", () => {
       await kms.send(new DisableKeyCommand({ KeyId: keyId }));
       await kms.send(new TagResourceCommand({ KeyId: keyId, Tags: tagsNamed("d", 1) }));
       await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
-      await rejects(
+      await rejectsWith(
         kms.send(new TagResourceCommand({ KeyId: keyId, Tags: tagsNamed("x", 1) })),
         "KMSInvalidStateException",
         `${keyArn(keyId)} is pending deletion.`,
       );
-      await rejects(
+      await rejectsWith(
         kms.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: ["t0"] })),
         "KMSInvalidStateException",
         `${keyArn(keyId)} is pending deletion.`,
@@ -237,23 +224,23 @@ describe("tags", () => {
     it("names the key by key id or key ARN only", async () => {
       const keyId = await newKey();
       await kms.send(new CreateAliasCommand({ AliasName: "alias/tagged", TargetKeyId: keyId }));
-      await rejects(
+      await rejectsWith(
         kms.send(new TagResourceCommand({ KeyId: "alias/tagged", Tags: tagsNamed("t", 1) })),
         "NotFoundException",
         "Invalid keyId alias/tagged",
       );
       const missing = "0b8e9a3c-5a3c-4c1e-9d37-3f4f1d2c9e10";
-      await rejects(
+      await rejectsWith(
         kms.send(new TagResourceCommand({ KeyId: missing, Tags: tagsNamed("t", 1) })),
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
       );
-      await rejects(
+      await rejectsWith(
         kms.send(new UntagResourceCommand({ KeyId: missing, TagKeys: ["t0"] })),
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
       );
-      await rejects(
+      await rejectsWith(
         kms.send(new ListResourceTagsCommand({ KeyId: missing })),
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
@@ -298,7 +285,7 @@ describe("tags", () => {
 
     it("refuses a marker it did not issue", async () => {
       const keyId = await newKey(tagsNamed("t", 3));
-      await rejects(
+      await rejectsWith(
         kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: "AAAA" })),
         "InvalidMarkerException",
         invalidMarker,
@@ -306,7 +293,7 @@ describe("tags", () => {
       for (let i = 0; i < 3; i++)
         await kms.send(new CreateAliasCommand({ AliasName: `alias/m${i}`, TargetKeyId: keyId }));
       const aliasPage = await kms.send(new ListAliasesCommand({ Limit: 1 }));
-      await rejects(
+      await rejectsWith(
         kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: aliasPage.NextMarker })),
         "InvalidMarkerException",
         invalidMarker,
