@@ -90,7 +90,14 @@ export class AuditTrail {
       });
     this.wakeFlush = undefined;
     while (this.pendingUses.size > 0) {
-      const uses = [...this.pendingUses.values()];
+      // In ARN order: two nodes flushing uses of the same keys lock their rows in the same
+      // order, so they wait for each other instead of deadlocking. Each write is one upsert
+      // that keeps the later use, so the flush reads nothing it decides on and needs no lock;
+      // a failure (after the bounded reruns of transaction) is logged once and those uses
+      // dropped, never retried in a loop.
+      const uses = [...this.pendingUses.values()].sort((a, b) =>
+        a.keyArn < b.keyArn ? -1 : a.keyArn > b.keyArn ? 1 : 0,
+      );
       this.pendingUses = new Map();
       try {
         await this.store.transaction(async (store) => {

@@ -68,10 +68,13 @@ export function aliasArnOf(ctx: RequestContext, aliasName: string): string {
   return aliasArn(ctx.caller.region, ctx.caller.accountId, aliasName);
 }
 
-/** The caller's alias of that name, or NotFoundException as KMS words it (with the ARN). */
+/**
+ * The caller's alias of that name, locked until the transaction of `ctx`'s store ends (UpdateAlias
+ * and DeleteAlias decide from its target), or NotFoundException as KMS words it (with the ARN).
+ */
 export async function findAlias(ctx: RequestContext, aliasName: string): Promise<AliasRecord> {
   const { accountId, region } = ctx.caller;
-  const alias = await ctx.services.store.aliases.get(accountId, region, aliasName);
+  const alias = await ctx.services.store.aliases.lock(accountId, region, aliasName);
   if (!alias)
     throw new KmsError("NotFoundException", `Alias ${aliasArnOf(ctx, aliasName)} is not found.`);
   return alias;
@@ -87,7 +90,9 @@ export function currentTarget(
 
 /**
  * Finds the key an alias is to point at: a customer managed key of the caller's own account
- * and Region (aliases never cross accounts), in a state `operation` accepts.
+ * and Region (aliases never cross accounts), in a state `operation` accepts. Runs inside a
+ * transaction and locks the key, so the alias quota counted next stays true until the alias is
+ * written.
  */
 export async function findAliasTarget(
   ctx: RequestContext,
@@ -95,9 +100,12 @@ export async function findAliasTarget(
   operation: OperationName,
 ): Promise<KeyRecord> {
   assertNotAlias(targetKeyId);
-  const key = await findKey(ctx, targetKeyId, { allowAlias: false });
-  if (key.accountId !== ctx.caller.accountId)
-    throw new KmsError("NotFoundException", `Key '${key.arn}' does not exist`);
+  const found = await findKey(ctx, targetKeyId, { allowAlias: false });
+  const key =
+    found.accountId === ctx.caller.accountId
+      ? await ctx.services.store.keys.lock(found.arn)
+      : undefined;
+  if (!key) throw new KmsError("NotFoundException", `Key '${found.arn}' does not exist`);
   // AWS managed keys belong to AWS, like the alias/aws/ names that point at them.
   if (key.keyManager !== "CUSTOMER") throw new KmsError("NotAuthorizedException", "");
   ctx.audit.resources.push(key.arn);

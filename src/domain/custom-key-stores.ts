@@ -62,6 +62,21 @@ export async function loadCustomKeyStore(
   return found;
 }
 
+/**
+ * The caller's store with this id, locked until `tx` ends (store.ts) and read as it now stands:
+ * the start of every transaction that changes a store's state or the keys it holds.
+ */
+export async function lockCustomKeyStore(
+  ctx: RequestContext,
+  tx: Store,
+  id: string,
+): Promise<CustomKeyStoreRecord> {
+  const { accountId, region } = ctx.caller;
+  const found = await tx.customKeyStores.lock(accountId, region, id);
+  if (!found) throw customKeyStoreNotFound(id);
+  return found;
+}
+
 export function nameInUse(name: string): KmsError {
   return new KmsError(
     "CustomKeyStoreNameInUseException",
@@ -381,7 +396,7 @@ export async function setKeysAvailable(
   const from: KeyState = available ? "Unavailable" : "Enabled";
   const to: KeyState = available ? "Enabled" : "Unavailable";
   for (const arn of await store.customKeyStores.keyArns(customKeyStoreId)) {
-    const key = await store.keys.get(arn);
+    const key = await store.keys.lock(arn);
     if (key?.keyState === from) await store.keys.update({ ...key, keyState: to });
   }
 }
@@ -449,13 +464,20 @@ export async function placeKeyInCustomKeyStore(
   return { customKeyStoreId: record.id, xksKeyId };
 }
 
-/** Records the key's external key, inside CreateKey's transaction (re-checking uniqueness). */
+/**
+ * Records the key's external key, inside CreateKey's transaction, with the store locked and
+ * checked again: another request may have disconnected or deleted it, or placed another key
+ * on the same external key, since placeKeyInCustomKeyStore looked.
+ */
 export async function recordExternalKey(
-  store: Store,
+  ctx: RequestContext,
+  tx: Store,
   keyArn: string,
   placement: CustomKeyStorePlacement,
 ): Promise<void> {
-  if (await xksKeyTaken(store, placement.customKeyStoreId, placement.xksKeyId))
+  const record = await lockCustomKeyStore(ctx, tx, placement.customKeyStoreId);
+  if (record.connectionState !== "CONNECTED") throw invalidState(xksMessages.notConnected);
+  if (await xksKeyTaken(tx, placement.customKeyStoreId, placement.xksKeyId))
     throw xksKeyInUse(placement.xksKeyId);
-  await store.customKeyStores.putXksKey({ keyArn, ...placement });
+  await tx.customKeyStores.putXksKey({ keyArn, ...placement });
 }

@@ -31,6 +31,7 @@ import type { Store } from "../store/store.js";
 import { isChinaRegion } from "./arns.js";
 import { invalidCiphertext } from "./envelope.js";
 import type { KeyRecord } from "./key.js";
+import { lockKey } from "./key-changes.js";
 import { isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
 import { KmsError } from "./kms-errors.js";
 import {
@@ -297,13 +298,14 @@ export async function importMaterial(
 /** Records checked material as the import type says, inside one transaction. */
 async function storeImported(
   ctx: RequestContext,
-  key: KeyRecord,
+  found: KeyRecord,
   request: ImportRequest,
   material: CheckedMaterial,
   materialId: string,
 ): Promise<KeyRecord> {
   const { services } = ctx;
   return services.store.transaction(async (tx) => {
+    const key = await lockKey(tx, found.arn, "ImportKeyMaterial");
     const history = await materialHistory(tx, key);
     const existing = history.find((e) => e.materialId === materialId);
     const importType =
@@ -414,11 +416,12 @@ async function removeImportedMaterial(
  */
 export async function deleteImportedMaterial(
   ctx: RequestContext,
-  key: KeyRecord,
+  found: KeyRecord,
   keyMaterialId: string | undefined,
 ): Promise<string> {
   const { services } = ctx;
   return services.store.transaction(async (tx) => {
+    const key = await lockKey(tx, found.arn, "DeleteImportedKeyMaterial");
     const history = await materialHistory(tx, key);
     const wanted = keyMaterialId ?? key.currentKeyMaterialId;
     const entry = history.find((e) => e.materialId === wanted);
@@ -446,7 +449,7 @@ export async function expireImportedKeyMaterial(services: Services): Promise<num
   let expired = 0;
   for (const due of await store.materialHistory.listExpired(now)) {
     const done = await store.transaction(async (tx) => {
-      const key = await tx.keys.get(due.keyArn);
+      const key = await tx.keys.lock(due.keyArn);
       if (!key) return false;
       const entry = (await tx.materialHistory.listForKey(key.arn)).find(
         (e) => e.materialId === due.materialId,

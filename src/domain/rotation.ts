@@ -246,8 +246,8 @@ export async function rotateDueKeys(services: Services): Promise<number> {
   let rotated = 0;
   for (const due of await store.rotations.listDue(now)) {
     const done = await store.transaction(async (tx) => {
-      // Read again inside the transaction: another node may have rotated or disabled it.
-      const key = await tx.keys.get(due.keyArn);
+      // Locked and read again: another node may have rotated or disabled it.
+      const key = await tx.keys.lock(due.keyArn);
       const settings = await tx.rotations.get(due.keyArn);
       const dueDate = settings?.nextRotationDate;
       if (key?.keyState !== "Enabled" || !settings?.automatic || dueDate === undefined)

@@ -10,6 +10,7 @@ import {
   connectionOutcome,
   invalidState,
   loadCustomKeyStore,
+  lockCustomKeyStore,
   setKeysAvailable,
   xksProxyOf,
 } from "../domain/custom-key-stores.js";
@@ -34,7 +35,7 @@ export const connectCustomKeyStore = defineOperation<
 
   const outcome = await connectionOutcome(ctx, await xksProxyOf(ctx, store, record));
   await store.transaction(async (tx) => {
-    const current = await loadCustomKeyStore(ctx, tx, id);
+    const current = await lockCustomKeyStore(ctx, tx, id);
     // Another request (another node) connected or disconnected it meanwhile: its answer stands.
     if (current.connectionState !== "DISCONNECTED") return;
     await tx.customKeyStores.update({

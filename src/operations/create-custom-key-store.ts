@@ -127,6 +127,8 @@ export const createCustomKeyStore = defineOperation<
   await checkProxyForSetup(ctx, xksProxyAt(ctx, region, xks, credential.RawSecretAccessKey));
 
   await store.transaction(async (tx) => {
+    // Another request may be creating a store of the same name or proxy address right now.
+    await tx.customKeyStores.lockNames(region);
     await assertUnique(tx, record);
     await vault.create(
       tx,

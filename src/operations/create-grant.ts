@@ -15,6 +15,7 @@ import {
   sameGrantParameters,
 } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
+import { lockKey } from "../domain/key-changes.js";
 import type { CreateGrantRequest, CreateGrantResponse } from "../protocol/types.generated.js";
 import type { RequestContext } from "./context.js";
 import { defineOperation } from "./operation.js";
@@ -40,6 +41,9 @@ export const createGrant = defineOperation<CreateGrantRequest, CreateGrantRespon
     };
     const { store } = ctx.services;
     const grantId = await store.transaction(async (tx) => {
+      // Locked, so the same named grant asked for twice at once is made once, and no grant is
+      // added to a key being disabled or deleted.
+      await lockKey(tx, key.arn, "CreateGrant");
       if (input.Name !== undefined) {
         const retried = (await tx.grants.findByName(key.arn, input.Name)).find((grant) =>
           sameGrantParameters(grant, wanted),

@@ -68,6 +68,8 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
     if (input.Policy !== undefined) await assertPolicyKeepsCallerAccess(ctx, key, policy);
 
     await store.transaction(async (tx) => {
+      // First: it locks the custom key store, and stores are locked before keys (store.ts).
+      if (placement) await recordExternalKey(ctx, tx, key.arn, placement);
       await tx.keys.insert(key);
       if (material && key.currentKeyMaterialId !== undefined)
         await vault.create(
@@ -79,7 +81,6 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
           ctx.now,
         );
       if (tags.length > 0) await tx.tags.put(key.arn, tags);
-      if (placement) await recordExternalKey(tx, key.arn, placement);
     });
     ctx.audit.resources.push(key.arn);
     if (key.currentKeyMaterialId !== undefined) ctx.audit.keyMaterialId = key.currentKeyMaterialId;

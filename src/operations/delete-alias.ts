@@ -2,7 +2,7 @@
  * DeleteAlias: removes an alias; the key it pointed at is not affected.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html
  */
-import { assertAliasName, currentTarget, findAlias } from "../domain/aliases.js";
+import { assertAliasName, currentTarget, findAlias, withStore } from "../domain/aliases.js";
 import { assertKeyState } from "../domain/key-states.js";
 import { authorizeKey } from "../policy/authorize.js";
 import type { DeleteAliasRequest } from "../protocol/types.generated.js";
@@ -13,13 +13,18 @@ export const deleteAlias = defineOperation<DeleteAliasRequest, void>(
   async (input, ctx) => {
     const aliasName = input.AliasName;
     assertAliasName(aliasName);
-    const alias = await findAlias(ctx, aliasName);
-    const key = await currentTarget(ctx, alias);
-    if (key) {
-      ctx.audit.resources.push(key.arn);
-      await authorizeKey(ctx, key, "DeleteAlias");
-      assertKeyState(key, "DeleteAlias");
-    }
-    await ctx.services.store.aliases.delete(alias.accountId, alias.region, alias.aliasName);
+    // One transaction with the alias locked: the key authorized is the one the alias points at
+    // when it is deleted, not one it pointed at before a concurrent UpdateAlias.
+    await ctx.services.store.transaction(async (store) => {
+      const tx = withStore(ctx, store);
+      const alias = await findAlias(tx, aliasName);
+      const key = await currentTarget(tx, alias);
+      if (key) {
+        ctx.audit.resources.push(key.arn);
+        await authorizeKey(tx, key, "DeleteAlias");
+        assertKeyState(key, "DeleteAlias");
+      }
+      await store.aliases.delete(alias.accountId, alias.region, alias.aliasName);
+    });
   },
 );

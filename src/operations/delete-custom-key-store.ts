@@ -7,7 +7,7 @@
 import {
   customKeyStoreArn,
   invalidState,
-  loadCustomKeyStore,
+  lockCustomKeyStore,
 } from "../domain/custom-key-stores.js";
 import { KmsError } from "../domain/kms-errors.js";
 import type {
@@ -23,7 +23,7 @@ export const deleteCustomKeyStore = defineOperation<
   const { store, vault } = ctx.services;
   const id = input.CustomKeyStoreId;
   const arn = await store.transaction(async (tx) => {
-    const record = await loadCustomKeyStore(ctx, tx, id);
+    const record = await lockCustomKeyStore(ctx, tx, id);
     if ((await tx.customKeyStores.keyArns(id)).length > 0)
       throw new KmsError(
         "CustomKeyStoreHasCMKsException",

@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKeyRotation.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { lockKey } from "../domain/key-changes.js";
 import {
   assertAutomaticRotationSupported,
   automaticRotationDisabled,
@@ -18,7 +19,10 @@ export const disableKeyRotation = defineOperation<DisableKeyRotationRequest, Rec
     const key = await resolveKey(ctx, input.KeyId, "DisableKeyRotation", { allowAlias: false });
     assertAutomaticRotationSupported(key);
     await ctx.services.store.transaction(async (tx) => {
-      const settings = await rotationSettingsOf(tx, key);
+      const settings = await rotationSettingsOf(
+        tx,
+        await lockKey(tx, key.arn, "DisableKeyRotation"),
+      );
       if (settings.automatic) await tx.rotations.put(automaticRotationDisabled(settings));
     });
     return {};

@@ -4,7 +4,7 @@
  * until it is connected again.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DisconnectCustomKeyStore.html
  */
-import { invalidState, loadCustomKeyStore, setKeysAvailable } from "../domain/custom-key-stores.js";
+import { invalidState, lockCustomKeyStore, setKeysAvailable } from "../domain/custom-key-stores.js";
 import type {
   DisconnectCustomKeyStoreRequest,
   DisconnectCustomKeyStoreResponse,
@@ -17,7 +17,7 @@ export const disconnectCustomKeyStore = defineOperation<
 >("DisconnectCustomKeyStore", async (input, ctx) => {
   const id = input.CustomKeyStoreId;
   await ctx.services.store.transaction(async (tx) => {
-    const record = await loadCustomKeyStore(ctx, tx, id);
+    const record = await lockCustomKeyStore(ctx, tx, id);
     if (record.connectionState === "DISCONNECTED" || record.connectionState === "DISCONNECTING")
       throw invalidState(`Custom key store '${id}' is ${record.connectionState}.`);
     await tx.customKeyStores.update({

@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { lockKey } from "../domain/key-changes.js";
 import {
   assertAutomaticRotationSupported,
   automaticRotationEnabled,
@@ -20,7 +21,10 @@ export const enableKeyRotation = defineOperation<EnableKeyRotationRequest, Recor
     const key = await resolveKey(ctx, input.KeyId, "EnableKeyRotation", { allowAlias: false });
     assertAutomaticRotationSupported(key);
     await ctx.services.store.transaction(async (tx) => {
-      const settings = await rotationSettingsOf(tx, key);
+      const settings = await rotationSettingsOf(
+        tx,
+        await lockKey(tx, key.arn, "EnableKeyRotation"),
+      );
       await tx.rotations.put(
         automaticRotationEnabled(settings, input.RotationPeriodInDays, ctx.now),
       );

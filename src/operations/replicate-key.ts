@@ -7,6 +7,7 @@
  */
 import { keyArn } from "../domain/arns.js";
 import { resolveKey } from "../domain/key-access.js";
+import { lockKey } from "../domain/key-changes.js";
 import { keyMetadata } from "../domain/key-metadata.js";
 import { KmsError } from "../domain/kms-errors.js";
 import {
@@ -54,19 +55,29 @@ export const replicateKey = defineOperation<ReplicateKeyRequest, ReplicateKeyRes
     });
     if (input.Policy !== undefined) await assertPolicyKeepsCallerAccess(ctx, replica, policy);
 
-    const related = await services.store.transaction(async (tx) => {
-      // Read again inside the transaction: a concurrent ReplicateKey may have won the race.
+    const { related, made } = await services.store.transaction(async (tx) => {
+      // The primary locked as it now stands (with its relatives): a concurrent rotation must
+      // not give the set a material the new replica misses. A concurrent ReplicateKey that won
+      // the race has inserted the replica by now.
+      const current = await lockKey(tx, primary.arn, "ReplicateKey");
+      assertMultiRegionPrimary(current);
       if (await tx.keys.get(replica.arn))
         throw new KmsError("AlreadyExistsException", `Key '${replica.arn}' already exists`);
-      await tx.keys.insert(replica);
-      if (primary.origin !== "EXTERNAL")
-        await shareKeyMaterials(services, tx, primary, replica, ctx.now);
-      if (tags.length > 0) await tx.tags.put(replica.arn, tags);
-      return relatedKeys(tx, replica);
+      const fresh = replicaRecord(current, {
+        region,
+        description: replica.description,
+        policy,
+        now: ctx.now,
+      });
+      await tx.keys.insert(fresh);
+      if (current.origin !== "EXTERNAL")
+        await shareKeyMaterials(services, tx, current, fresh, ctx.now);
+      if (tags.length > 0) await tx.tags.put(fresh.arn, tags);
+      return { related: await relatedKeys(tx, fresh), made: fresh };
     });
     ctx.audit.resources.push(replica.arn);
     return {
-      ReplicaKeyMetadata: keyMetadata(replica, undefined, related),
+      ReplicaKeyMetadata: keyMetadata(made, undefined, related),
       ReplicaPolicy: policy,
       ReplicaTags: tagsToWire(tags),
     };

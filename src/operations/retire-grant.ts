@@ -84,7 +84,9 @@ export const retireGrant = defineOperation<RetireGrantRequest, Record<string, ne
       (retireDelegableTo(ctx.caller, grant) && identityAllowsRetiring(ctx, key));
     if (!allowed) throw accessDeniedError(ctx, "kms:RetireGrant", grant.keyArn, "noIdentityAllow");
     if (input.DryRun === true) throw dryRunSucceeded();
-    await ctx.services.store.grants.delete(grant.grantId);
+    // Another request (on another node) may have retired or revoked it since it was read.
+    if (!(await ctx.services.store.grants.delete(grant.grantId)))
+      throw invalidGrantId(grant.grantId);
     return {};
   },
 );

@@ -17,7 +17,9 @@ export const revokeGrant = defineOperation<RevokeGrantRequest, Record<string, ne
     const grant = await ctx.services.store.grants.get(key.arn, input.GrantId);
     if (!grant) throw invalidGrantId(input.GrantId);
     if (input.DryRun === true) throw dryRunSucceeded();
-    await ctx.services.store.grants.delete(grant.grantId);
+    // Another request (on another node) may have retired or revoked it since it was read.
+    if (!(await ctx.services.store.grants.delete(grant.grantId)))
+      throw invalidGrantId(grant.grantId);
     return {};
   },
 );

@@ -8,6 +8,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_RotateKeyOnDemand.html
  */
 import { resolveKey } from "../domain/key-access.js";
+import { lockKey } from "../domain/key-changes.js";
 import { KmsError } from "../domain/kms-errors.js";
 import {
   assertOnDemandRotationSupported,
@@ -30,7 +31,7 @@ export const rotateKeyOnDemand = defineOperation<
   const { services } = ctx;
   const rotated = await services.store.transaction(async (tx) => {
     // The key as it is now: a concurrent rotation may have moved its current material.
-    const key = (await tx.keys.get(found.arn)) ?? found;
+    const key = await lockKey(tx, found.arn, "RotateKeyOnDemand");
     const settings = await rotationSettingsOf(tx, key);
     if (settings.onDemandRotations >= onDemandRotationLimit)
       throw new KmsError(

@@ -13,6 +13,7 @@ import {
   customKeyStoreArn,
   invalidState,
   loadCustomKeyStore,
+  lockCustomKeyStore,
   memberNotAllowed,
   nameInUse,
   storedSecret,
@@ -26,6 +27,24 @@ import type {
   UpdateCustomKeyStoreResponse,
 } from "../protocol/types.generated.js";
 import { defineOperation } from "./operation.js";
+
+function uriInUse(): KmsError {
+  return new KmsError(
+    "XksProxyUriInUseException",
+    "The concatenation of the XksProxyUriEndpoint and XksProxyUriPath is already associated with another external key store in this Region. Each external key store in a Region must use a unique external key store proxy API address.",
+  );
+}
+
+function sameSettings(a: XksProxySettings | undefined, b: XksProxySettings): boolean {
+  return (
+    a !== undefined &&
+    a.connectivity === b.connectivity &&
+    a.uriEndpoint === b.uriEndpoint &&
+    a.uriPath === b.uriPath &&
+    a.accessKeyId === b.accessKeyId &&
+    a.credentialMaterialId === b.credentialMaterialId
+  );
+}
 
 export const updateCustomKeyStore = defineOperation<
   UpdateCustomKeyStoreRequest,
@@ -56,10 +75,12 @@ export const updateCustomKeyStore = defineOperation<
     input.XksProxyConnectivity !== undefined ||
     input.XksProxyVpcEndpointServiceName !== undefined ||
     input.XksProxyVpcEndpointServiceOwner !== undefined;
-  if (addressChange && record.connectionState !== "DISCONNECTED")
-    throw invalidState(
-      `Custom key store '${id}' is ${record.connectionState}. Disconnect it (DisconnectCustomKeyStore) before you change its XksProxyUriEndpoint, XksProxyUriPath or XksProxyConnectivity.`,
+  const mustBeDisconnected = (state: string) =>
+    invalidState(
+      `Custom key store '${id}' is ${state}. Disconnect it (DisconnectCustomKeyStore) before you change its XksProxyUriEndpoint, XksProxyUriPath or XksProxyConnectivity.`,
     );
+  if (addressChange && record.connectionState !== "DISCONNECTED")
+    throw mustBeDisconnected(record.connectionState);
   if (connectivity === "VPC_ENDPOINT_SERVICE") throw vpcEndpointServiceUnsupported();
   for (const member of [
     "XksProxyVpcEndpointServiceName",
@@ -81,11 +102,7 @@ export const updateCustomKeyStore = defineOperation<
   const usedBy = uriChanged
     ? await store.customKeyStores.findByProxyUri(record.region, next.uriEndpoint, next.uriPath)
     : undefined;
-  if (usedBy !== undefined && usedBy.id !== id)
-    throw new KmsError(
-      "XksProxyUriInUseException",
-      "The concatenation of the XksProxyUriEndpoint and XksProxyUriPath is already associated with another external key store in this Region. Each external key store in a Region must use a unique external key store proxy API address.",
-    );
+  if (usedBy !== undefined && usedBy.id !== id) throw uriInUse();
   if (addressChange || credential !== undefined) {
     const secret = credential?.RawSecretAccessKey ?? (await storedSecret(ctx, store, record));
     await checkProxyForSetup(ctx, xksProxyAt(ctx, record.region, next, secret));
@@ -93,10 +110,29 @@ export const updateCustomKeyStore = defineOperation<
 
   const storeArn = customKeyStoreArn(record.region, record.accountId, id);
   await store.transaction(async (tx) => {
-    const latest = await loadCustomKeyStore(ctx, tx, id);
+    // Names first, then the store (the order of store.ts): the new name and proxy address are
+    // checked free again, and stay free until this transaction has written them.
+    if (newName !== undefined || uriChanged) await tx.customKeyStores.lockNames(record.region);
+    const latest = await lockCustomKeyStore(ctx, tx, id);
+    // Another request changed the proxy settings after they were read above: the proxy was
+    // checked with settings that are no longer the store's, so nothing is saved.
+    if (!sameSettings(latest.xks, current))
+      throw invalidState(
+        `Custom key store '${id}' was changed by another request while this one was being checked. Send the request again.`,
+      );
+    if (addressChange && latest.connectionState !== "DISCONNECTED")
+      throw mustBeDisconnected(latest.connectionState);
     if (newName !== undefined && newName !== latest.name) {
       const holder = await tx.customKeyStores.findByName(latest.accountId, latest.region, newName);
       if (holder && holder.id !== id) throw nameInUse(newName);
+    }
+    if (uriChanged) {
+      const holder = await tx.customKeyStores.findByProxyUri(
+        latest.region,
+        next.uriEndpoint,
+        next.uriPath,
+      );
+      if (holder && holder.id !== id) throw uriInUse();
     }
     if (credential !== undefined) {
       await vault.create(

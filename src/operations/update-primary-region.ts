@@ -8,6 +8,7 @@
  */
 import { keyArn } from "../domain/arns.js";
 import { resolveKey } from "../domain/key-access.js";
+import { lockKey } from "../domain/key-changes.js";
 import { assertKeyState } from "../domain/key-states.js";
 import { KmsError } from "../domain/kms-errors.js";
 import { assertMultiRegionPrimary } from "../domain/multi-region.js";
@@ -29,9 +30,8 @@ export const updatePrimaryRegion = defineOperation<UpdatePrimaryRegionRequest, v
     const replicaArn = keyArn(region, key.accountId, key.keyId);
 
     await ctx.services.store.transaction(async (tx) => {
-      const primary = await tx.keys.get(key.arn);
-      if (!primary) throw new KmsError("NotFoundException", `Key '${key.arn}' does not exist`);
-      assertKeyState(primary, "UpdatePrimaryRegion");
+      // Locks the replica too: a key's lock covers its related multi-Region keys.
+      const primary = await lockKey(tx, key.arn, "UpdatePrimaryRegion");
       assertMultiRegionPrimary(primary);
       const replica = await tx.keys.get(replicaArn);
       if (!replica?.multiRegion)

@@ -3,7 +3,14 @@
  * PostgreSQL dialects share it; the dialect-specific part is opening the connection
  * (sqlite.ts, postgres.ts). Row ↔ record mapping lives here and nowhere else.
  */
-import { CompiledQuery, type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
+import {
+  CompiledQuery,
+  type Kysely,
+  Migrator,
+  type Selectable,
+  sql,
+  type Transaction,
+} from "kysely";
 import type { CustomKeyStoreRecord, XksKeyRecord } from "../domain/custom-key-store.js";
 import { type GrantRecord, grantListKey } from "../domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, TagRecord } from "../domain/key.js";
@@ -54,15 +61,34 @@ import type {
 
 export interface StoreDialect extends MigrationDialect {
   /**
-   * True when other connections write at the same time (PostgreSQL, several nodes): transactions
-   * then run SERIALIZABLE, and one the database aborts to keep them serial runs again. SQLite's
-   * one connection runs transactions one after another already.
+   * True when other connections write at the same time (PostgreSQL, several nodes):
+   * transactions then run READ COMMITTED, the lock methods take row and advisory locks, and a
+   * transaction the database aborts (deadlock, serialization failure) runs again. SQLite's one
+   * connection runs transactions one after another already, each holding the write lock from
+   * its start (sqlite.ts), so there the lock methods only read.
    */
   readonly concurrentWriters?: boolean | undefined;
 }
 
-/** Runs of a transaction before a serialization failure reaches the caller. */
-const transactionAttempts = 10;
+/**
+ * Reruns of a transaction aborted by the database (deadlock_detected, serialization_failure):
+ * at most `attempts` runs, and none begun after `budgetMs`. Before each rerun it waits a random
+ * time up to `baseMs` doubled per failed run (capped at `capMs`): "full jitter", so two
+ * transactions that deadlocked do not meet again at the same moment.
+ */
+const rerun = { attempts: 10, baseMs: 4, capMs: 200, budgetMs: 2000 } as const;
+
+function rerunDelay(failedRuns: number): number {
+  return Math.random() * Math.min(rerun.capMs, rerun.baseMs * 2 ** (failedRuns - 1));
+}
+
+/** A lock method called where there is no transaction to hold the lock: a programming error. */
+function lockOutsideTransaction(method: string): Error {
+  return new Error(`${method} outside a transaction: the lock would end with the read`);
+}
+
+/** How a repository of one store view locks: not at all (outside a transaction), or how. */
+type Locking = "outside-transaction" | "rows" | "serial";
 
 function sqlState(error: unknown): unknown {
   return typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
@@ -170,7 +196,10 @@ class Keys implements KeyRepository {
    */
   private byArn: CompiledQuery | undefined;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly locking: Locking,
+  ) {}
 
   async get(arn: string) {
     this.byArn ??= this.db.selectFrom("keys").selectAll().where("arn", "=", arn).compile();
@@ -178,6 +207,29 @@ class Keys implements KeyRepository {
       CompiledQuery.raw(this.byArn.sql, [arn]),
     );
     const row = rows[0];
+    return row ? fromKeyRow(row) : undefined;
+  }
+
+  async lock(arn: string) {
+    if (this.locking === "outside-transaction") throw lockOutsideTransaction("keys.lock");
+    if (this.locking === "serial") return this.get(arn);
+    // The key and every key sharing its account and key id (its multi-Region relatives), in
+    // ARN order, so two transactions locking the same set never hold parts of it crosswise.
+    // FOR NO KEY UPDATE is what an UPDATE of the row takes: it waits for other lockers and
+    // writers of the row, not for readers.
+    const rows = await this.db
+      .selectFrom("keys")
+      .selectAll()
+      .where("account_id", "=", (eb) =>
+        eb.selectFrom("keys as k").select("k.account_id").where("k.arn", "=", arn),
+      )
+      .where("key_id", "=", (eb) =>
+        eb.selectFrom("keys as k").select("k.key_id").where("k.arn", "=", arn),
+      )
+      .orderBy("arn")
+      .forNoKeyUpdate()
+      .execute();
+    const row = rows.find((r) => r.arn === arn);
     return row ? fromKeyRow(row) : undefined;
   }
 
@@ -423,7 +475,24 @@ class MaterialHistory implements KeyMaterialHistoryRepository {
 }
 
 class Aliases implements AliasRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly locking: Locking,
+  ) {}
+
+  async lock(accountId: string, region: string, aliasName: string) {
+    if (this.locking === "outside-transaction") throw lockOutsideTransaction("aliases.lock");
+    if (this.locking === "serial") return this.get(accountId, region, aliasName);
+    const row = await this.db
+      .selectFrom("aliases")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("alias_name", "=", aliasName)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    return row ? fromAliasRow(row) : undefined;
+  }
 
   async get(accountId: string, region: string, aliasName: string) {
     const row = await this.db
@@ -621,7 +690,11 @@ class Grants implements GrantRepository {
   }
 
   async delete(grantId: string) {
-    await this.db.deleteFrom("grants").where("grant_id", "=", grantId).execute();
+    const result = await this.db
+      .deleteFrom("grants")
+      .where("grant_id", "=", grantId)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 }
 
@@ -731,7 +804,36 @@ function fromCustomKeyStoreRow(row: Selectable<CustomKeyStoresTable>): CustomKey
 }
 
 class CustomKeyStores implements CustomKeyStoreRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly locking: Locking,
+  ) {}
+
+  async lock(accountId: string, region: string, id: string) {
+    if (this.locking === "outside-transaction")
+      throw lockOutsideTransaction("customKeyStores.lock");
+    if (this.locking === "serial") return this.get(accountId, region, id);
+    const row = await this.db
+      .selectFrom("custom_key_stores")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("custom_key_store_id", "=", id)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    return row ? fromCustomKeyStoreRow(row) : undefined;
+  }
+
+  async lockNames(region: string) {
+    if (this.locking === "outside-transaction")
+      throw lockOutsideTransaction("customKeyStores.lockNames");
+    if (this.locking === "serial") return;
+    // No row stands for "the names of a Region" (nor does a unique index cover proxy addresses
+    // across accounts), so a transaction-scoped advisory lock on a hash of the Region does; a
+    // hash collision only makes two Regions wait for each other.
+    const name = `trent/custom-key-store-names/${region}`;
+    await sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(this.db);
+  }
 
   async get(accountId: string, region: string, id: string) {
     const row = await this.db
@@ -866,15 +968,17 @@ class KyselyStoreView implements Store {
     private readonly root: Kysely<Database>,
     private readonly concurrentWriters: boolean,
   ) {
-    this.keys = new Keys(db);
+    const locking: Locking =
+      db === root ? "outside-transaction" : concurrentWriters ? "rows" : "serial";
+    this.keys = new Keys(db, locking);
     this.materials = new Materials(db);
-    this.aliases = new Aliases(db);
+    this.aliases = new Aliases(db, locking);
     this.tags = new Tags(db);
     this.grants = new Grants(db);
     this.lastUsage = new LastUsage(db);
     this.rotations = new Rotations(db);
     this.materialHistory = new MaterialHistory(db);
-    this.customKeyStores = new CustomKeyStores(db);
+    this.customKeyStores = new CustomKeyStores(db, locking);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
@@ -883,26 +987,39 @@ class KyselyStoreView implements Store {
     const run = (trx: Transaction<Database>) =>
       work(new KyselyStoreView(trx, this.root, this.concurrentWriters));
     if (!this.concurrentWriters) return this.root.transaction().execute(run);
-    // Two nodes doing read-modify-write on the same rows (CreateAlias checking a name, two
-    // updates of one key) must behave as if one ran after the other. SERIALIZABLE makes
-    // PostgreSQL abort one of them (serialization_failure, deadlock_detected) instead of
-    // letting both commit; run it again and it sees the other's writes.
+    // READ COMMITTED: each statement sees what is committed when it starts, and a transaction
+    // that reads in order to write takes the lock methods' locks first, so two nodes changing
+    // the same key (or alias, or custom key store) run one after the other while unrelated
+    // writes never wait for each other. SERIALIZABLE, tried first, aborted unrelated writes:
+    // with small tables the planner scans whole relations, and SSI's predicate locks on them
+    // made every pair of concurrent writers conflict.
+    const started = Date.now();
     let uniqueViolationRerun = false;
-    for (let attempt = 1; ; attempt += 1) {
+    for (let failedRuns = 0; ; ) {
       try {
-        return await this.root.transaction().setIsolationLevel("serializable").execute(run);
+        return await this.root.transaction().setIsolationLevel("read committed").execute(run);
       } catch (error) {
         const state = sqlState(error);
         if (state === "23505" && !uniqueViolationRerun) {
           // unique_violation: a concurrent transaction inserted the row this one checked was
-          // absent (PostgreSQL reports that as a serialization failure only when the check read
-          // the index). Rerun once: the check now finds the row and answers as it would have on
+          // absent. Rerun once: the check now finds the row and answers as it would have on
           // SQLite (CreateAlias: AlreadyExistsException). Work that never checked fails again.
           uniqueViolationRerun = true;
           continue;
         }
-        if (attempt >= transactionAttempts || (state !== "40001" && state !== "40P01")) throw error;
-        await new Promise((resolve) => setTimeout(resolve, attempt * 2));
+        // deadlock_detected (locks taken in crossing orders), serialization_failure (other
+        // PostgreSQL-compatible databases run SERIALIZABLE whatever is asked): the database
+        // rolled everything back, so running again is safe.
+        failedRuns += 1;
+        const delay = rerunDelay(failedRuns);
+        const retriable = state === "40001" || state === "40P01";
+        if (
+          !retriable ||
+          failedRuns >= rerun.attempts ||
+          Date.now() + delay - started > rerun.budgetMs
+        )
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }

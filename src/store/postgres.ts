@@ -1,8 +1,9 @@
 /**
  * Opens the shared-state backend: a PostgreSQL database that several Trent nodes use at once
  * (TRENT_DATABASE_URL). Nodes keep no state of their own, so every read goes to the database;
- * transactions run SERIALIZABLE and are retried when they lose a race with another node's
- * (kysely-store.ts). Migrations take Kysely's advisory lock, so nodes may start together.
+ * transactions run READ COMMITTED, lock what they read in order to write, and are rerun when
+ * the database aborts one to break a deadlock (kysely-store.ts, store.ts). Migrations take
+ * Kysely's advisory lock, so nodes may start together.
  */
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";

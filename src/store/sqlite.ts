@@ -1,11 +1,23 @@
 /**
  * Opens the embedded default backend: a SQLite file in the data directory (WAL, so readers
- * never wait for the writer), or an in-memory database for tests.
+ * never wait for the writer), or an in-memory database for tests. Transactions begin
+ * IMMEDIATE, taking the write lock at once, so another process writing the same file (a backup,
+ * a second worker) makes them wait (busy_timeout) instead of failing halfway.
  */
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type SqliteStatement,
+} from "kysely";
 import { openKyselyStore } from "./kysely-store.js";
 import type { Database } from "./schema.js";
 import type { Store } from "./store.js";
@@ -43,6 +55,30 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
+/**
+ * Kysely begins SQLite transactions DEFERRED: they start as readers and ask for the write lock
+ * at their first write. If another connection (another process on the file) has committed
+ * since this one began reading, SQLite cannot upgrade it and answers SQLITE_BUSY at once,
+ * without waiting, whatever busy_timeout says. BEGIN IMMEDIATE takes the write lock first, and
+ * waiting for it obeys busy_timeout. Every Store transaction writes (or reads to write), so
+ * none loses anything by starting as the writer.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateTransactionDialect extends SqliteDialect {
+  constructor(private readonly config: SqliteDialectConfig) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.config);
+  }
+}
+
 export async function openSqliteStore(dataDir: string): Promise<Store> {
   let file = ":memory:";
   if (dataDir !== ":memory:") {
@@ -58,7 +94,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new ImmediateTransactionDialect({ database: withStatementCache(sqlite) }),
   });
   return openKyselyStore(db, { binary: "blob" });
 }

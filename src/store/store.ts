@@ -2,6 +2,28 @@
  * The storage interface, in domain words. Callers never see SQL; every method is async so
  * SQLite and PostgreSQL backends are interchangeable. Reads have no side effects: deleting keys
  * whose deletion date has passed is an explicit call driven by the clock.
+ *
+ * Concurrency. Several Trent nodes may share one PostgreSQL database, and a transaction there
+ * sees other transactions' commits as they happen (READ COMMITTED), so a record read and then
+ * written back may have changed in between. Every transaction that reads in order to write
+ * therefore starts by locking what its decision depends on, with the `lock` methods below:
+ *   - `keys.lock(arn)` for a key and anything that hangs off it: its state and other
+ *     columns, material, material history, rotation settings, tags, grants, the aliases
+ *     pointing at it (their quota), its deletion;
+ *   - `aliases.lock(...)` for an alias repointed or deleted;
+ *   - `customKeyStores.lock(...)` for a custom key store's state and its keys' placement;
+ *   - `customKeyStores.lockNames(region)` before checking that a name or proxy address is free.
+ * A lock lasts until the transaction ends; another transaction asking for the same lock waits
+ * for that, so the two run one after the other and the second sees the first's writes. Plain
+ * reads never wait for a lock (Encrypt does not wait for a DisableKey being written). A lock
+ * method returns the record as it stands once locked: decide from that, not from a copy read
+ * earlier. A transaction never needs to lock what it only inserts under a new id, and single
+ * statements (one insert, one delete) need no lock. Take locks in this order: names, then a
+ * custom key store, then an alias, then keys. Two transactions that take locks in crossing
+ * orders may deadlock (deleting a key, which deletes the aliases pointing at it, crosses an
+ * UpdateAlias onto that key); the database then aborts one, which `transaction` reruns.
+ * On SQLite one transaction runs at a time and holds the write lock from its start, so the lock
+ * methods only read. Outside a transaction they throw: there would be nothing to hold the lock.
  */
 import type { CustomKeyStoreRecord, XksKeyRecord } from "../domain/custom-key-store.js";
 import type { GrantRecord } from "../domain/grants.js";
@@ -17,6 +39,12 @@ export interface Page {
 
 export interface KeyRepository {
   get(arn: string): Promise<KeyRecord | undefined>;
+  /**
+   * Locks the key until the transaction ends, together with its related multi-Region keys
+   * (those sharing its account and key id, which rotation and UpdatePrimaryRegion write
+   * together), and returns it as it now stands; undefined when there is no such key.
+   */
+  lock(arn: string): Promise<KeyRecord | undefined>;
   insert(key: KeyRecord): Promise<void>;
   update(key: KeyRecord): Promise<void>;
   /** Keys of one account and region, ordered by key id. */
@@ -60,6 +88,8 @@ export interface KeyMaterialHistoryRepository {
 
 export interface AliasRepository {
   get(accountId: string, region: string, aliasName: string): Promise<AliasRecord | undefined>;
+  /** Locks the alias until the transaction ends and returns it as it now stands. */
+  lock(accountId: string, region: string, aliasName: string): Promise<AliasRecord | undefined>;
   insert(alias: AliasRecord): Promise<void>;
   update(alias: AliasRecord): Promise<void>;
   delete(accountId: string, region: string, aliasName: string): Promise<void>;
@@ -98,7 +128,8 @@ export interface GrantRepository {
   /** Grants of one key with this name (names are not unique: a retry with other parameters
    * makes a new grant under the same name). */
   findByName(keyArn: string, name: string): Promise<GrantRecord[]>;
-  delete(grantId: string): Promise<void>;
+  /** Deletes the grant; false when there was none (another request deleted it first). */
+  delete(grantId: string): Promise<boolean>;
 }
 
 /** One successful cryptographic use of a key, as GetKeyLastUsage reports it. */
@@ -128,6 +159,16 @@ export interface KeyLastUsageRepository {
 
 export interface CustomKeyStoreRepository {
   get(accountId: string, region: string, id: string): Promise<CustomKeyStoreRecord | undefined>;
+  /**
+   * Locks the store until the transaction ends (its connection state, and which keys it holds)
+   * and returns it as it now stands.
+   */
+  lock(accountId: string, region: string, id: string): Promise<CustomKeyStoreRecord | undefined>;
+  /**
+   * Until the transaction ends, no other transaction that called this for the Region runs past
+   * this call: a store name or proxy address found free stays free until this one inserts it.
+   */
+  lockNames(region: string): Promise<void>;
   findByName(
     accountId: string,
     region: string,
@@ -164,9 +205,10 @@ export interface Store {
   readonly materialHistory: KeyMaterialHistoryRepository;
   readonly customKeyStores: CustomKeyStoreRepository;
   /**
-   * Runs `work` atomically: all its writes land, or none do. On PostgreSQL `work` runs again
-   * when the database aborts it for a concurrent transaction (another node's), so it must
-   * have no effects outside the store that a second run would repeat.
+   * Runs `work` atomically: all its writes land, or none do; locks taken inside last until it
+   * ends. On PostgreSQL `work` runs again when the database aborts it (a deadlock between
+   * locks, a lost race to insert the same row), so it must have no effects outside the store
+   * that a second run would repeat.
    */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Wipes every record (test-suite reset). */

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Kysely, Migrator } from "kysely";
+import type { CustomKeyStoreRecord } from "../../src/domain/custom-key-store.js";
 import type { GrantRecord } from "../../src/domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../../src/domain/key.js";
 import type { KeyMaterialEntry, RotationSettings } from "../../src/domain/rotation.js";
@@ -166,6 +167,59 @@ function codePointOrder(values: readonly string[]): string[] {
 }
 
 class Rollback extends Error {}
+
+function customKeyStore(id: string, name: string): CustomKeyStoreRecord {
+  return {
+    id,
+    accountId: account,
+    region,
+    name,
+    type: "EXTERNAL_KEY_STORE",
+    creationDate: new Date("2025-01-01T00:00:00Z"),
+    connectionState: "DISCONNECTED",
+    connectionErrorCode: undefined,
+    xks: {
+      connectivity: "PUBLIC_ENDPOINT",
+      uriEndpoint: "https://xks.example.com",
+      uriPath: `/${id}/kms/xks/v1`,
+      accessKeyId: "AKIAXKSPROXYEXAMPLE1",
+      credentialMaterialId: `credential-${id}`,
+    },
+  };
+}
+
+/**
+ * Lets other work run (other transactions' statements) for long enough that, without a lock,
+ * the other transactions would read before this one writes: longer than opening a connection.
+ */
+const pause = () => new Promise((resolve) => setTimeout(resolve, 25));
+
+/**
+ * Runs `runs` transactions at once, each locking with `lock`, reading a counter, pausing so the
+ * others get their chance to interleave, and writing the counter plus one. Returns the values
+ * each run read: with the lock they run one after the other, so every value is read once.
+ */
+async function concurrentIncrements(
+  store: Store,
+  runs: number,
+  lock: (tx: Store) => Promise<unknown>,
+  read: (tx: Store) => Promise<number>,
+  write: (tx: Store, value: number) => Promise<void>,
+): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: runs }, () =>
+      store.transaction(async (tx) => {
+        await lock(tx);
+        const value = await read(tx);
+        await pause();
+        await write(tx, value + 1);
+        return value;
+      }),
+    ),
+  );
+}
+
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 export function storeContract(backend: StoreBackend): void {
   async function withStore(test: (store: Store) => Promise<void>): Promise<void> {
@@ -826,8 +880,9 @@ export function storeContract(backend: StoreBackend): void {
         assert.deepEqual(ids(await store.grants.findByName(key, "n")), [grantId(2), grantId(1)]);
         assert.deepEqual(await store.grants.findByName(euKey, "n"), []);
 
-        await store.grants.delete(grantId(2));
-        await store.grants.delete(grantId(99));
+        assert.equal(await store.grants.delete(grantId(2)), true);
+        assert.equal(await store.grants.delete(grantId(2)), false);
+        assert.equal(await store.grants.delete(grantId(99)), false);
         assert.equal(await store.grants.find(grantId(2)), undefined);
         assert.deepEqual(ids(await store.grants.findByName(key, "n")), [grantId(1)]);
       }));
@@ -1013,6 +1068,157 @@ export function storeContract(backend: StoreBackend): void {
         await assert.rejects(store.keys.insert(key));
         await store.transaction(async (tx) => tx.keys.update({ ...key, description: "after" }));
         assert.equal((await store.keys.get(key.arn))?.description, "after");
+      }));
+  });
+
+  describe("locks", () => {
+    it("return what they lock as it now stands, and undefined for what does not exist", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        await store.keys.insert(key);
+        await store.aliases.insert(alias("alias/k", key.keyId));
+        await store.customKeyStores.insert(customKeyStore("cks-1", "one"));
+        await store.keys.update({ ...key, description: "changed" });
+        await store.transaction(async (tx) => {
+          assert.deepEqual(await tx.keys.lock(key.arn), { ...key, description: "changed" });
+          assert.equal(
+            await tx.keys.lock(arnOf("00000000-0000-0000-0000-000000000009")),
+            undefined,
+          );
+          assert.deepEqual(
+            await tx.aliases.lock(account, region, "alias/k"),
+            alias("alias/k", key.keyId),
+          );
+          assert.equal(await tx.aliases.lock(account, region, "alias/none"), undefined);
+          assert.equal(await tx.aliases.lock(otherAccount, region, "alias/k"), undefined);
+          assert.deepEqual(
+            await tx.customKeyStores.lock(account, region, "cks-1"),
+            customKeyStore("cks-1", "one"),
+          );
+          assert.equal(await tx.customKeyStores.lock(account, "eu-west-1", "cks-1"), undefined);
+          await tx.customKeyStores.lockNames(region);
+        });
+      }));
+
+    it("refuse to lock outside a transaction, where nothing would hold the lock", () =>
+      withStore(async (store) => {
+        const outside = /outside a transaction/;
+        await assert.rejects(
+          store.keys.lock(arnOf("00000000-0000-0000-0000-000000000001")),
+          outside,
+        );
+        await assert.rejects(store.aliases.lock(account, region, "alias/k"), outside);
+        await assert.rejects(store.customKeyStores.lock(account, region, "cks-1"), outside);
+        await assert.rejects(store.customKeyStores.lockNames(region), outside);
+      }));
+
+    it("run transactions that lock one key one after the other", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        await store.keys.insert(key);
+        await store.rotations.put(rotation(key.arn, { onDemandRotations: 0 }));
+        const seen = await concurrentIncrements(
+          store,
+          8,
+          (tx) => tx.keys.lock(key.arn),
+          async (tx) => (await tx.rotations.get(key.arn))?.onDemandRotations ?? -1,
+          async (tx, value) => {
+            const settings = await tx.rotations.get(key.arn);
+            if (settings) await tx.rotations.put({ ...settings, onDemandRotations: value });
+          },
+        );
+        assert.deepEqual(
+          [...seen].sort((a, b) => a - b),
+          upTo(8),
+        );
+        assert.equal((await store.rotations.get(key.arn))?.onDemandRotations, 8);
+      }));
+
+    it("lock a multi-Region key together with its related keys in other Regions", () =>
+      withStore(async (store) => {
+        const keyId = "mrk-1234abcd12ab34cd56ef1234567890ab";
+        const primary = keyRecord(keyId, { multiRegion: true, multiRegionKeyType: "PRIMARY" });
+        const replica = keyRecord(keyId, {
+          region: "eu-west-1",
+          multiRegion: true,
+          multiRegionKeyType: "REPLICA",
+        });
+        await store.keys.insert(primary);
+        await store.keys.insert(replica);
+        // Half the runs lock the primary, half the replica; all write the replica.
+        let run = 0;
+        const seen = await concurrentIncrements(
+          store,
+          8,
+          (tx) => tx.keys.lock((run++ % 2 === 0 ? primary : replica).arn),
+          async (tx) => Number((await tx.keys.get(replica.arn))?.description || "0"),
+          async (tx, value) => {
+            const current = await tx.keys.get(replica.arn);
+            if (current) await tx.keys.update({ ...current, description: String(value) });
+          },
+        );
+        assert.deepEqual(
+          [...seen].sort((a, b) => a - b),
+          upTo(8),
+        );
+        assert.equal((await store.keys.get(replica.arn))?.description, "8");
+      }));
+
+    it("run transactions that lock one alias one after the other", () =>
+      withStore(async (store) => {
+        await store.aliases.insert(alias("alias/counter", "0"));
+        const seen = await concurrentIncrements(
+          store,
+          8,
+          (tx) => tx.aliases.lock(account, region, "alias/counter"),
+          async (tx) =>
+            Number((await tx.aliases.get(account, region, "alias/counter"))?.targetKeyId),
+          (tx, value) => tx.aliases.update(alias("alias/counter", String(value))),
+        );
+        assert.deepEqual(
+          [...seen].sort((a, b) => a - b),
+          upTo(8),
+        );
+      }));
+
+    it("run transactions that lock one custom key store one after the other", () =>
+      withStore(async (store) => {
+        await store.customKeyStores.insert(customKeyStore("cks-1", "0"));
+        const seen = await concurrentIncrements(
+          store,
+          8,
+          (tx) => tx.customKeyStores.lock(account, region, "cks-1"),
+          async (tx) => Number((await tx.customKeyStores.get(account, region, "cks-1"))?.name),
+          (tx, value) => tx.customKeyStores.update(customKeyStore("cks-1", String(value))),
+        );
+        assert.deepEqual(
+          [...seen].sort((a, b) => a - b),
+          upTo(8),
+        );
+      }));
+
+    it("let exactly one of several transactions that check a name is free insert it", () =>
+      withStore(async (store) => {
+        const outcomes = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            store.transaction(async (tx) => {
+              await tx.customKeyStores.lockNames(region);
+              if (await tx.customKeyStores.findByName(account, region, "shared")) return "taken";
+              await pause();
+              await tx.customKeyStores.insert(customKeyStore(`cks-${i}`, "shared"));
+              return "inserted";
+            }),
+          ),
+        );
+        assert.deepEqual([...outcomes].sort(), [
+          "inserted",
+          "taken",
+          "taken",
+          "taken",
+          "taken",
+          "taken",
+        ]);
+        assert.equal((await store.customKeyStores.list(account, region, { limit: 10 })).length, 1);
       }));
   });
 

@@ -1,7 +1,9 @@
 /**
  * The store contract on PostgreSQL, the shared-state backend, in a private throwaway cluster;
- * then what only several nodes on one database can do: start together, and race each other's
- * read-modify-write transactions. Skipped only where no PostgreSQL server binaries exist.
+ * then what only several nodes on one database can do: start together, race each other's
+ * inserts, wait for each other's locks (and only for locks: reads never wait), and break a
+ * deadlock by running one transaction again. Skipped only where no PostgreSQL server binaries
+ * exist.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -158,25 +160,96 @@ describe("PostgreSQL store", { skip: postgresSkipReason() }, () => {
       );
     });
 
-    it("loses no update when two nodes change one key at once", async () => {
+    it("makes a node that locks a key wait for another node's lock, then see its write", async () => {
       const key = keyRecord("00000000-0000-0000-0000-0000000000b1");
       await nodeA.keys.insert(key);
-      const bothRead = barrier(2);
-      const append = (store: Store, letter: string) => {
-        let first = true;
+      let locked: () => void = () => {};
+      const aLocked = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const append = (tx: Store, current: KeyRecord, letter: string) =>
+        tx.keys.update({ ...current, description: current.description + letter });
+      const first = nodeA.transaction(async (tx) => {
+        const current = await tx.keys.lock(key.arn);
+        assert.ok(current);
+        locked();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await append(tx, current, "a");
+      });
+      await aLocked;
+      const second = nodeB.transaction(async (tx) => {
+        const current = await tx.keys.lock(key.arn);
+        assert.ok(current);
+        await append(tx, current, "b");
+      });
+      await Promise.all([first, second]);
+      assert.equal((await nodeA.keys.get(key.arn))?.description, "ab");
+    });
+
+    it("lets another node read a locked key without waiting for the lock", async () => {
+      const key = keyRecord("00000000-0000-0000-0000-0000000000b2");
+      await nodeA.keys.insert(key);
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked: () => void = () => {};
+      const aLocked = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const holder = nodeA.transaction(async (tx) => {
+        const current = await tx.keys.lock(key.arn);
+        assert.ok(current);
+        await tx.keys.update({ ...current, keyState: "Disabled" });
+        locked();
+        await released;
+      });
+      await aLocked;
+      // What Encrypt does on another node: one read, which sees the last committed state.
+      const read = await Promise.race([
+        nodeB.keys.get(key.arn),
+        new Promise((resolve) => setTimeout(() => resolve("waited"), 2000)),
+      ]);
+      release();
+      await holder;
+      assert.deepEqual(read, key);
+      assert.equal((await nodeB.keys.get(key.arn))?.keyState, "Disabled");
+    });
+
+    it("reruns a transaction the database aborted to break a deadlock", async () => {
+      const one = keyRecord("00000000-0000-0000-0000-0000000000d1");
+      const two = keyRecord("00000000-0000-0000-0000-0000000000d2");
+      await nodeA.keys.insert(one);
+      await nodeA.keys.insert(two);
+      const bothLockedOne = barrier(2);
+      let runs = 0;
+      // Each locks one key, waits until the other has locked its own, then wants the other's.
+      const crossing = (store: Store, first: KeyRecord, second: KeyRecord, letter: string) => {
+        let firstRun = true;
         return store.transaction(async (tx) => {
-          const current = await tx.keys.get(key.arn);
-          assert.ok(current);
-          if (first) {
-            first = false;
-            await bothRead();
+          runs += 1;
+          const mine = await tx.keys.lock(first.arn);
+          if (firstRun) {
+            firstRun = false;
+            await bothLockedOne();
           }
-          await tx.keys.update({ ...current, description: current.description + letter });
+          const theirs = await tx.keys.lock(second.arn);
+          assert.ok(mine && theirs);
+          await tx.keys.update({ ...mine, description: mine.description + letter });
+          await tx.keys.update({ ...theirs, description: theirs.description + letter });
         });
       };
-      await Promise.all([append(nodeA, "a"), append(nodeB, "b")]);
-      const description = (await nodeA.keys.get(key.arn))?.description ?? "";
-      assert.deepEqual([...description].sort(), ["a", "b"]);
+      await Promise.all([crossing(nodeA, one, two, "a"), crossing(nodeB, two, one, "b")]);
+      // PostgreSQL aborted one of them (deadlock_detected); it ran again after the other.
+      assert.equal(runs, 3);
+      const descriptions = [
+        (await nodeA.keys.get(one.arn))?.description,
+        (await nodeA.keys.get(two.arn))?.description,
+      ];
+      assert.ok(
+        descriptions.every((d) => d === "ab") || descriptions.every((d) => d === "ba"),
+        String(descriptions),
+      );
     });
 
     it("reruns a duplicate insert once, then lets its error through", async () => {
