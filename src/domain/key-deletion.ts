@@ -1,20 +1,37 @@
 /**
  * Deletes keys whose scheduled deletion date has passed. Driven by the clock (the composition
- * root runs it on an interval), never as a side effect of reading a key.
+ * root runs it on an interval), never as a side effect of reading a key. Each deletion is
+ * audited as CloudTrail audits it, a DeleteKey service event, written once the deletion has
+ * committed and awaited before the next key.
  */
 import type { Services } from "../services.js";
 import { releasePrimaryAfterReplicaDeletion } from "./multi-region.js";
 
 export async function deleteDueKeys(services: Services): Promise<number> {
   const { store, clock, vault } = services;
-  const due = await store.keys.listDueForDeletion(clock.now());
-  for (const key of due) {
-    await store.transaction(async (tx) => {
+  const now = clock.now();
+  let deleted = 0;
+  for (const due of await store.keys.listDueForDeletion(now)) {
+    const done = await store.transaction(async (tx) => {
+      // Read again inside the transaction: a CancelKeyDeletion or another node's sweep may
+      // have come first, and neither must end in a deletion (or a second DeleteKey record).
+      const key = await tx.keys.get(due.arn);
+      if (key?.keyState !== "PendingDeletion" || key.deletionDate === undefined) return false;
+      if (key.deletionDate.getTime() > now.getTime()) return false;
       await tx.keys.delete(key.arn);
       // The last replica gone starts its primary's own waiting period.
-      await releasePrimaryAfterReplicaDeletion(tx, key, clock.now());
+      await releasePrimaryAfterReplicaDeletion(tx, key, now);
+      return true;
     });
-    vault.forget(key.arn);
+    if (!done) continue;
+    vault.forget(due.arn);
+    deleted += 1;
+    await services.audit.recordServiceEvent({
+      eventName: "DeleteKey",
+      eventId: services.random.uuid(),
+      time: now,
+      keyArn: due.arn,
+    });
   }
-  return due.length;
+  return deleted;
 }
