@@ -102,7 +102,7 @@ export class GroupedLines {
   private schedule(): void {
     if (this.flushScheduled || this.writing) return;
     this.flushScheduled = true;
-    // setImmediate runs after the poll phase: every request answered in this turn joins.
+    // setImmediate runs after the poll phase, so every record queued in this turn joins.
     setImmediate(this.flush);
   }
 
@@ -115,11 +115,13 @@ export class GroupedLines {
     this.lines = [];
     this.next = undefined;
     this.writing = group;
-    void this.writeChunk(chunk, count).then(() => {
+    const finished = () => {
       this.writing = undefined;
       group.resolve();
       if (this.next) this.schedule();
-    });
+    };
+    // A writer that rejects anyway must not stall every later answer.
+    this.writeChunk(chunk, count).then(finished, finished);
   };
 }
 
