@@ -122,8 +122,8 @@ export type ServiceEvent = {
       readonly eventName: "RotateKey";
       readonly rotationType: RotationType;
       readonly keyOrigin: OriginType;
-      readonly previousKeyMaterialId: string;
-      readonly currentKeyMaterialId: string;
+      readonly previousKeyMaterialId: string | undefined;
+      readonly currentKeyMaterialId: string | undefined;
     }
   | { readonly eventName: "DeleteExpiredKeyMaterial"; readonly keyMaterialId: string }
 );
