@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { after, describe, it } from "node:test";
 import type { CloudTrailRecord } from "../../src/audit/cloudtrail-record.js";
 import {
@@ -11,6 +11,7 @@ import {
   GroupedLines,
   JsonLinesFileSink,
   openAuditSink,
+  StreamSink,
 } from "../../src/audit/sinks.js";
 import { ConfigError, configFromEnv } from "../../src/config.js";
 
@@ -211,6 +212,32 @@ describe("audit sinks", () => {
       `could not write audit records to audit file ${path}: Error: ENOSPC: no space left on device; requests are still answered, and their records are lost until writing succeeds again`,
       `audit records are written to audit file ${path} again; 2 were lost`,
     ]);
+  });
+});
+
+describe("stream sink", () => {
+  it("resolves once the stream's write callback ran, one write per turn", async () => {
+    const written: { chunk: string; done: () => void }[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written.push({ chunk: chunk.toString("utf8"), done: () => done() });
+      },
+    });
+    const sink = new StreamSink(stream, () => {});
+    let settled = 0;
+    const first = sink.write(record("a")).then(() => settled++);
+    sink.write(record("b")).then(() => settled++);
+    await nextTurn();
+    assert.deepEqual(
+      written.map((w) => w.chunk),
+      [`${JSON.stringify(record("a"))}\n${JSON.stringify(record("b"))}\n`],
+    );
+    assert.equal(settled, 0);
+    written[0]!.done();
+    await first;
+    await nextTurn();
+    assert.equal(settled, 2);
+    await sink.close();
   });
 });
 
