@@ -34,6 +34,25 @@ export interface PeerRow {
   readonly moto: LoadResult;
 }
 
+/** One operation on three Trents that differ only in their audit file. */
+export interface AuditRow {
+  readonly operation: string;
+  /** TRENT_AUDIT_FILE=none. */
+  readonly off: LoadResult;
+  /** The default: audit.jsonl, each answer waiting for its record's write. */
+  readonly file: LoadResult;
+  /** TRENT_AUDIT_FSYNC=true: each group of records also fdatasync'ed before its answers. */
+  readonly fsync: LoadResult;
+}
+
+export interface AuditRun {
+  readonly rows: readonly AuditRow[];
+  /** The file system of the temporary data directories, where fsync goes (stat -f). */
+  readonly filesystem: string | undefined;
+  /** Median 1 KiB append + fdatasync there, measured right after the rows. */
+  readonly flushMs: number;
+}
+
 export interface Report {
   readonly info: RunInfo;
   readonly specs: readonly SpecRow[];
@@ -41,6 +60,7 @@ export interface Report {
   readonly httpFloor: LoadResult | undefined;
   readonly mixed: MixedRun | undefined;
   readonly peers: readonly PeerRow[];
+  readonly audit: AuditRun | undefined;
 }
 
 export const targets = { p256ShareOfRaw: 0.6, trentOverMoto: 20 } as const;
@@ -120,11 +140,13 @@ export function renderReport(report: Report): string {
     "",
   );
 
-  lines.push("## GenerateDataKeyPair: Trent over HTTP against the raw limit", "");
-  lines.push(
-    "| KeyPairSpec | Trent req/s | answers | p50 ms | p99 ms | conn. | Trent CPU cores | raw limit pairs/s | raw threads | raw CPU cores | **Trent ÷ raw** | same, per CPU-second |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-  );
+  if (report.specs.length > 0) {
+    lines.push("## GenerateDataKeyPair: Trent over HTTP against the raw limit", "");
+    lines.push(
+      "| KeyPairSpec | Trent req/s | answers | p50 ms | p99 ms | conn. | Trent CPU cores | raw limit pairs/s | raw threads | raw CPU cores | **Trent ÷ raw** | same, per CPU-second |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    );
+  }
   for (const row of report.specs) {
     const s = row.server;
     const { raw } = row;
@@ -139,7 +161,7 @@ export function renderReport(report: Report): string {
         `**${percent(s.throughput / raw.pairsPerSecond)}** | ${perCpu} |`,
     );
   }
-  lines.push("");
+  if (report.specs.length > 0) lines.push("");
   const p256Row = report.specs.find((row) => row.spec === "ECC_NIST_P256");
   if (report.httpFloor && p256Row) lines.push(...floorParagraph(report.httpFloor, p256Row), "");
 
@@ -178,8 +200,11 @@ export function renderReport(report: Report): string {
     lines.push("");
   }
 
-  lines.push("## Targets", "");
+  if (report.audit) lines.push(...auditSection(report.audit));
+
   const p256 = report.specs.find((row) => row.spec === "ECC_NIST_P256");
+  if (!p256 && report.peers.length === 0) return lines.join("\n");
+  lines.push("## Targets", "");
   if (p256) {
     const share = p256.server.throughput / p256.raw.pairsPerSecond;
     lines.push(
@@ -196,4 +221,32 @@ export function renderReport(report: Report): string {
   }
   lines.push("");
   return lines.join("\n");
+}
+
+function auditSection(audit: AuditRun): string[] {
+  const cells = (r: LoadResult) =>
+    `${rate(r.throughput)}${failures(r)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)}`;
+  const lines = [
+    "## The audit file: answers that wait for their record, with and without fsync",
+    "",
+    "Three Trents side by side, differing only in `TRENT_AUDIT_FILE=none`, the default audit " +
+      "file (no answer before its record's write returned), and `TRENT_AUDIT_FSYNC=true` " +
+      "(each group of records fdatasync'ed first); data directories on " +
+      `${audit.filesystem ?? "an unknown file system"}, where one 1 KiB append + fdatasync ` +
+      `takes ${ms(audit.flushMs)} ms (median, measured right after the rows). With fsync, ` +
+      "answers wait for one such flush per group, so its cost follows the disk and whatever " +
+      "else writes to it.",
+    "",
+    "| operation | no audit req/s | p50 ms | p99 ms | audit file req/s | p50 ms | p99 ms | + fsync req/s | p50 ms | p99 ms | **file ÷ none** | **fsync ÷ file** | fsync p50 ÷ file p50 |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const row of audit.rows)
+    lines.push(
+      `| ${row.operation} | ${cells(row.off)} | ${cells(row.file)} | ${cells(row.fsync)} | ` +
+        `**${percent(row.file.throughput / row.off.throughput)}** | ` +
+        `**${percent(row.fsync.throughput / row.file.throughput)}** | ` +
+        `${(row.fsync.p50Ms / row.file.p50Ms).toFixed(2)}× |`,
+    );
+  lines.push("");
+  return lines;
 }

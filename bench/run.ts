@@ -7,22 +7,35 @@
  *      as the server generates that spec on, taken while the server is idle;
  *   3. the HTTP floor: the same load against a bare node:http server with a canned answer;
  *   4. ECC_NIST_P256 latency alone and with RSA_4096 requests running beside it;
- *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load.
+ *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load;
+ *   6. Encrypt and CreateKey on three Trents side by side: no audit file, the audit file
+ *      (answers wait for their record's write), the audit file with TRENT_AUDIT_FSYNC=true.
  * Prints a markdown report and writes it to bench/results/latest.md. Progress goes to stderr.
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
- * it is), --no-moto (skip the moto comparison). See bench/README.md for what the numbers mean.
+ * it is), --no-moto (skip the moto comparison), --only=<sections> (a comma-separated subset
+ * of pairs, mixed, moto, audit; writes no file). See bench/README.md for what the numbers mean.
  */
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { defaultConfig } from "../src/config.js";
 import type { DataKeyPairSpec } from "../src/protocol/types.generated.js";
 import { processCpuSeconds } from "./cpu.js";
 import { kmsHeaders, type LoadResult, runLoad } from "./load.js";
 import { measureRawLimit } from "./raw-limit.js";
-import { type MixedRun, type PeerRow, type RunInfo, renderReport, type SpecRow } from "./report.js";
+import {
+  type AuditRow,
+  type AuditRun,
+  type MixedRun,
+  type PeerRow,
+  type RunInfo,
+  renderReport,
+  type SpecRow,
+} from "./report.js";
 import {
   ChildProcesses,
   type ServerProcess,
@@ -35,6 +48,20 @@ import {
 const repoRoot = new URL("../", import.meta.url);
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
+
+const sections = ["pairs", "mixed", "moto", "audit"] as const;
+type Section = (typeof sections)[number];
+/** The sections --only names; every section when it is absent. */
+const only = (() => {
+  const option = [...args].find((arg) => arg.startsWith("--only="));
+  if (option === undefined) return undefined;
+  const names = option.slice("--only=".length).split(",");
+  for (const name of names)
+    if (!(sections as readonly string[]).includes(name))
+      throw new Error(`--only: unknown section '${name}' (sections: ${sections.join(", ")})`);
+  return new Set(names);
+})();
+const runs = (section: Section) => only === undefined || only.has(section);
 
 /** Every DataKeyPairSpec; SM2 is requested in cn-north-1, the only kind of Region offering it. */
 const specs: readonly DataKeyPairSpec[] = [
@@ -358,6 +385,91 @@ async function benchPeers(trent: ServerProcess, moto: ServerProcess): Promise<Pe
   return rows;
 }
 
+/**
+ * The median time of one 1 KiB append plus fdatasync in the temporary directory, where the
+ * audit servers keep their files: what TRENT_AUDIT_FSYNC adds to each group of records.
+ */
+async function flushMilliseconds(samples = 200): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "trent-bench-flush-"));
+  const file = await open(join(dir, "probe.jsonl"), "a");
+  try {
+    const line = Buffer.alloc(1024, 0x61);
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const started = process.hrtime.bigint();
+      await file.write(line);
+      await file.datasync();
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)] ?? Number.NaN;
+  } finally {
+    await file.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What the audit file costs: three Trents that differ only in it, each measured in turn. */
+const auditVariants = {
+  off: { TRENT_AUDIT_FILE: "none" },
+  file: {},
+  fsync: { TRENT_AUDIT_FSYNC: "true" },
+} as const satisfies Record<keyof Omit<AuditRow, "operation">, Record<string, string>>;
+
+/**
+ * Encrypt (no database write: the audit record is the only disk write) and CreateKey (a
+ * SQLite commit too), interleaved per operation across the three variants, so each ratio
+ * compares runs taken seconds apart.
+ */
+async function benchAudit(children: ChildProcesses): Promise<AuditRun> {
+  const servers = {
+    off: await startTrent(children, repoRoot.pathname, auditVariants.off, "Trent (no audit file)"),
+    file: await startTrent(children, repoRoot.pathname, auditVariants.file, "Trent (audit file)"),
+    fsync: await startTrent(
+      children,
+      repoRoot.pathname,
+      auditVariants.fsync,
+      "Trent (audit file, fsync)",
+    ),
+  };
+  try {
+    const plaintext = Buffer.alloc(32, 7).toString("base64");
+    const bodies = async (server: ServerProcess) => {
+      const key = await createKey(server.url, {});
+      return { Encrypt: { KeyId: key.KeyId, Plaintext: plaintext }, CreateKey: {} };
+    };
+    const requests = {
+      off: await bodies(servers.off),
+      file: await bodies(servers.file),
+      fsync: await bodies(servers.fsync),
+    };
+    const rows: AuditRow[] = [];
+    for (const operation of ["Encrypt", "CreateKey"] as const) {
+      const run = async (variant: keyof typeof servers) => {
+        const server = servers[variant];
+        await waitForIdle(server.pid);
+        const result = await measure(server, operation, requests[variant][operation], {
+          connections: settings.connections,
+        });
+        progress(`${operation} ${server.name}: ${describe(result)}`);
+        return result;
+      };
+      // One after the other, in this order: a literal's members are evaluated in turn.
+      rows.push({
+        operation,
+        off: await run("off"),
+        file: await run("file"),
+        fsync: await run("fsync"),
+      });
+    }
+    const flushMs = await flushMilliseconds();
+    progress(`append + fdatasync in ${tmpdir()}: median ${flushMs.toFixed(3)} ms`);
+    return { rows, filesystem: commandOutput("stat", ["-f", "-c", "%T", tmpdir()]), flushMs };
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
+  }
+}
+
 function commandOutput(file: string, argv: string[]): string | undefined {
   try {
     return execFileSync(file, argv, {
@@ -380,7 +492,8 @@ function settingsText(): string {
     `as Trent generates that spec on (event loop: 1; RSA: ${defaultConfig.keyPairWorkers} ` +
     "key pair pool workers), taken while Trent is idle. Trent: `node dist/src/main.js`, " +
     "default configuration (SQLite and audit file in a temporary data directory), open auth." +
-    (quick ? " QUICK RUN (--quick): durations too short to quote." : "")
+    (quick ? " QUICK RUN (--quick): durations too short to quote." : "") +
+    (only ? ` PARTIAL RUN (--only=${[...only].join(",")}).` : "")
   );
 }
 
@@ -390,19 +503,27 @@ async function main(children: ChildProcesses): Promise<void> {
     progress("npm run build");
     execFileSync("npm", ["run", "build"], { cwd: repoRoot, stdio: ["ignore", 2, 2] });
   }
-  const trent = await startTrent(children, repoRoot.pathname);
-  progress(`Trent (node dist/src/main.js, pid ${trent.pid}) at ${trent.url}`);
-  const { rows: specRows, httpFloor } = await benchDataKeyPairs(children, trent);
-  const mixed = await benchMixed(trent);
+  let specRows: SpecRow[] = [];
+  let httpFloor: LoadResult | undefined;
+  let mixed: MixedRun | undefined;
   let peers: PeerRow[] = [];
   let motoVersion: string | undefined;
-  if (!args.has("--no-moto")) {
-    const moto = await startMoto(children);
-    progress(`moto_server (pid ${moto.pid}) at ${moto.url}`);
-    motoVersion = commandOutput("python3", ["-c", "import moto; print(moto.__version__)"]);
-    peers = await benchPeers(trent, moto);
+  const withMoto = runs("moto") && !args.has("--no-moto");
+  if (runs("pairs") || runs("mixed") || withMoto) {
+    const trent = await startTrent(children, repoRoot.pathname);
+    progress(`Trent (node dist/src/main.js, pid ${trent.pid}) at ${trent.url}`);
+    if (runs("pairs")) ({ rows: specRows, httpFloor } = await benchDataKeyPairs(children, trent));
+    if (runs("mixed")) mixed = await benchMixed(trent);
+    if (withMoto) {
+      const moto = await startMoto(children);
+      progress(`moto_server (pid ${moto.pid}) at ${moto.url}`);
+      motoVersion = commandOutput("python3", ["-c", "import moto; print(moto.__version__)"]);
+      peers = await benchPeers(trent, moto);
+    }
+    // The audit servers below must not share the cores with these.
+    await children.stopAll();
   }
-  await children.stopAll();
+  const audit = runs("audit") ? await benchAudit(children) : undefined;
 
   const dirty = commandOutput("git", ["status", "--porcelain", "--", "src"])
     ? " (src/ modified)"
@@ -419,10 +540,10 @@ async function main(children: ChildProcesses): Promise<void> {
     moto: motoVersion,
     settings: settingsText(),
   };
-  const markdown = renderReport({ info, specs: specRows, httpFloor, mixed, peers });
+  const markdown = renderReport({ info, specs: specRows, httpFloor, mixed, peers, audit });
   process.stdout.write(`${markdown}\n`);
-  // A quick run is for trying the harness; it never replaces the recorded results.
-  if (quick) return;
+  // A quick or partial run is for trying the harness; it never replaces the recorded results.
+  if (quick || only) return;
   const resultsDir = new URL("bench/results/", repoRoot);
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(new URL("latest.md", resultsDir), markdown);

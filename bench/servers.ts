@@ -121,27 +121,30 @@ async function spawnListening(
 
 /**
  * Starts Trent as `npm start` runs it, `node dist/src/main.js` (built beforehand), with its
- * default configuration but for an ephemeral port and a temporary data directory, and waits
- * for its "Trent listening on <url>" line.
+ * default configuration but for an ephemeral port and a temporary data directory (and any
+ * `env` given, such as TRENT_AUDIT_FSYNC), and waits for its "Trent listening on <url>" line.
  */
 export async function startTrent(
   children: ChildProcesses,
   repoRoot: string,
+  env: Readonly<Record<string, string>> = {},
+  name = "Trent",
 ): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "trent-bench-"));
   try {
-    const { child, url, pid } = await spawnListening(children, "Trent", ["dist/src/main.js"], {
+    const { child, url, pid } = await spawnListening(children, name, ["dist/src/main.js"], {
       cwd: repoRoot,
       env: {
         TRENT_HOST: "127.0.0.1",
         TRENT_PORT: "0",
         TRENT_DATA_DIR: dataDir,
         TRENT_AUTH_MODE: "open",
+        ...env,
       },
       pattern: /Trent listening on (http:\/\/\S+)/,
     });
     return {
-      name: "Trent",
+      name,
       url,
       pid,
       async stop() {

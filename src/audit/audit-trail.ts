@@ -2,7 +2,12 @@
  * The audit service the pipeline calls once per finished KMS request: it writes the request's
  * CloudTrail record and, for a successful cryptographic operation, notes the use of each key
  * for GetKeyLastUsage. Recording never fails a request: a problem is logged for the operator,
- * and the client keeps the answer it was given.
+ * and the client keeps the answer it was given. The clock-driven sweeps write their service
+ * events (DeleteKey, RotateKey, DeleteExpiredKeyMaterial) through it too.
+ *
+ * Both return the sink's promise: it resolves once the record was handed to the operating
+ * system (sinks.ts), and the caller awaits it before it answers or moves on, so no answer gets
+ * ahead of its record.
  *
  * Last use is kept in the store (one row per key, updated in place) rather than found by
  * reading the append-only audit file, so GetKeyLastUsage is one indexed read on every node.
@@ -14,10 +19,19 @@
  */
 import { parseKmsArn } from "../domain/arns.js";
 import type { Logger } from "../protocol/pipeline.js";
+import type { KeyLastUsageTrackingOperation } from "../protocol/types.generated.js";
 import type { KeyUse, Store } from "../store/store.js";
 import { isTrackedOperation } from "./audit-rules.js";
-import { type AuditDefaults, cloudTrailRecord, type RequestOutcome } from "./cloudtrail-record.js";
+import {
+  type AuditDefaults,
+  cloudTrailRecord,
+  type RequestOutcome,
+  type ServiceEvent,
+  serviceEventRecord,
+} from "./cloudtrail-record.js";
 import type { AuditSink } from "./sinks.js";
+
+const recorded = Promise.resolve();
 
 export interface AuditTrailOptions {
   readonly sink: AuditSink;
@@ -48,20 +62,38 @@ export class AuditTrail {
     this.usageFlushMs = options.usageFlushMs ?? 100;
   }
 
-  async record(outcome: RequestOutcome): Promise<void> {
+  /** Resolves once the request's record was handed to the operating system; never rejects. */
+  record(outcome: RequestOutcome): Promise<void> {
+    let written = recorded;
     try {
-      this.sink.write(cloudTrailRecord(outcome, this.defaults));
+      written = this.sink.write(cloudTrailRecord(outcome, this.defaults));
     } catch (error) {
       this.log(`request ${outcome.requestId}: audit record not written: ${String(error)}`);
     }
-    if (outcome.error !== undefined || !isTrackedOperation(outcome.operation)) return;
+    const { operation } = outcome;
+    if (outcome.error === undefined && isTrackedOperation(operation))
+      this.noteKeyUses(outcome, operation);
+    return written;
+  }
+
+  /** Writes the record of a change the clock made, once it has committed; never rejects. */
+  recordServiceEvent(event: ServiceEvent): Promise<void> {
+    try {
+      return this.sink.write(serviceEventRecord(event));
+    } catch (error) {
+      this.log(`${event.eventName} of ${event.keyArn}: audit record not written: ${String(error)}`);
+      return recorded;
+    }
+  }
+
+  private noteKeyUses(outcome: RequestOutcome, operation: KeyLastUsageTrackingOperation): void {
     for (const keyArn of new Set(outcome.notes.resources)) {
       if (parseKmsArn(keyArn)?.resourceType !== "key") continue;
       const earlier = this.pendingUses.get(keyArn);
       if (earlier && earlier.timestamp > outcome.time) continue;
       this.pendingUses.set(keyArn, {
         keyArn,
-        operation: outcome.operation,
+        operation,
         timestamp: outcome.time,
         eventId: outcome.eventId,
         requestId: outcome.requestId,

@@ -4,10 +4,19 @@
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
  * Nothing secret reaches a record: parameters go through the allow-list in audit-rules.ts, and
  * the error message is the one the client saw, which never holds key material.
+ *
+ * Also the records of what KMS does by itself when the clock says so, which CloudTrail shows as
+ * service events (eventType AwsServiceEvent, invoked by "AWS Internal", no request id): the
+ * deletion of a key whose waiting period ended, an automatic rotation, and the deletion of
+ * imported key material that expired. Their shapes follow AWS's examples:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/ct-delete-key.html
+ * https://docs.aws.amazon.com/kms/latest/developerguide/ct-rotatekey.html
+ * https://docs.aws.amazon.com/kms/latest/developerguide/ct-deleteexpiredkeymaterial.html
  */
 import { parseKmsArn } from "../domain/arns.js";
 import type { AuditNotes, Caller } from "../operations/context.js";
 import type { OperationName } from "../protocol/model.generated.js";
+import type { OriginType, RotationType } from "../protocol/types.generated.js";
 import { auditRules } from "./audit-rules.js";
 import { type AuditValue, requestParameters, responseElements } from "./parameters.js";
 
@@ -61,6 +70,63 @@ export interface CloudTrailRecord {
   readonly recipientAccountId: string;
   readonly eventCategory: "Management";
 }
+
+/** What KMS does by itself, named as CloudTrail names these events (no API has the names). */
+export type ServiceEventName = "DeleteKey" | "RotateKey" | "DeleteExpiredKeyMaterial";
+
+/** What a service event's serviceEventDetails holds, per event. */
+export interface ServiceEventDetails {
+  readonly keyId?: string;
+  readonly keyMaterialId?: string;
+  readonly rotationType?: RotationType;
+  readonly keyOrigin?: OriginType;
+  readonly previousKeyMaterialId?: string;
+  readonly currentKeyMaterialId?: string;
+}
+
+export interface ServiceEventRecord {
+  readonly eventVersion: string;
+  readonly userIdentity: { readonly accountId: string; readonly invokedBy: typeof awsInternal };
+  readonly eventTime: string;
+  readonly eventSource: "kms.amazonaws.com";
+  readonly eventName: ServiceEventName;
+  readonly awsRegion: string;
+  readonly sourceIPAddress: typeof awsInternal;
+  readonly userAgent: typeof awsInternal;
+  readonly requestParameters: null;
+  readonly responseElements: { readonly keyId: string } | null;
+  readonly eventID: string;
+  readonly readOnly: false;
+  readonly resources: readonly AuditResource[];
+  readonly eventType: "AwsServiceEvent";
+  readonly managementEvent: true;
+  readonly recipientAccountId: string;
+  readonly serviceEventDetails?: ServiceEventDetails;
+  readonly eventCategory: "Management";
+}
+
+/** Every line of the audit trail is one of these. */
+export type AuditRecord = CloudTrailRecord | ServiceEventRecord;
+
+/** Who CloudTrail says acted, from where, with what, when KMS acts by itself. */
+export const awsInternal = "AWS Internal";
+
+/** One change the clock made to one key, after it committed. */
+export type ServiceEvent = {
+  readonly eventId: string;
+  readonly time: Date;
+  readonly keyArn: string;
+} & (
+  | { readonly eventName: "DeleteKey" }
+  | {
+      readonly eventName: "RotateKey";
+      readonly rotationType: RotationType;
+      readonly keyOrigin: OriginType;
+      readonly previousKeyMaterialId: string | undefined;
+      readonly currentKeyMaterialId: string | undefined;
+    }
+  | { readonly eventName: "DeleteExpiredKeyMaterial"; readonly keyMaterialId: string }
+);
 
 /** Everything the pipeline knows about one finished request. */
 export interface RequestOutcome {
@@ -193,6 +259,50 @@ export function cloudTrailRecord(
     eventType: "AwsApiCall",
     managementEvent: true,
     recipientAccountId: accountId,
+    eventCategory: "Management",
+  };
+}
+
+function serviceEventDetails(event: ServiceEvent, keyId: string): ServiceEventDetails | undefined {
+  switch (event.eventName) {
+    // Since December 2022 CloudTrail names the deleted key in responseElements instead.
+    case "DeleteKey":
+      return undefined;
+    case "RotateKey":
+      return {
+        rotationType: event.rotationType,
+        keyOrigin: event.keyOrigin,
+        previousKeyMaterialId: event.previousKeyMaterialId,
+        currentKeyMaterialId: event.currentKeyMaterialId,
+        keyId,
+      };
+    case "DeleteExpiredKeyMaterial":
+      return { keyId, keyMaterialId: event.keyMaterialId };
+  }
+}
+
+export function serviceEventRecord(event: ServiceEvent): ServiceEventRecord {
+  const arn = parseKmsArn(event.keyArn);
+  if (arn?.resourceType !== "key") throw new Error(`not a key ARN: ${event.keyArn}`);
+  const details = serviceEventDetails(event, arn.resource);
+  return {
+    eventVersion,
+    userIdentity: { accountId: arn.accountId, invokedBy: awsInternal },
+    eventTime: eventTime(event.time),
+    eventSource: "kms.amazonaws.com",
+    eventName: event.eventName,
+    awsRegion: arn.region,
+    sourceIPAddress: awsInternal,
+    userAgent: awsInternal,
+    requestParameters: null,
+    responseElements: event.eventName === "DeleteKey" ? { keyId: event.keyArn } : null,
+    eventID: event.eventId,
+    readOnly: false,
+    resources: resources([event.keyArn]),
+    eventType: "AwsServiceEvent",
+    managementEvent: true,
+    recipientAccountId: arn.accountId,
+    ...(details === undefined ? {} : { serviceEventDetails: details }),
     eventCategory: "Management",
   };
 }

@@ -441,7 +441,8 @@ export async function deleteImportedMaterial(
 
 /**
  * Deletes imported material whose ValidTo has passed; its key goes to PendingImport. Driven by
- * the clock (the composition root's sweep), never by a read. Returns how many were deleted.
+ * the clock (the composition root's sweep), never by a read. Each deletion is audited as a
+ * DeleteExpiredKeyMaterial service event once it has committed. Returns how many were deleted.
  */
 export async function expireImportedKeyMaterial(services: Services): Promise<number> {
   const { store, clock } = services;
@@ -460,7 +461,15 @@ export async function expireImportedKeyMaterial(services: Services): Promise<num
       await removeImportedMaterial(services, tx, key, entry);
       return true;
     });
-    if (done) expired += 1;
+    if (!done) continue;
+    expired += 1;
+    await services.audit.recordServiceEvent({
+      eventName: "DeleteExpiredKeyMaterial",
+      eventId: services.random.uuid(),
+      time: now,
+      keyArn: due.keyArn,
+      keyMaterialId: due.materialId,
+    });
   }
   return expired;
 }

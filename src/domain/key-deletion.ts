@@ -1,6 +1,8 @@
 /**
  * Deletes keys whose scheduled deletion date has passed. Driven by the clock (the composition
- * root runs it on an interval), never as a side effect of reading a key.
+ * root runs it on an interval), never as a side effect of reading a key. Each deletion is
+ * audited as CloudTrail audits it, a DeleteKey service event, written once the deletion has
+ * committed and awaited before the next key.
  */
 import type { Services } from "../services.js";
 import { releasePrimaryAfterReplicaDeletion } from "./multi-region.js";
@@ -8,22 +10,28 @@ import { releasePrimaryAfterReplicaDeletion } from "./multi-region.js";
 export async function deleteDueKeys(services: Services): Promise<number> {
   const { store, clock, vault } = services;
   const now = clock.now();
-  const due = await store.keys.listDueForDeletion(now);
   let deleted = 0;
-  for (const key of due) {
+  for (const due of await store.keys.listDueForDeletion(now)) {
     const done = await store.transaction(async (tx) => {
-      // Locked and read again: another request (another node) may have cancelled the deletion
-      // since the list was read, or another node's sweep deleted the key already.
-      const current = await tx.keys.lock(key.arn);
-      const date = current?.deletionDate;
-      if (current?.keyState !== "PendingDeletion" || date === undefined || date > now) return false;
+      // Locked and read again: a CancelKeyDeletion or another node's sweep may have come
+      // first, and neither must end in a deletion (or a second DeleteKey record).
+      const key = await tx.keys.lock(due.arn);
+      const date = key?.deletionDate;
+      if (key?.keyState !== "PendingDeletion" || date === undefined || date > now) return false;
       await tx.keys.delete(key.arn);
       // The last replica gone starts its primary's own waiting period.
-      await releasePrimaryAfterReplicaDeletion(tx, current, clock.now());
+      await releasePrimaryAfterReplicaDeletion(tx, key, now);
       return true;
     });
-    vault.forget(key.arn);
-    if (done) deleted += 1;
+    if (!done) continue;
+    vault.forget(due.arn);
+    deleted += 1;
+    await services.audit.recordServiceEvent({
+      eventName: "DeleteKey",
+      eventId: services.random.uuid(),
+      time: now,
+      keyArn: due.arn,
+    });
   }
   return deleted;
 }

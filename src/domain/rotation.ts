@@ -237,8 +237,10 @@ function nextAfterRotation(settings: RotationSettings, due: Date, now: Date): Da
 
 /**
  * Performs every automatic rotation that is due: Enabled keys whose NextRotationDate has
- * passed. Driven by the clock (the composition root's sweep), never by a read. Returns how many
- * keys rotated.
+ * passed. Driven by the clock (the composition root's sweep), never by a read. Each rotation
+ * is audited as a RotateKey service event once it has committed (related multi-Region keys
+ * take the new material in the same rotation, and CloudTrail names only the rotated key).
+ * Returns how many keys rotated.
  */
 export async function rotateDueKeys(services: Services): Promise<number> {
   const { store, clock } = services;
@@ -251,16 +253,27 @@ export async function rotateDueKeys(services: Services): Promise<number> {
       const settings = await tx.rotations.get(due.keyArn);
       const dueDate = settings?.nextRotationDate;
       if (key?.keyState !== "Enabled" || !settings?.automatic || dueDate === undefined)
-        return false;
-      if (dueDate.getTime() > now.getTime()) return false;
-      await rotateKeyMaterial(services, tx, key, "AUTOMATIC", now);
+        return undefined;
+      if (dueDate.getTime() > now.getTime()) return undefined;
+      const after = await rotateKeyMaterial(services, tx, key, "AUTOMATIC", now);
       await tx.rotations.put({
         ...settings,
         nextRotationDate: nextAfterRotation(settings, dueDate, now),
       });
-      return true;
+      return { before: key, after };
     });
-    if (done) rotated += 1;
+    if (!done) continue;
+    rotated += 1;
+    await services.audit.recordServiceEvent({
+      eventName: "RotateKey",
+      eventId: services.random.uuid(),
+      time: now,
+      keyArn: done.after.arn,
+      rotationType: "AUTOMATIC",
+      keyOrigin: done.after.origin,
+      previousKeyMaterialId: done.before.currentKeyMaterialId,
+      currentKeyMaterialId: done.after.currentKeyMaterialId,
+    });
   }
   return rotated;
 }

@@ -130,6 +130,8 @@ export async function handleKmsRequest(
   }
   // One audit record per request that names a KMS operation, allowed or denied. A request for
   // an unknown target is not a KMS API call, and CloudTrail records nothing for it either.
+  // The answer waits until the record was handed to the operating system (audit/sinks.ts), so
+  // a crash after it left cannot lose the record.
   if (operationName !== undefined)
     await services.audit.record({
       operation: operationName,

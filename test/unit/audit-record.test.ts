@@ -5,6 +5,7 @@ import {
   cloudTrailRecord,
   eventTime,
   type RequestOutcome,
+  serviceEventRecord,
   userIdentity,
 } from "../../src/audit/cloudtrail-record.js";
 import {
@@ -315,5 +316,141 @@ describe("CloudTrail record", () => {
     assert.equal(record.recipientAccountId, "999999999999");
     assert.equal(record.sourceIPAddress, "2001:db8::1");
     assert.equal("additionalEventData" in record, false);
+  });
+});
+
+describe("CloudTrail service event record", () => {
+  const keyArn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const time = new Date("2025-05-20T20:44:37.512Z");
+  /** What every service event of this key shares, in CloudTrail's order. */
+  const common = {
+    eventVersion: "1.11",
+    userIdentity: { accountId: "111122223333", invokedBy: "AWS Internal" },
+    eventTime: "2025-05-20T20:44:37Z",
+    eventSource: "kms.amazonaws.com",
+    awsRegion: "us-west-2",
+    sourceIPAddress: "AWS Internal",
+    userAgent: "AWS Internal",
+    requestParameters: null,
+  };
+  const tail = {
+    eventID: "a24b3967-ddad-417f-9b22-2332b918db06",
+    readOnly: false,
+    resources: [{ accountId: "111122223333", type: "AWS::KMS::Key", ARN: keyArn }],
+    eventType: "AwsServiceEvent",
+    managementEvent: true,
+    recipientAccountId: "111122223333",
+  };
+  const eventId = tail.eventID;
+
+  it("records the end of a waiting period as DeleteKey, the key ARN in responseElements", () => {
+    const record = serviceEventRecord({ eventName: "DeleteKey", eventId, time, keyArn });
+    assert.deepEqual(record, {
+      ...common,
+      eventName: "DeleteKey",
+      responseElements: { keyId: keyArn },
+      ...tail,
+      eventCategory: "Management",
+    });
+    assert.deepEqual(Object.keys(record), [
+      "eventVersion",
+      "userIdentity",
+      "eventTime",
+      "eventSource",
+      "eventName",
+      "awsRegion",
+      "sourceIPAddress",
+      "userAgent",
+      "requestParameters",
+      "responseElements",
+      "eventID",
+      "readOnly",
+      "resources",
+      "eventType",
+      "managementEvent",
+      "recipientAccountId",
+      "eventCategory",
+    ]);
+    assert.equal("requestID" in record, false);
+  });
+
+  it("records an automatic rotation as RotateKey with both key material ids", () => {
+    const record = serviceEventRecord({
+      eventName: "RotateKey",
+      eventId,
+      time,
+      keyArn,
+      rotationType: "AUTOMATIC",
+      keyOrigin: "AWS_KMS",
+      previousKeyMaterialId: "12".repeat(32),
+      currentKeyMaterialId: "96".repeat(32),
+    });
+    assert.deepEqual(record, {
+      ...common,
+      eventName: "RotateKey",
+      responseElements: null,
+      ...tail,
+      serviceEventDetails: {
+        rotationType: "AUTOMATIC",
+        keyOrigin: "AWS_KMS",
+        previousKeyMaterialId: "12".repeat(32),
+        currentKeyMaterialId: "96".repeat(32),
+        keyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+      },
+      eventCategory: "Management",
+    });
+    assert.deepEqual(Object.keys(record), [
+      "eventVersion",
+      "userIdentity",
+      "eventTime",
+      "eventSource",
+      "eventName",
+      "awsRegion",
+      "sourceIPAddress",
+      "userAgent",
+      "requestParameters",
+      "responseElements",
+      "eventID",
+      "readOnly",
+      "resources",
+      "eventType",
+      "managementEvent",
+      "recipientAccountId",
+      "serviceEventDetails",
+      "eventCategory",
+    ]);
+  });
+
+  it("records expired imported key material as DeleteExpiredKeyMaterial", () => {
+    const record = serviceEventRecord({
+      eventName: "DeleteExpiredKeyMaterial",
+      eventId,
+      time,
+      keyArn,
+      keyMaterialId: "ab".repeat(32),
+    });
+    assert.deepEqual(record, {
+      ...common,
+      eventName: "DeleteExpiredKeyMaterial",
+      responseElements: null,
+      ...tail,
+      serviceEventDetails: {
+        keyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+        keyMaterialId: "ab".repeat(32),
+      },
+      eventCategory: "Management",
+    });
+  });
+
+  it("takes account and region from the key, in any partition", () => {
+    const chinaKey =
+      "arn:aws-cn:kms:cn-north-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+    const record = serviceEventRecord({ eventName: "DeleteKey", eventId, time, keyArn: chinaKey });
+    assert.deepEqual(record.userIdentity, { accountId: "444455556666", invokedBy: "AWS Internal" });
+    assert.equal(record.awsRegion, "cn-north-1");
+    assert.equal(record.recipientAccountId, "444455556666");
+    assert.deepEqual(record.resources, [
+      { accountId: "444455556666", type: "AWS::KMS::Key", ARN: chinaKey },
+    ]);
   });
 });

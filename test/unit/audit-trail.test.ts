@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AuditTrail } from "../../src/audit/audit-trail.js";
-import type { CloudTrailRecord, RequestOutcome } from "../../src/audit/cloudtrail-record.js";
+import type { AuditRecord, RequestOutcome } from "../../src/audit/cloudtrail-record.js";
 import type { AuditSink } from "../../src/audit/sinks.js";
 import type { OperationName } from "../../src/protocol/model.generated.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
@@ -12,9 +12,9 @@ const keyB = "arn:aws:kms:us-east-1:111122223333:key/bbbbbbbb-12ab-34cd-56ef-123
 const aliasArn = "arn:aws:kms:us-east-1:111122223333:alias/app";
 
 class MemorySink implements AuditSink {
-  readonly records: CloudTrailRecord[] = [];
+  readonly records: AuditRecord[] = [];
   closed = false;
-  write(record: CloudTrailRecord): void {
+  async write(record: AuditRecord): Promise<void> {
     this.records.push(record);
   }
   async close(): Promise<void> {
@@ -119,6 +119,37 @@ describe("audit trail service", () => {
       await trail.close();
     }
     assert.equal((await inner.lastUsage.get(keyA))?.lastUse?.operation, "VerifyMac");
+    await inner.close();
+  });
+
+  it("resolves a request's recording only when the sink has written its record", async () => {
+    const inner = await openSqliteStore(":memory:");
+    let finishWrite: (() => void) | undefined;
+    const sink: AuditSink = {
+      write: () =>
+        new Promise<void>((resolve) => {
+          finishWrite = resolve;
+        }),
+      close: async () => {},
+    };
+    const trail = new AuditTrail({
+      sink,
+      store: inner,
+      defaults: { accountId: "111122223333", region: "us-east-1" },
+      log: () => {},
+    });
+    let recorded = false;
+    const recording = trail
+      .record(outcome("Encrypt", "1", "2025-01-01T00:00:01Z", [keyA]))
+      .then(() => {
+        recorded = true;
+      });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(recorded, false);
+    finishWrite?.();
+    await recording;
+    assert.equal(recorded, true);
+    await trail.close();
     await inner.close();
   });
 
