@@ -83,6 +83,7 @@ function material(keyArn: string, materialId: string, changes: Partial<KeyMateri
     sealed,
     publicKey: undefined,
     createdAt: new Date("2025-01-01T00:00:00Z"),
+    rootKeyVersion: 1,
     ...changes,
   };
   return record;
