@@ -413,12 +413,10 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * Refuses configurations that are unsafe to serve, before anything listens: a shared database
- * without a configured root key, sigv4 without a credentials file, a credentials file that
- * open mode would silently ignore, and open mode reachable from the network without
- * TRENT_ALLOW_OPEN_NETWORK=true.
+ * Refuses a root key configuration that names more than one current key, or none where one is
+ * needed (a database shared by several nodes). `trent serve` and `trent root-key` both check it.
  */
-export function checkServable(config: TrentConfig): void {
+export function checkRootKeyConfig(config: TrentConfig): void {
   const sources = currentRootKeySources(config);
   if (sources.length > 1)
     throw new ConfigError(
@@ -430,6 +428,16 @@ export function checkServable(config: TrentConfig): void {
     throw new ConfigError(
       "TRENT_DATABASE_URL needs a root key from TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE or TRENT_PKCS11_MODULE: every node sharing the database must use the same root key (see docs/postgres.md)",
     );
+}
+
+/**
+ * Refuses configurations that are unsafe to serve, before anything listens: a shared database
+ * without a configured root key, sigv4 without a credentials file, a credentials file that
+ * open mode would silently ignore, and open mode reachable from the network without
+ * TRENT_ALLOW_OPEN_NETWORK=true.
+ */
+export function checkServable(config: TrentConfig): void {
+  checkRootKeyConfig(config);
   if (config.authMode === "sigv4") {
     if (config.credentialsFile === undefined)
       throw new ConfigError(

@@ -27,7 +27,7 @@ import {
   sealedSecretAad,
 } from "../crypto/sealing.js";
 import type { RootKeyRecord, Store } from "../store/store.js";
-import { legacyRootKeyVersion, RootKeyring, type VersionedRootKey } from "./root-keyring.js";
+import { legacyRootKeyVersion, RootKeyring } from "./root-keyring.js";
 
 /** A root key from the configuration, named by where it came from. */
 export interface ConfiguredRootKey {
@@ -345,11 +345,4 @@ export async function rootKeyStatus(
     ],
     counts: await store.rootKeys.countSealed(),
   };
-}
-
-/** The versioned keys of a proven keyring, for rotation. */
-export function keyringVersions(keyring: RootKeyring): VersionedRootKey[] {
-  return keyring.versions
-    .map((version) => keyring.keyFor(version))
-    .filter((key): key is VersionedRootKey => key !== undefined);
 }
