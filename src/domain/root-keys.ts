@@ -165,10 +165,19 @@ export async function proveRootKeys(
     for (const record of registry)
       if (!opened.has(record.version) && (await referenced(store, record.version)))
         unopened.push(record.version);
-    if (unopened.length > 0)
+    if (unopened.length > 0) {
+      // A key that a rotation retired is a likely mistake (the old key configured again): say so.
+      const retired = [...mapping]
+        .filter(([, record]) => record?.retiredAt !== undefined)
+        .map(
+          ([key, record]) =>
+            `; ${key.source} is root key version ${record?.version}, retired on ${record?.retiredAt?.toISOString()}`,
+        )
+        .join("");
       throw new RootKeyProofError(
-        `${describeSources(existing.length > 0 ? existing : [current])} open the data in ${options.location}: it was sealed under ${versionList(unopened)}, which none of the configured root keys opens`,
+        `${describeSources(existing.length > 0 ? existing : [current])} open the data in ${options.location}: it was sealed under ${versionList(unopened)}, which none of the configured root keys opens${retired}`,
       );
+    }
 
     // A store from before root key versions: find the key that sealed its rows.
     let legacyKey: ConfiguredRootKey | undefined;
