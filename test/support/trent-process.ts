@@ -30,6 +30,11 @@ export interface FailedStart {
   readonly stderr: string;
 }
 
+export interface CommandResult extends FailedStart {
+  /** When each line of standard output arrived (Date.now()), for tests of overlap. */
+  readonly lineTimes: readonly { readonly at: number; readonly line: string }[];
+}
+
 /**
  * Starts `src/main.ts`; resolves once it prints its listening line, or rejects with a
  * FailedStart when it exits first (or prints nothing within `timeoutMs`).
@@ -83,7 +88,7 @@ export function startTrentProcess(
 export function runTrentCommand(
   args: readonly string[],
   env: Record<string, string | undefined>,
-): Promise<FailedStart> {
+): Promise<CommandResult> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
     cwd: repo,
     env: childEnv(env),
@@ -91,11 +96,18 @@ export function runTrentCommand(
   });
   let stdout = "";
   let stderr = "";
+  const lineTimes: { at: number; line: string }[] = [];
   child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
+    const at = Date.now();
+    const text = chunk.toString();
+    const lines = (stdout.slice(stdout.lastIndexOf("\n") + 1) + text).split("\n").slice(0, -1);
+    stdout += text;
+    for (const line of lines) lineTimes.push({ at, line });
   });
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) =>
+    child.once("close", (code) => resolve({ code, stdout, stderr, lineTimes })),
+  );
 }

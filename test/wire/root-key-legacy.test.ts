@@ -120,15 +120,13 @@ describe("a store from before root key versions", () => {
     // And after the upgrade the same token keeps verifying across restarts.
     const later = await startTestTrent({ dataDir, rootKey });
     try {
-      const ok = await later
-        .client()
-        .send(
-          new EncryptCommand({
-            KeyId: keyId,
-            Plaintext: Buffer.from("w"),
-            GrantTokens: [oldToken],
-          }),
-        );
+      const ok = await later.client().send(
+        new EncryptCommand({
+          KeyId: keyId,
+          Plaintext: Buffer.from("w"),
+          GrantTokens: [oldToken],
+        }),
+      );
       assert.ok(ok.CiphertextBlob);
     } finally {
       await later.close();
