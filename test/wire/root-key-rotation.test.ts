@@ -23,6 +23,7 @@ import {
   VerifyMacCommand,
 } from "@aws-sdk/client-kms";
 import type { TrentConfig } from "../../src/config.js";
+import { failure } from "../support/kms-errors.js";
 import { postgresSkipReason, startTestPostgres } from "../support/postgres.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 import { runTrentCommand } from "../support/trent-process.js";
@@ -228,6 +229,40 @@ async function rotationUnderLoad(options: {
 }
 
 describe("root key rotation under load", () => {
+  it("answers KMSInternalException, with a log line that says why, on a node not yet given the new key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "trent-rotate-"));
+    const logs: string[] = [];
+    // A node still on the old key, and one already restarted with the new key as current.
+    const stale = await startTestTrent(
+      { dataDir: dir, rootKey: oldKey },
+      { log: (l) => logs.push(l) },
+    );
+    const restarted = await startTestTrent({
+      dataDir: dir,
+      rootKey: newKey,
+      previousRootKeys: [oldKey],
+    });
+    try {
+      const keyArn = (await restarted.client().send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+      const error = await failure(
+        stale.client().send(new EncryptCommand({ KeyId: keyArn, Plaintext: Buffer.from("x") })),
+      );
+      assert.equal(error.name, "KMSInternalException");
+      assert.equal(error.status, 500);
+      const line = logs.find((l) => l.includes("failed unexpectedly"));
+      assert.ok(
+        line?.includes(
+          `is sealed under root key version 2, which this node was not given (it has 1); is a root key rotation in progress? Give this node that key as a previous root key`,
+        ),
+        line,
+      );
+    } finally {
+      await stale.close();
+      await restarted.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("on SQLite, beside a serving node", async () => {
     const dir = mkdtempSync(join(tmpdir(), "trent-rotate-"));
     try {
