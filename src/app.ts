@@ -37,6 +37,8 @@ export interface TrentOptions {
 
 export interface Trent {
   readonly url: string;
+  /** Which configured root key is which registry version, for the start-up lines. */
+  readonly rootKeys: string;
   readonly services: Services;
   readonly server: Server;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
@@ -97,7 +99,8 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     // Before anything listens: the keys must open what the store holds.
     custody = await proveRootKeys(store, rootKeys.configured, {
       now: () => clock.now(),
-      randomBytes: (length) => random.bytes(length),
+      // Long-lived secrets come from the system's entropy, whatever randomness tests inject.
+      randomBytes: (length) => createSystemRandom().bytes(length),
       location: storeDescription(config, options.store !== undefined),
     });
   } catch (error) {
@@ -106,7 +109,6 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     throw error;
   }
   for (const warning of rootKeys.warnings) log(warning);
-  log(custody.summary);
   const vault = new KeyMaterialVault(custody.keyring);
   const audit = new AuditTrail({
     sink: await openAuditSink(config, log),
@@ -164,6 +166,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
 
   return {
     url: listeningUrl(server),
+    rootKeys: custody.summary,
     services,
     server,
     sweepDeletions,

@@ -42,6 +42,7 @@ program
   .action(async (flags: ServeFlags) => {
     const config = applyFlags(flags);
     const trent = await startTrent(config);
+    process.stderr.write(`${trent.rootKeys}\n`);
     process.stdout.write(`Trent listening on ${trent.url} (${storeLocation(config)})\n`);
     const stop = () => void trent.close().then(() => process.exit(0));
     process.on("SIGINT", stop);

@@ -165,7 +165,8 @@ export class Pkcs11Token {
     const matches: Buffer[] = [];
     for (const slot of lib.C_GetSlotList(true)) {
       const label = lib.C_GetTokenInfo(slot).label.trim();
-      labels.push(`'${label}'`);
+      // An unlabelled slot is an uninitialised token (SoftHSM2 always offers one).
+      if (label !== "") labels.push(`'${label}'`);
       if (label === this.#settings.tokenLabel) matches.push(slot);
     }
     if (matches.length === 1 && matches[0]) return matches[0];
@@ -174,7 +175,7 @@ export class Pkcs11Token {
         `${matches.length} PKCS#11 tokens are labelled '${this.#settings.tokenLabel}' in ${this.#settings.module}: TRENT_PKCS11_TOKEN_LABEL must name exactly one`,
       );
     throw new ConfigError(
-      `no PKCS#11 token labelled '${this.#settings.tokenLabel}' (TRENT_PKCS11_TOKEN_LABEL) in ${this.#settings.module}; tokens present: ${labels.length === 0 ? "none" : labels.join(", ")}`,
+      `no PKCS#11 token labelled '${this.#settings.tokenLabel}' (TRENT_PKCS11_TOKEN_LABEL) in ${this.#settings.module}; tokens present: ${labels.length === 0 ? "none" : labels.sort().join(", ")}`,
     );
   }
 
