@@ -6,23 +6,22 @@ import type { Server } from "node:http";
 import { AuditTrail } from "./audit/audit-trail.js";
 import { openAuditSink } from "./audit/sinks.js";
 import { loadCredentialsFile } from "./auth/credentials-file.js";
-import { checkServable, type TrentConfig } from "./config.js";
-import { deriveGrantTokenKey } from "./crypto/grant-token.js";
-import { deriveImportKey } from "./crypto/import-wrapping.js";
+import { checkServable, redactDatabaseUrl, type TrentConfig } from "./config.js";
 import { KeyPairPool } from "./crypto/key-pair-pool.js";
 import { createSystemRandom, type Random } from "./crypto/random.js";
-import { loadOrCreateRootKey } from "./crypto/root-key.js";
 import { expireImportedKeyMaterial } from "./domain/import.js";
 import { deleteDueKeys } from "./domain/key-deletion.js";
 import { KeyMaterialVault } from "./domain/key-material.js";
+import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import { checkRegistry } from "./operations/registry.js";
 import { PolicyCache } from "./policy/evaluate.js";
 import type { Logger } from "./protocol/pipeline.js";
+import { openRootKeys } from "./root-key-sources.js";
 import { createTrentServer, listeningUrl } from "./server/http-server.js";
 import { type Clock, type Services, systemClock } from "./services.js";
 import { openPostgresStore } from "./store/postgres.js";
-import { openSqliteStore } from "./store/sqlite.js";
+import { openSqliteStore, sqliteFileName } from "./store/sqlite.js";
 import type { Store } from "./store/store.js";
 import type { XksTransport } from "./xks/transport.js";
 
@@ -38,6 +37,8 @@ export interface TrentOptions {
 
 export interface Trent {
   readonly url: string;
+  /** Which configured root key is which registry version, for the start-up lines. */
+  readonly rootKeys: string;
   readonly services: Services;
   readonly server: Server;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
@@ -53,6 +54,27 @@ export interface Trent {
 
 const stderrLog: Logger = (message) => process.stderr.write(`${message}\n`);
 
+/** Where the store of `config` is, for messages about its data (never a password). */
+export function storeDescription(config: TrentConfig, givenStore: boolean): string {
+  if (givenStore) return "the store given to Trent";
+  if (config.databaseUrl !== undefined) return redactDatabaseUrl(config.databaseUrl);
+  return config.dataDir === ":memory:"
+    ? "the in-memory store"
+    : `${config.dataDir}/${sqliteFileName}`;
+}
+
+/** Opens the store `config` names (PostgreSQL or SQLite), unless one is given. */
+export async function openConfiguredStore(
+  config: TrentConfig,
+  log: Logger,
+  given?: Store,
+): Promise<Store> {
+  if (given) return given;
+  return config.databaseUrl === undefined
+    ? openSqliteStore(config.dataDir)
+    : openPostgresStore(config.databaseUrl, log);
+}
+
 export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
   checkRegistry();
   checkServable(config);
@@ -62,13 +84,32 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       ? loadCredentialsFile(config.credentialsFile)
       : undefined;
   const log = options.log ?? stderrLog;
-  const rootKey = config.rootKey ?? loadOrCreateRootKey(config.dataDir);
-  const store =
-    options.store ??
-    (config.databaseUrl === undefined
-      ? await openSqliteStore(config.dataDir)
-      : await openPostgresStore(config.databaseUrl, log));
-  const vault = new KeyMaterialVault(rootKey);
+  const random = options.random ?? createSystemRandom();
+  const clock = options.clock ?? systemClock;
+  const rootKeys = await openRootKeys(config, log);
+  let store: Store;
+  let custody: Awaited<ReturnType<typeof proveRootKeys>>;
+  try {
+    store = await openConfiguredStore(config, log, options.store);
+  } catch (error) {
+    rootKeys.close();
+    throw error;
+  }
+  try {
+    // Before anything listens: the keys must open what the store holds.
+    custody = await proveRootKeys(store, rootKeys.configured, {
+      now: () => clock.now(),
+      // Long-lived secrets come from the system's entropy, whatever randomness tests inject.
+      randomBytes: (length) => createSystemRandom().bytes(length),
+      location: storeDescription(config, options.store !== undefined),
+    });
+  } catch (error) {
+    if (!options.store) await store.close();
+    rootKeys.close();
+    throw error;
+  }
+  for (const warning of rootKeys.warnings) log(warning);
+  const vault = new KeyMaterialVault(custody.keyring);
   const audit = new AuditTrail({
     sink: await openAuditSink(config, log),
     store,
@@ -79,17 +120,17 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     config,
     credentials,
     store,
-    clock: options.clock ?? systemClock,
-    random: options.random ?? createSystemRandom(),
+    clock,
+    random,
     vault,
     dataKeyPairs: new KeyPairPool({
       workers: config.keyPairWorkers,
       poolSize: config.keyPairPoolSize,
       log,
     }),
-    grantTokenKey: deriveGrantTokenKey(rootKey),
+    grantTokenKey: custody.grantTokenKey,
     policies: new PolicyCache(),
-    importKey: deriveImportKey(rootKey),
+    importKey: custody.importKey,
     audit,
     xksTransport: options.xksTransport,
   };
@@ -125,6 +166,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
 
   return {
     url: listeningUrl(server),
+    rootKeys: custody.summary,
     services,
     server,
     sweepDeletions,
@@ -138,6 +180,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       await services.dataKeyPairs.close();
       await audit.close();
       await store.close();
+      rootKeys.close();
     },
   };
 }

@@ -20,8 +20,21 @@ export interface TrentConfig {
   readonly databaseUrl: string | undefined;
   readonly accountId: string;
   readonly region: string;
-  /** 32-byte root key sealing all key material; generated into dataDir when absent. */
+  /**
+   * The current root key from TRENT_ROOT_KEY: 32 bytes sealing every stored secret. With no
+   * root key source at all, the embedded default generates one into dataDir.
+   */
   readonly rootKey: Uint8Array | undefined;
+  /** TRENT_ROOT_KEY_FILE: a file (outside the data directory) holding the base64 root key. */
+  readonly rootKeyFile: string | undefined;
+  /** A root key inside a PKCS#11 token (TRENT_PKCS11_*). */
+  readonly pkcs11: Pkcs11Config | undefined;
+  /**
+   * Root keys of a rotation in progress (TRENT_ROOT_KEY_PREVIOUS, TRENT_ROOT_KEY_PREVIOUS_FILE):
+   * they open what they sealed, and seal nothing new.
+   */
+  readonly previousRootKeys: readonly Uint8Array[];
+  readonly previousRootKeyFiles: readonly string[];
   readonly authMode: AuthMode;
   /** The sigv4 mode's YAML credentials file: access keys, secrets, accounts, principal ARNs. */
   readonly credentialsFile: string | undefined;
@@ -61,6 +74,50 @@ export interface TrentConfig {
   readonly auditFsync: boolean;
 }
 
+/**
+ * The PKCS#11 PIN. Kept in a private field so that logging or serialising the config shows
+ * nothing of it; read it only to log in.
+ */
+export class Pkcs11Pin {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toJSON(): string {
+    return "(redacted)";
+  }
+
+  toString(): string {
+    return "(redacted)";
+  }
+}
+
+export interface Pkcs11Config {
+  /** TRENT_PKCS11_MODULE: path of the PKCS#11 module (.so) of the HSM. */
+  readonly module: string;
+  /** TRENT_PKCS11_TOKEN_LABEL: the token that holds the root key. */
+  readonly tokenLabel: string;
+  /** TRENT_PKCS11_PIN, or undefined when the PIN is in pinFile. */
+  readonly pin: Pkcs11Pin | undefined;
+  /** TRENT_PKCS11_PIN_FILE: a file holding the PIN. */
+  readonly pinFile: string | undefined;
+  /**
+   * TRENT_PKCS11_KEY_LABEL: label of the current root key in the token, generated there on
+   * first start. Undefined when the token only holds previous keys (moving off the HSM).
+   */
+  readonly keyLabel: string | undefined;
+  /** TRENT_PKCS11_PREVIOUS_KEY_LABELS: root keys in the same token of a rotation in progress. */
+  readonly previousKeyLabels: readonly string[];
+}
+
+export const defaultPkcs11KeyLabel = "trent-root-key";
+
 export const defaultConfig: TrentConfig = Object.freeze({
   host: "127.0.0.1",
   port: 8080,
@@ -69,6 +126,10 @@ export const defaultConfig: TrentConfig = Object.freeze({
   accountId: "111122223333",
   region: "us-east-1",
   rootKey: undefined,
+  rootKeyFile: undefined,
+  pkcs11: undefined,
+  previousRootKeys: Object.freeze([]),
+  previousRootKeyFiles: Object.freeze([]),
   authMode: "open",
   credentialsFile: undefined,
   allowOpenOnNetwork: false,
@@ -137,11 +198,92 @@ export function parseKeyPairPoolSize(
   return Object.freeze(sizes);
 }
 
-export function parseRootKey(text: string): Uint8Array {
-  const bytes = Buffer.from(text, "base64");
+export function parseRootKey(text: string, name = "TRENT_ROOT_KEY"): Uint8Array {
+  const bytes = Buffer.from(text.trim(), "base64");
   if (bytes.length !== 32 || bytes.toString("base64") !== text.trim())
-    throw new ConfigError("TRENT_ROOT_KEY must be the base64 encoding of exactly 32 bytes");
+    throw new ConfigError(`${name} must be the base64 encoding of exactly 32 bytes`);
   return new Uint8Array(bytes);
+}
+
+/** A comma-separated list; empty entries are refused so a stray comma is not a silent no-op. */
+function list(name: string, text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const entries = text.split(",").map((entry) => entry.trim());
+  if (entries.some((entry) => entry === ""))
+    throw new ConfigError(`${name} must be a comma-separated list without empty entries`);
+  return entries;
+}
+
+const pkcs11Names = [
+  "TRENT_PKCS11_TOKEN_LABEL",
+  "TRENT_PKCS11_PIN",
+  "TRENT_PKCS11_PIN_FILE",
+  "TRENT_PKCS11_KEY_LABEL",
+  "TRENT_PKCS11_PREVIOUS_KEY_LABELS",
+] as const;
+
+/** TRENT_PKCS11_*: all or nothing, and never an echo of the PIN. */
+export function parsePkcs11(
+  env: NodeJS.ProcessEnv,
+  rawSourceGiven: boolean,
+): Pkcs11Config | undefined {
+  const module = first(env, "TRENT_PKCS11_MODULE");
+  if (module === undefined) {
+    const stray = pkcs11Names.find((name) => first(env, name) !== undefined);
+    if (stray !== undefined)
+      throw new ConfigError(
+        `${stray} is set but TRENT_PKCS11_MODULE, the HSM's PKCS#11 module, is not`,
+      );
+    return undefined;
+  }
+  const tokenLabel = first(env, "TRENT_PKCS11_TOKEN_LABEL");
+  if (tokenLabel === undefined)
+    throw new ConfigError(
+      "TRENT_PKCS11_MODULE needs TRENT_PKCS11_TOKEN_LABEL, the label of the token holding the root key",
+    );
+  const pin = first(env, "TRENT_PKCS11_PIN");
+  const pinFile = first(env, "TRENT_PKCS11_PIN_FILE");
+  if (pin !== undefined && pinFile !== undefined)
+    throw new ConfigError("set one of TRENT_PKCS11_PIN and TRENT_PKCS11_PIN_FILE, not both");
+  if (pin === undefined && pinFile === undefined)
+    throw new ConfigError(
+      "TRENT_PKCS11_MODULE needs the token's user PIN in TRENT_PKCS11_PIN or TRENT_PKCS11_PIN_FILE",
+    );
+  const previousKeyLabels = list(
+    "TRENT_PKCS11_PREVIOUS_KEY_LABELS",
+    first(env, "TRENT_PKCS11_PREVIOUS_KEY_LABELS"),
+  );
+  let keyLabel = first(env, "TRENT_PKCS11_KEY_LABEL");
+  if (rawSourceGiven) {
+    // Moving off the HSM: the token only opens what its old keys sealed.
+    if (keyLabel !== undefined || previousKeyLabels.length === 0)
+      throw new ConfigError(
+        `${first(env, "TRENT_ROOT_KEY") !== undefined ? "TRENT_ROOT_KEY" : "TRENT_ROOT_KEY_FILE"} and TRENT_PKCS11_MODULE both name the current root key: set exactly one of TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE and TRENT_PKCS11_MODULE (to move from the HSM to a raw key, name the HSM's keys in TRENT_PKCS11_PREVIOUS_KEY_LABELS and leave TRENT_PKCS11_KEY_LABEL unset)`,
+      );
+  } else {
+    keyLabel ??= defaultPkcs11KeyLabel;
+  }
+  if (keyLabel !== undefined && previousKeyLabels.includes(keyLabel))
+    throw new ConfigError(
+      `TRENT_PKCS11_PREVIOUS_KEY_LABELS names '${keyLabel}', the current key (TRENT_PKCS11_KEY_LABEL)`,
+    );
+  return Object.freeze({
+    module,
+    tokenLabel,
+    pin: pin === undefined ? undefined : new Pkcs11Pin(pin),
+    pinFile,
+    keyLabel,
+    previousKeyLabels: Object.freeze(previousKeyLabels),
+  });
+}
+
+/** The variables naming the current root key: at most one may be set. */
+export function currentRootKeySources(config: TrentConfig): string[] {
+  const sources: string[] = [];
+  if (config.rootKey !== undefined) sources.push("TRENT_ROOT_KEY");
+  if (config.rootKeyFile !== undefined) sources.push("TRENT_ROOT_KEY_FILE");
+  if (config.pkcs11?.keyLabel !== undefined) sources.push("TRENT_PKCS11_MODULE");
+  return sources;
 }
 
 /** TRENT_DATABASE_URL, checked without ever echoing it: it may hold a password. */
@@ -198,6 +340,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
   if (authMode !== "open" && authMode !== "sigv4")
     throw new ConfigError(`TRENT_AUTH_MODE must be 'open' or 'sigv4', got '${authMode}'`);
   const rootKeyText = first(env, "TRENT_ROOT_KEY");
+  const rootKeyFile = first(env, "TRENT_ROOT_KEY_FILE");
+  if (rootKeyText !== undefined && rootKeyFile !== undefined)
+    throw new ConfigError(
+      "TRENT_ROOT_KEY and TRENT_ROOT_KEY_FILE both name the current root key: set exactly one of TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE and TRENT_PKCS11_MODULE",
+    );
+  const pkcs11 = parsePkcs11(env, rootKeyText !== undefined || rootKeyFile !== undefined);
   return Object.freeze({
     host: first(env, "TRENT_HOST") ?? defaultConfig.host,
     port: integer("TRENT_PORT", first(env, "TRENT_PORT", "PORT"), defaultConfig.port, 0),
@@ -206,6 +354,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
     accountId,
     region,
     rootKey: rootKeyText === undefined ? undefined : parseRootKey(rootKeyText),
+    rootKeyFile,
+    pkcs11,
+    previousRootKeys: Object.freeze(
+      list("TRENT_ROOT_KEY_PREVIOUS", first(env, "TRENT_ROOT_KEY_PREVIOUS")).map((text, i) =>
+        parseRootKey(text, `TRENT_ROOT_KEY_PREVIOUS entry ${i + 1}`),
+      ),
+    ),
+    previousRootKeyFiles: Object.freeze(
+      list("TRENT_ROOT_KEY_PREVIOUS_FILE", first(env, "TRENT_ROOT_KEY_PREVIOUS_FILE")),
+    ),
     authMode,
     credentialsFile,
     allowOpenOnNetwork: boolean(
@@ -267,18 +425,31 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * Refuses a root key configuration that names more than one current key, or none where one is
+ * needed (a database shared by several nodes). `trent serve` and `trent root-key` both check it.
+ */
+export function checkRootKeyConfig(config: TrentConfig): void {
+  const sources = currentRootKeySources(config);
+  if (sources.length > 1)
+    throw new ConfigError(
+      `${sources.join(" and ")} both name the current root key: set exactly one of TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE and TRENT_PKCS11_MODULE`,
+    );
+  // Nodes sharing a database must seal key material under one root key: a key generated into
+  // each node's data directory would leave every node unable to open the others' keys.
+  if (config.databaseUrl !== undefined && sources.length === 0)
+    throw new ConfigError(
+      "TRENT_DATABASE_URL needs a root key from TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE or TRENT_PKCS11_MODULE: every node sharing the database must use the same root key (see docs/postgres.md)",
+    );
+}
+
+/**
  * Refuses configurations that are unsafe to serve, before anything listens: a shared database
  * without a configured root key, sigv4 without a credentials file, a credentials file that
  * open mode would silently ignore, and open mode reachable from the network without
  * TRENT_ALLOW_OPEN_NETWORK=true.
  */
 export function checkServable(config: TrentConfig): void {
-  // Nodes sharing a database must seal key material under one root key: a key generated into
-  // each node's data directory would leave every node unable to open the others' keys.
-  if (config.databaseUrl !== undefined && config.rootKey === undefined)
-    throw new ConfigError(
-      "TRENT_DATABASE_URL needs TRENT_ROOT_KEY: every node sharing the database must use the same root key (see docs/postgres.md)",
-    );
+  checkRootKeyConfig(config);
   if (config.authMode === "sigv4") {
     if (config.credentialsFile === undefined)
       throw new ConfigError(

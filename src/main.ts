@@ -5,6 +5,7 @@ import { ConfigError, configFromEnv, storeLocation } from "./config.js";
 try {
   const config = configFromEnv();
   const trent = await startTrent(config);
+  process.stderr.write(`${trent.rootKeys}\n`);
   process.stdout.write(
     `Trent listening on ${trent.url} (account ${config.accountId}, region ${config.region}, auth ${config.authMode}, ${storeLocation(config)})\n`,
   );

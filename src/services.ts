@@ -23,11 +23,11 @@ export interface Services {
   readonly vault: KeyMaterialVault;
   /** Fresh data key pairs; RSA ones come from a worker-thread pool. */
   readonly dataKeyPairs: KeyPairPool;
-  /** MAC key of grant tokens, derived from the root key. */
+  /** MAC key of grant tokens; stored sealed under the root key (domain/root-keys.ts). */
   readonly grantTokenKey: Uint8Array;
   /** Parsed key policies by their text (immutable, so cacheable). */
   readonly policies: PolicyCache;
-  /** Key that seals import tokens and names imported key material, derived from the root key. */
+  /** Key that seals import tokens and names imported key material; stored sealed like the above. */
   readonly importKey: Uint8Array;
   /** The sigv4 mode's identities, loaded from the credentials file at start-up. */
   readonly credentials?: CredentialDirectory;

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `trent` command. `trent serve` starts the service (configuration from TRENT_* variables,
- * overridden by flags); `trent root-key` prints a fresh root key for TRENT_ROOT_KEY.
+ * overridden by flags); `trent root-key` prints a fresh root key, and rotates or shows the root
+ * keys sealing the store (root-key-commands.ts).
  */
 import { Command } from "commander";
 import { startTrent } from "../app.js";
 import { ConfigError, configFromEnv, storeLocation, type TrentConfig } from "../config.js";
-import { createSystemRandom } from "../crypto/random.js";
+import { addRootKeyCommands } from "./root-key-commands.js";
 
 interface ServeFlags {
   host?: string;
@@ -41,18 +42,14 @@ program
   .action(async (flags: ServeFlags) => {
     const config = applyFlags(flags);
     const trent = await startTrent(config);
+    process.stderr.write(`${trent.rootKeys}\n`);
     process.stdout.write(`Trent listening on ${trent.url} (${storeLocation(config)})\n`);
     const stop = () => void trent.close().then(() => process.exit(0));
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
 
-program
-  .command("root-key")
-  .description("print a new random root key (base64) for TRENT_ROOT_KEY")
-  .action(() => {
-    process.stdout.write(`${Buffer.from(createSystemRandom().bytes(32)).toString("base64")}\n`);
-  });
+addRootKeyCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   const message =

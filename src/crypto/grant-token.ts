@@ -1,8 +1,9 @@
 /**
  * Grant tokens: unforgeable bearer references to a grant. A token is minted by CreateGrant and
- * proves, by its MAC under a key derived from the root key, that this Trent issued it. AWS hands
- * out a different token on every CreateGrant call, even a retry that returns an existing grant,
- * so each token carries a random nonce; all tokens of one grant name the same grant id.
+ * proves, by its MAC under Trent's grant-token key (kept sealed in the store), that this Trent
+ * issued it. AWS hands out a different token on every CreateGrant call, even a retry that
+ * returns an existing grant, so each token carries a random nonce; all tokens of one grant name
+ * the same grant id.
  *
  * Token, version 2, before base64url encoding:
  *   offset  size  field

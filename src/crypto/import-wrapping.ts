@@ -24,7 +24,8 @@
  *   u16 len ‖ key ARN ‖ u16 len ‖ wrapping algorithm ‖ u16 len ‖ wrapping key spec ‖
  *   u64 valid-to (epoch milliseconds) ‖ wrapping private key (PKCS#8 DER, the rest)
  * The token key and the material-id key are derived with HKDF from the import key, which is
- * itself derived from the root key, so tokens survive restarts and work on every node.
+ * stored sealed under the root key (domain/root-keys.ts), so tokens survive restarts, root key
+ * rotations, and work on every node.
  */
 import {
   constants,

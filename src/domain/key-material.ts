@@ -1,18 +1,21 @@
 /**
- * Key material as the domain sees it: created sealed under the root key, opened on use. Opened
- * material is immutable for its material id, so it is the one thing cached in memory (bounded);
- * everything mutable is read from the store on every request.
+ * Key material as the domain sees it: created sealed under the current root key (its version
+ * recorded in the row), opened on use with the key of the row's version. This is the one place
+ * that seals and opens key material and XKS proxy credentials. Opened material is immutable for
+ * its material id, so it is the one thing cached in memory (bounded); everything mutable is
+ * read from the store on every request.
  */
-import { sealKeyMaterial, unsealKeyMaterial } from "../crypto/sealing.js";
+import { keyMaterialAad } from "../crypto/sealing.js";
 import type { Store } from "../store/store.js";
 import type { KeyMaterialRecord } from "./key.js";
+import type { RootKeyring } from "./root-keyring.js";
 
 const cacheLimit = 4096;
 
 export class KeyMaterialVault {
   private readonly opened = new Map<string, Uint8Array>();
 
-  constructor(private readonly rootKey: Uint8Array) {}
+  constructor(private readonly keyring: RootKeyring) {}
 
   /** Seals `secret` and stores it as material `materialId` of the key. */
   async create(
@@ -23,12 +26,17 @@ export class KeyMaterialVault {
     publicKey: Uint8Array | undefined,
     now: Date,
   ): Promise<KeyMaterialRecord> {
+    const { sealed, rootKeyVersion } = this.keyring.seal(
+      secret,
+      keyMaterialAad(keyArn, materialId),
+    );
     const record: KeyMaterialRecord = {
       keyArn,
       materialId,
-      sealed: sealKeyMaterial(this.rootKey, secret, keyArn, materialId),
+      sealed,
       publicKey,
       createdAt: now,
+      rootKeyVersion,
     };
     await store.materials.insert(record);
     return record;
@@ -41,7 +49,12 @@ export class KeyMaterialVault {
     if (cached) return cached;
     const record = await store.materials.get(keyArn, materialId);
     if (!record) return undefined;
-    const secret = unsealKeyMaterial(this.rootKey, record.sealed, keyArn, materialId);
+    const secret = this.keyring.open(
+      record.rootKeyVersion,
+      record.sealed,
+      keyMaterialAad(keyArn, materialId),
+      `key material ${materialId} of ${keyArn}`,
+    );
     if (this.opened.size >= cacheLimit) {
       const oldest = this.opened.keys().next().value;
       if (oldest !== undefined) this.opened.delete(oldest);

@@ -40,6 +40,11 @@ export interface KeyMaterialRecord {
   /** DER SubjectPublicKeyInfo for asymmetric keys: public, so kept unsealed. */
   readonly publicKey: Uint8Array | undefined;
   readonly createdAt: Date;
+  /**
+   * Version of the root key that sealed it; undefined for rows written before versions were
+   * recorded (sealed under the key that start-up registers as version 1).
+   */
+  readonly rootKeyVersion: number | undefined;
 }
 
 export interface AliasRecord {

@@ -1,7 +1,7 @@
 /**
  * GetParametersForImport: a fresh wrapping key pair's public key (DER SubjectPublicKeyInfo)
  * and an import token, for a key of origin EXTERNAL. The token carries the wrapping private
- * key sealed under a key derived from the root key, binds it to the key and the wrapping
+ * key sealed under Trent's import key (kept sealed in the store), binds it to the key and the wrapping
  * algorithm, and expires with ParametersValidTo, 24 hours from now. Takes a key id or key ARN
  * and answers with the key ARN.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GetParametersForImport.html

@@ -32,6 +32,7 @@ import type {
   RotationType,
   XksProxyConnectivityType,
 } from "../protocol/types.generated.js";
+import { RootKeys, SealedSecrets } from "./kysely-root-keys.js";
 import { type MigrationDialect, migrationProvider } from "./migrations.js";
 import type {
   AliasesTable,
@@ -54,7 +55,10 @@ import type {
   KeyRepository,
   KeyRotationRepository,
   KeyUse,
+  MaterialPosition,
   Page,
+  RootKeyRepository,
+  SealedSecretRepository,
   Store,
   TagRepository,
 } from "./store.js";
@@ -161,6 +165,7 @@ function fromMaterialRow(row: Selectable<KeyMaterialsTable>): KeyMaterialRecord 
     sealed: bytes(row.sealed),
     publicKey: row.public_key === null ? undefined : bytes(row.public_key),
     createdAt: new Date(num(row.created_at)),
+    rootKeyVersion: optionalNum(row.root_key_version),
   };
 }
 
@@ -305,6 +310,7 @@ class Materials implements KeyMaterialRepository {
         sealed: material.sealed,
         public_key: material.publicKey ?? null,
         created_at: material.createdAt.getTime(),
+        root_key_version: material.rootKeyVersion ?? null,
       })
       .execute();
   }
@@ -335,6 +341,51 @@ class Materials implements KeyMaterialRepository {
       .where("key_arn", "=", keyArn)
       .where("material_id", "=", materialId)
       .execute();
+  }
+
+  async listSealedUnder(
+    version: number | undefined,
+    page: { readonly limit: number; readonly after?: MaterialPosition | undefined },
+  ) {
+    let query = this.db
+      .selectFrom("key_materials")
+      .selectAll()
+      .where("root_key_version", version === undefined ? "is" : "=", version ?? null);
+    const after = page.after;
+    if (after !== undefined)
+      query = query.where((eb) =>
+        eb.or([
+          eb("key_arn", ">", after.keyArn),
+          eb.and([eb("key_arn", "=", after.keyArn), eb("material_id", ">", after.materialId)]),
+        ]),
+      );
+    const rows = await query.orderBy("key_arn").orderBy("material_id").limit(page.limit).execute();
+    return rows.map(fromMaterialRow);
+  }
+
+  async reseal(material: KeyMaterialRecord, sealed: Uint8Array, rootKeyVersion: number) {
+    const result = await this.db
+      .updateTable("key_materials")
+      .set({ sealed, root_key_version: rootKeyVersion })
+      .where("key_arn", "=", material.keyArn)
+      .where("material_id", "=", material.materialId)
+      .where(
+        "root_key_version",
+        material.rootKeyVersion === undefined ? "is" : "=",
+        material.rootKeyVersion ?? null,
+      )
+      .where("sealed", "=", material.sealed)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async adoptUnversioned(version: number) {
+    const result = await this.db
+      .updateTable("key_materials")
+      .set({ root_key_version: version })
+      .where("root_key_version", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 }
 
@@ -962,6 +1013,8 @@ class KyselyStoreView implements Store {
   readonly rotations: KeyRotationRepository;
   readonly materialHistory: KeyMaterialHistoryRepository;
   readonly customKeyStores: CustomKeyStoreRepository;
+  readonly rootKeys: RootKeyRepository;
+  readonly sealedSecrets: SealedSecretRepository;
 
   constructor(
     protected readonly db: Db,
@@ -979,6 +1032,8 @@ class KyselyStoreView implements Store {
     this.rotations = new Rotations(db);
     this.materialHistory = new MaterialHistory(db);
     this.customKeyStores = new CustomKeyStores(db, locking);
+    this.rootKeys = new RootKeys(db);
+    this.sealedSecrets = new SealedSecrets(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

@@ -266,6 +266,48 @@ function customKeyStores(dialect: MigrationDialect): Migration {
   };
 }
 
+/**
+ * Root key custody: the registry of root key versions, the version that sealed each sealed row,
+ * and Trent's own sealed secrets. Rows already in key_materials keep a null version until
+ * start-up finds which configured root key opens them and registers it as version 1. The
+ * version index leads with the version so that "is anything still sealed under version N" and
+ * the rotation's batches (in key order within a version) are index range reads.
+ */
+function rootKeys(dialect: MigrationDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("root_keys")
+        .addColumn("version", "integer", (c) => c.primaryKey())
+        .addColumn("check_value", dialect.binary, (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("retired_at", "bigint")
+        .execute();
+      await db.schema
+        .alterTable("key_materials")
+        .addColumn("root_key_version", "integer")
+        .execute();
+      await db.schema
+        .createIndex("key_materials_by_root_key_version")
+        .on("key_materials")
+        .columns(["root_key_version", "key_arn", "material_id"])
+        .execute();
+      await db.schema
+        .createTable("sealed_secrets")
+        .addColumn("name", "varchar(64)", (c) => c.primaryKey())
+        .addColumn("sealed", dialect.binary, (c) => c.notNull())
+        .addColumn("root_key_version", "integer", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("sealed_secrets_by_root_key_version")
+        .on("sealed_secrets")
+        .columns(["root_key_version", "name"])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -276,6 +318,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
         "0004_key_rotation_and_import": keyRotationAndImport(),
         "0005_custom_key_stores": customKeyStores(dialect),
         "0005_multi_region_keys": multiRegionKeys(),
+        "0006_root_keys": rootKeys(dialect),
       };
     },
   };

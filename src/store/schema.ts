@@ -27,6 +27,28 @@ export interface KeyMaterialsTable {
   sealed: Uint8Array;
   public_key: Uint8Array | null;
   created_at: number;
+  /** Null only for rows sealed before migration 0006 (adopted as version 1 at start-up). */
+  root_key_version: number | null;
+}
+
+/**
+ * The root key registry: one row per root key that ever sealed anything here. The check value
+ * is a fixed text sealed under that key (AAD naming the version), so start-up can tell which
+ * configured key is which version without the key ever being stored.
+ */
+export interface RootKeysTable {
+  version: number;
+  check_value: Uint8Array;
+  created_at: number;
+  retired_at: number | null;
+}
+
+/** Secrets Trent keeps for itself (the grant-token MAC key, the import key), sealed. */
+export interface SealedSecretsTable {
+  name: string;
+  sealed: Uint8Array;
+  root_key_version: number;
+  created_at: number;
 }
 
 export interface AliasesTable {
@@ -135,4 +157,6 @@ export interface Database {
   key_material_history: KeyMaterialHistoryTable;
   custom_key_stores: CustomKeyStoresTable;
   xks_keys: XksKeysTable;
+  root_keys: RootKeysTable;
+  sealed_secrets: SealedSecretsTable;
 }

@@ -60,12 +60,84 @@ export interface KeyRepository {
   delete(arn: string): Promise<void>;
 }
 
+/** Where a listing of key materials in (key ARN, material id) order resumes. */
+export interface MaterialPosition {
+  readonly keyArn: string;
+  readonly materialId: string;
+}
+
 export interface KeyMaterialRepository {
   insert(material: KeyMaterialRecord): Promise<void>;
   get(keyArn: string, materialId: string): Promise<KeyMaterialRecord | undefined>;
   listForKey(keyArn: string): Promise<KeyMaterialRecord[]>;
   /** Deletes one sealed material (imported material deleted or expired). */
   delete(keyArn: string, materialId: string): Promise<void>;
+  /**
+   * Materials sealed under root key `version` (undefined: rows from before versions were
+   * recorded), in key ARN then material id order, strictly after `after`.
+   */
+  listSealedUnder(
+    version: number | undefined,
+    page: { readonly limit: number; readonly after?: MaterialPosition | undefined },
+  ): Promise<KeyMaterialRecord[]>;
+  /**
+   * Replaces the sealed bytes and root key version of `material` if the row is still exactly as
+   * read (same version, same sealed bytes): false when it changed or is gone, so a concurrent
+   * change is never overwritten.
+   */
+  reseal(material: KeyMaterialRecord, sealed: Uint8Array, rootKeyVersion: number): Promise<boolean>;
+  /** Records `version` on every material that has no root key version; returns how many. */
+  adoptUnversioned(version: number): Promise<number>;
+}
+
+/** One root key version in the registry. */
+export interface RootKeyRecord {
+  readonly version: number;
+  /** A fixed text sealed under that key, AAD naming the version. */
+  readonly checkValue: Uint8Array;
+  readonly createdAt: Date;
+  /** Set once nothing was sealed under it any more and rotation retired it. */
+  readonly retiredAt: Date | undefined;
+}
+
+/** How many sealed rows each root key version has (undefined: rows without a version). */
+export interface SealedRowCount {
+  readonly version: number | undefined;
+  readonly keyMaterials: number;
+  readonly sealedSecrets: number;
+}
+
+export interface RootKeyRepository {
+  /** Every registered version, oldest first. */
+  list(): Promise<RootKeyRecord[]>;
+  /**
+   * Registers a version unless it is registered already (another node got there first):
+   * resolves to false then, and the caller reads the registry again.
+   */
+  register(record: RootKeyRecord): Promise<boolean>;
+  retire(version: number, at: Date): Promise<void>;
+  /** True when a key material or sealed secret is sealed under `version` (undefined: no version). */
+  isReferenced(version: number | undefined): Promise<boolean>;
+  /** Sealed rows per version, for operators (`trent root-key status`). */
+  countSealed(): Promise<SealedRowCount[]>;
+}
+
+/** A secret Trent keeps for itself (grant-token MAC key, import key), sealed. */
+export interface SealedSecretRecord {
+  readonly name: string;
+  readonly sealed: Uint8Array;
+  readonly rootKeyVersion: number;
+  readonly createdAt: Date;
+}
+
+export interface SealedSecretRepository {
+  get(name: string): Promise<SealedSecretRecord | undefined>;
+  /** Stores a secret unless one of that name exists: false then (another node stored it). */
+  insert(record: SealedSecretRecord): Promise<boolean>;
+  /** Secrets sealed under root key `version`, by name. */
+  listSealedUnder(version: number): Promise<SealedSecretRecord[]>;
+  /** Like KeyMaterialRepository.reseal: compare-and-set on the row as read. */
+  reseal(secret: SealedSecretRecord, sealed: Uint8Array, rootKeyVersion: number): Promise<boolean>;
 }
 
 export interface KeyRotationRepository {
@@ -204,6 +276,10 @@ export interface Store {
   readonly rotations: KeyRotationRepository;
   readonly materialHistory: KeyMaterialHistoryRepository;
   readonly customKeyStores: CustomKeyStoreRepository;
+  /** The root key registry; a test-suite reset keeps it, as it keeps the root key. */
+  readonly rootKeys: RootKeyRepository;
+  /** Trent's own sealed secrets; kept by a reset too. */
+  readonly sealedSecrets: SealedSecretRepository;
   /**
    * Runs `work` atomically: all its writes land, or none do; locks taken inside last until it
    * ends. On PostgreSQL `work` runs again when the database aborts it (a deadlock between

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Kysely, Migrator } from "kysely";
+import { type Kysely, Migrator, sql } from "kysely";
 import type { CustomKeyStoreRecord } from "../../src/domain/custom-key-store.js";
 import type { GrantRecord } from "../../src/domain/grants.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../../src/domain/key.js";
@@ -13,7 +13,7 @@ import type { KeyMaterialEntry, RotationSettings } from "../../src/domain/rotati
 import { openKyselyStore, type StoreDialect } from "../../src/store/kysely-store.js";
 import { migrationProvider } from "../../src/store/migrations.js";
 import type { Database } from "../../src/store/schema.js";
-import type { KeyUse, Store } from "../../src/store/store.js";
+import type { KeyUse, RootKeyRecord, SealedSecretRecord, Store } from "../../src/store/store.js";
 
 export interface StoreBackend {
   /** Opens a store over a new, empty database the way Trent opens this backend. */
@@ -84,6 +84,7 @@ function material(keyArn: string, materialId: string, changes: Partial<KeyMateri
     sealed,
     publicKey: undefined,
     createdAt: new Date("2025-01-01T00:00:00Z"),
+    rootKeyVersion: 1,
     ...changes,
   };
   return record;
@@ -966,6 +967,172 @@ export function storeContract(backend: StoreBackend): void {
     });
   });
 
+  describe("root key registry and sealed secrets", () => {
+    const check = (n: number) => new Uint8Array(45).fill(n);
+    const rootKey = (version: number, changes: Partial<RootKeyRecord> = {}): RootKeyRecord => ({
+      version,
+      checkValue: check(version),
+      createdAt: new Date("2025-04-01T00:00:00.001Z"),
+      retiredAt: undefined,
+      ...changes,
+    });
+    const secret = (name: string, version: number, fill: number): SealedSecretRecord => ({
+      name,
+      sealed: new Uint8Array(61).fill(fill),
+      rootKeyVersion: version,
+      createdAt: new Date("2025-04-02T00:00:00Z"),
+    });
+
+    it("registers each version once, lists them oldest first, and retires one", () =>
+      withStore(async (store) => {
+        assert.deepEqual(await store.rootKeys.list(), []);
+        assert.equal(await store.rootKeys.register(rootKey(2)), true);
+        assert.equal(await store.rootKeys.register(rootKey(1)), true);
+        // Another node's registration of the same version loses quietly and changes nothing.
+        assert.equal(await store.rootKeys.register(rootKey(1, { checkValue: check(9) })), false);
+        assert.deepEqual(await store.rootKeys.list(), [rootKey(1), rootKey(2)]);
+        const retiredAt = new Date("2025-05-01T00:00:00Z");
+        await store.rootKeys.retire(1, retiredAt);
+        await store.rootKeys.retire(1, new Date("2025-06-01T00:00:00Z"));
+        assert.deepEqual(await store.rootKeys.list(), [rootKey(1, { retiredAt }), rootKey(2)]);
+      }));
+
+    it("tells which versions still seal rows, and counts rows per version", () =>
+      withStore(async (store) => {
+        const key = keyRecord("00000000-0000-0000-0000-000000000001");
+        await store.keys.insert(key);
+        await store.materials.insert(material(key.arn, "m1", { rootKeyVersion: 1 }));
+        await store.materials.insert(material(key.arn, "m2", { rootKeyVersion: 2 }));
+        await store.materials.insert(material(key.arn, "m3", { rootKeyVersion: 2 }));
+        await store.materials.insert(material(key.arn, "m4", { rootKeyVersion: undefined }));
+        await store.sealedSecrets.insert(secret("s", 3, 1));
+        assert.equal(await store.rootKeys.isReferenced(1), true);
+        assert.equal(await store.rootKeys.isReferenced(2), true);
+        assert.equal(await store.rootKeys.isReferenced(3), true);
+        assert.equal(await store.rootKeys.isReferenced(4), false);
+        assert.equal(await store.rootKeys.isReferenced(undefined), true);
+        assert.deepEqual(await store.rootKeys.countSealed(), [
+          { version: undefined, keyMaterials: 1, sealedSecrets: 0 },
+          { version: 1, keyMaterials: 1, sealedSecrets: 0 },
+          { version: 2, keyMaterials: 2, sealedSecrets: 0 },
+          { version: 3, keyMaterials: 0, sealedSecrets: 1 },
+        ]);
+        assert.equal(await store.materials.adoptUnversioned(1), 1);
+        assert.equal(await store.rootKeys.isReferenced(undefined), false);
+        assert.equal((await store.materials.get(key.arn, "m4"))?.rootKeyVersion, 1);
+        assert.equal(await store.materials.adoptUnversioned(1), 0);
+      }));
+
+    it("lists the materials of one version in key order, page by page", () =>
+      withStore(async (store) => {
+        const a = arnOf("00000000-0000-0000-0000-00000000000a");
+        const b = arnOf("00000000-0000-0000-0000-00000000000b");
+        for (const [arn, id, version] of [
+          [b, "m1", 1],
+          [a, "m2", 1],
+          [a, "m1", 1],
+          [a, "m3", 2],
+          [b, "m0", undefined],
+        ] as const)
+          await store.materials.insert(material(arn, id, { rootKeyVersion: version }));
+        const ids = (records: KeyMaterialRecord[]) =>
+          records.map((r) => `${r.keyArn.slice(-1)}/${r.materialId}`);
+        const first = await store.materials.listSealedUnder(1, { limit: 2 });
+        assert.deepEqual(ids(first), ["a/m1", "a/m2"]);
+        const last = first.at(-1)!;
+        const second = await store.materials.listSealedUnder(1, {
+          limit: 2,
+          after: { keyArn: last.keyArn, materialId: last.materialId },
+        });
+        assert.deepEqual(ids(second), ["b/m1"]);
+        assert.deepEqual(second[0], material(b, "m1", { rootKeyVersion: 1 }));
+        assert.deepEqual(ids(await store.materials.listSealedUnder(undefined, { limit: 9 })), [
+          "b/m0",
+        ]);
+        assert.deepEqual(ids(await store.materials.listSealedUnder(3, { limit: 9 })), []);
+      }));
+
+    it("re-seals a material only while it is exactly as read", () =>
+      withStore(async (store) => {
+        const arn = arnOf("00000000-0000-0000-0000-000000000001");
+        const old = material(arn, "m1", { rootKeyVersion: 1 });
+        await store.materials.insert(old);
+        const resealed = new Uint8Array(70).fill(7);
+        assert.equal(await store.materials.reseal(old, resealed, 2), true);
+        assert.deepEqual(await store.materials.get(arn, "m1"), {
+          ...old,
+          sealed: resealed,
+          rootKeyVersion: 2,
+        });
+        // The same stale read again, or one with other bytes, changes nothing.
+        assert.equal(await store.materials.reseal(old, new Uint8Array(70).fill(8), 3), false);
+        const stale = { ...old, rootKeyVersion: 2, sealed: new Uint8Array(70).fill(6) };
+        assert.equal(await store.materials.reseal(stale, new Uint8Array(70).fill(8), 3), false);
+        assert.equal(
+          await store.materials.reseal(material(arn, "gone"), new Uint8Array(1), 3),
+          false,
+        );
+        assert.deepEqual((await store.materials.get(arn, "m1"))?.sealed, resealed);
+        const legacy = material(arn, "m2", { rootKeyVersion: undefined });
+        await store.materials.insert(legacy);
+        assert.equal(await store.materials.reseal(legacy, resealed, 2), true);
+        assert.equal((await store.materials.get(arn, "m2"))?.rootKeyVersion, 2);
+      }));
+
+    it("stores each sealed secret once, lists them by version, re-seals with compare-and-set", () =>
+      withStore(async (store) => {
+        assert.equal(await store.sealedSecrets.get("grant-token-key"), undefined);
+        assert.equal(await store.sealedSecrets.insert(secret("grant-token-key", 1, 1)), true);
+        assert.equal(await store.sealedSecrets.insert(secret("grant-token-key", 1, 2)), false);
+        assert.equal(await store.sealedSecrets.insert(secret("import-key", 1, 3)), true);
+        assert.deepEqual(
+          await store.sealedSecrets.get("grant-token-key"),
+          secret("grant-token-key", 1, 1),
+        );
+        assert.deepEqual(await store.sealedSecrets.listSealedUnder(1), [
+          secret("grant-token-key", 1, 1),
+          secret("import-key", 1, 3),
+        ]);
+        const resealed = new Uint8Array(61).fill(4);
+        assert.equal(
+          await store.sealedSecrets.reseal(secret("import-key", 1, 3), resealed, 2),
+          true,
+        );
+        assert.equal(
+          await store.sealedSecrets.reseal(secret("import-key", 1, 3), resealed, 3),
+          false,
+        );
+        assert.deepEqual(await store.sealedSecrets.listSealedUnder(2), [
+          { ...secret("import-key", 2, 3), sealed: resealed },
+        ]);
+      }));
+
+    it("gives key material from before migration 0006 no root key version", async () => {
+      const { db, dialect } = await backend.database();
+      let store: Store | undefined;
+      try {
+        const migrator = new Migrator({
+          db,
+          provider: migrationProvider(dialect),
+          migrationTableName: "trent_migrations",
+          migrationLockTableName: "trent_migrations_lock",
+        });
+        assert.equal((await migrator.migrateTo("0005_multi_region_keys")).error, undefined);
+        const arn = arnOf("00000000-0000-0000-0000-000000000001");
+        const old = material(arn, "m1", { rootKeyVersion: undefined });
+        await sql`insert into key_materials (key_arn, material_id, sealed, public_key, created_at) values (${arn}, ${"m1"}, ${old.sealed}, ${null}, ${old.createdAt.getTime()})`.execute(
+          db,
+        );
+        store = await openKyselyStore(db, dialect);
+        assert.deepEqual(await store.materials.get(arn, "m1"), old);
+        assert.deepEqual(await store.rootKeys.list(), []);
+        assert.equal(await store.rootKeys.isReferenced(undefined), true);
+      } finally {
+        await (store ? store.close() : db.destroy());
+      }
+    });
+  });
+
   describe("transactions", () => {
     it("commits every write and returns the work's value", () =>
       withStore(async (store) => {
@@ -1223,7 +1390,7 @@ export function storeContract(backend: StoreBackend): void {
   });
 
   describe("reset", () => {
-    it("wipes every record, and the store stays usable", () =>
+    it("wipes every KMS record but the root key registry, and the store stays usable", () =>
       withStore(async (store) => {
         const key = keyRecord("00000000-0000-0000-0000-000000000001");
         await store.keys.insert(key);
@@ -1234,8 +1401,26 @@ export function storeContract(backend: StoreBackend): void {
         await store.lastUsage.record(keyUse(key.arn, "2025-01-01T00:00:00Z", "Encrypt", "1"));
         await store.rotations.put(rotation(key.arn));
         await store.materialHistory.put(historyEntry(key.arn, "m1"));
+        const rootKey = {
+          version: 1,
+          checkValue: new Uint8Array(45).fill(1),
+          createdAt: new Date("2025-04-01T00:00:00Z"),
+          retiredAt: undefined,
+        };
+        await store.rootKeys.register(rootKey);
+        const secret = {
+          name: "grant-token-key",
+          sealed: new Uint8Array(61).fill(2),
+          rootKeyVersion: 1,
+          createdAt: new Date("2025-04-01T00:00:00Z"),
+        };
+        await store.sealedSecrets.insert(secret);
 
         await store.reset();
+
+        // Root key custody is not KMS state: the keys that seal the store stay as they were.
+        assert.deepEqual(await store.rootKeys.list(), [rootKey]);
+        assert.deepEqual(await store.sealedSecrets.get(secret.name), secret);
 
         assert.equal(await store.keys.get(key.arn), undefined);
         assert.deepEqual(await store.keys.list(account, region, { limit: 10 }), []);

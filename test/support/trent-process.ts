@@ -1,108 +1,162 @@
 /**
- * Trent as a separate process, started the way an operator starts it (`node --import tsx
- * src/main.ts` with TRENT_* variables), for tests that must kill it: SIGKILL leaves nothing to
- * flush, unlike close() of an in-process server. The port is read from the start-up line
- * "Trent listening on http://HOST:PORT", so TRENT_PORT=0 works. Whatever the child wrote to
- * stderr is kept for failure messages.
+ * Trent as operators run it: `node --import tsx src/main.ts` (or the `trent` command) in a child
+ * process with its own environment, for tests that must kill it (SIGKILL leaves nothing to
+ * flush, unlike close() of an in-process server), tests of start-up, and commands that run
+ * beside a server. Only the variables given (plus PATH, HOME and SOFTHSM2_CONF) reach the child,
+ * so the machine's TRENT_* settings cannot leak into a test. The URL is read from the start-up
+ * line "Trent listening on http://HOST:PORT", so the default TRENT_PORT=0 works.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { KMSClient } from "@aws-sdk/client-kms";
 
-const repoRoot = new URL("../../", import.meta.url).pathname;
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+
+function childEnv(env: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  if (process.env.SOFTHSM2_CONF) base.SOFTHSM2_CONF = process.env.SOFTHSM2_CONF;
+  return { ...base, TRENT_HOST: "127.0.0.1", TRENT_PORT: "0", ...env };
+}
 
 export interface TrentProcess {
   readonly url: string;
   readonly pid: number;
+  readonly child: ChildProcess;
   /** A real SDK client pointed at this process, without retries. */
   client(): KMSClient;
-  /** What the child wrote to stdout and stderr so far. */
+  /** Everything written to standard error so far. */
+  stderr(): string;
+  /** Everything written to standard output and standard error so far. */
   output(): string;
-  /** Kills the child with SIGKILL and waits until it is gone. */
+  /** SIGKILL, then resolves once the process is gone. */
   kill(): Promise<void>;
-  /** SIGTERM (Trent closes cleanly), then SIGKILL if it has not exited within 10 s. */
-  stop(): Promise<void>;
+  /** SIGTERM (Trent closes cleanly), SIGKILL after 10 s; resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
 
-function exited(child: ChildProcess): boolean {
+export interface FailedStart {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CommandResult extends FailedStart {
+  /** When each line of standard output arrived (Date.now()), for tests of overlap. */
+  readonly lineTimes: readonly { readonly at: number; readonly line: string }[];
+}
+
+function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
+/**
+ * Starts `src/main.ts`; resolves once it prints its listening line, or rejects with a
+ * FailedStart when it exits first (or prints nothing within `timeoutMs`).
+ */
+export function startTrentProcess(
+  env: Readonly<Record<string, string | undefined>>,
+  timeoutMs = 30_000,
+): Promise<TrentProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: repo,
+    env: childEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let output = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const waitForExit = (ms: number) =>
+    hasExited(child)
+      ? Promise.resolve(true)
+      : Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+        ]);
+  const clients: KMSClient[] = [];
+  const destroyClients = () => {
+    for (const client of clients.splice(0)) client.destroy();
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject({ code: null, stdout, stderr: `${stderr}(no listening line in ${timeoutMs} ms)` });
+    }, timeoutMs);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      output += chunk.toString();
+      const match = /Trent listening on (http:\/\/\S+)/.exec(stdout);
+      if (!match?.[1] || child.pid === undefined) return;
       clearTimeout(timer);
-      resolve(true);
+      const url = match[1];
+      resolve({
+        url,
+        pid: child.pid,
+        child,
+        client() {
+          const client = new KMSClient({
+            endpoint: url,
+            region: "us-east-1",
+            credentials: { accessKeyId: "AKIDTRENTTEST", secretAccessKey: "trent-test-secret" },
+            maxAttempts: 1,
+          });
+          clients.push(client);
+          return client;
+        },
+        stderr: () => stderr,
+        output: () => output,
+        async kill() {
+          if (!hasExited(child)) child.kill("SIGKILL");
+          await waitForExit(10_000);
+          destroyClients();
+        },
+        async stop() {
+          destroyClients();
+          if (!hasExited(child)) {
+            child.kill("SIGTERM");
+            if (!(await waitForExit(10_000))) child.kill("SIGKILL");
+          }
+          return exited;
+        },
+      });
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject({ code, stdout, stderr } satisfies FailedStart);
     });
   });
 }
 
-export async function startTrentProcess(
-  env: Readonly<Record<string, string>>,
-): Promise<TrentProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TRENT_HOST: "127.0.0.1", ...env },
+/** Runs the `trent` command (src/cli/main.ts) to its end. */
+export function runTrentCommand(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CommandResult> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: repo,
+    env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stdout.setEncoding("utf8");
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    output += chunk;
+  let stdout = "";
+  let stderr = "";
+  const lineTimes: { at: number; line: string }[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => {
+    const at = Date.now();
+    const text = chunk.toString();
+    const lines = (stdout.slice(stdout.lastIndexOf("\n") + 1) + text).split("\n").slice(0, -1);
+    stdout += text;
+    for (const line of lines) lineTimes.push({ at, line });
   });
-  const clients: KMSClient[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (chunk: string) => {
-        output += chunk;
-        const match = /Trent listening on (http:\/\/[^\s]+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child.once("exit", (code, signal) =>
-        reject(new Error(`Trent exited (${code ?? signal}) before listening:\n${output}`)),
-      );
-      timer = setTimeout(() => reject(new Error(`Trent did not start:\n${output}`)), 30_000);
-    });
-    if (child.pid === undefined) throw new Error("Trent has no pid");
-    const pid = child.pid;
-    const destroyClients = () => {
-      for (const client of clients.splice(0)) client.destroy();
-    };
-    return {
-      url,
-      pid,
-      client() {
-        const client = new KMSClient({
-          endpoint: url,
-          region: "us-east-1",
-          credentials: { accessKeyId: "AKIDTRENTTEST", secretAccessKey: "trent-test-secret" },
-          maxAttempts: 1,
-        });
-        clients.push(client);
-        return client;
-      },
-      output: () => output,
-      async kill() {
-        if (!exited(child)) child.kill("SIGKILL");
-        await waitForExit(child, 10_000);
-        destroyClients();
-      },
-      async stop() {
-        destroyClients();
-        if (exited(child)) return;
-        child.kill("SIGTERM");
-        if (await waitForExit(child, 10_000)) return;
-        child.kill("SIGKILL");
-        await waitForExit(child, 10_000);
-      },
-    };
-  } catch (error) {
-    if (!exited(child)) child.kill("SIGKILL");
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) =>
+    child.once("close", (code) => resolve({ code, stdout, stderr, lineTimes })),
+  );
 }

@@ -44,9 +44,10 @@ describe("database URL configuration", () => {
       (error: unknown) =>
         error instanceof ConfigError &&
         error.message ===
-          "TRENT_DATABASE_URL needs TRENT_ROOT_KEY: every node sharing the database must use the same root key (see docs/postgres.md)",
+          "TRENT_DATABASE_URL needs a root key from TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE or TRENT_PKCS11_MODULE: every node sharing the database must use the same root key (see docs/postgres.md)",
     );
     checkServable(withDefaults({ databaseUrl: url, rootKey: new Uint8Array(32) }));
+    checkServable(withDefaults({ databaseUrl: url, rootKeyFile: "/run/secrets/trent-root-key" }));
   });
 
   it("shows the URL in start-up lines with its password redacted", () => {

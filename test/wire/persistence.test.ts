@@ -20,7 +20,8 @@ import {
   PutKeyPolicyCommand,
 } from "@aws-sdk/client-kms";
 import SQLite from "better-sqlite3";
-import { unsealKeyMaterial } from "../../src/crypto/sealing.js";
+import { RawRootKey } from "../../src/crypto/root-key.js";
+import { keyMaterialAad } from "../../src/crypto/sealing.js";
 import { startTestTrent } from "../support/trent.js";
 
 const dirs: string[] = [];
@@ -152,8 +153,9 @@ describe("persistence", () => {
     assert.equal(contents.indexOf(Buffer.from("PRIVATE KEY")), -1);
 
     // Open every sealed row with the root key: the material itself must not be on disk either.
-    const rootKey = new Uint8Array(
+    const rootKey = new RawRootKey(
       Buffer.from(readFileSync(join(dataDir, "root.key"), "utf8").trim(), "base64"),
+      "root.key",
     );
     const db = new SQLite(join(dataDir, "trent.sqlite"), { readonly: true });
     const rows = db.prepare("select key_arn, material_id, sealed from key_materials").all() as {
@@ -165,7 +167,7 @@ describe("persistence", () => {
     assert.equal(rows.length, keyIds.length);
     for (const row of rows) {
       const material = Buffer.from(
-        unsealKeyMaterial(rootKey, row.sealed, row.key_arn, row.material_id),
+        rootKey.open(row.sealed, keyMaterialAad(row.key_arn, row.material_id)),
       );
       assert.ok(material.length >= 28);
       assert.equal(
