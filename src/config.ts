@@ -45,6 +45,15 @@ export interface TrentConfig {
   readonly allowOpenOnNetwork: boolean;
   /** Largest request body accepted; KMS requests are small (a policy is at most 128 KiB). */
   readonly maxBodyBytes: number;
+  /**
+   * Milliseconds a client has to send a whole request, headers and body; a slower one is cut
+   * with RequestTimeoutException (408), so trickling bytes cannot hold a connection forever.
+   */
+  readonly requestTimeoutMs: number;
+  /** Milliseconds a client has to send a request's headers; at most requestTimeoutMs. */
+  readonly headersTimeoutMs: number;
+  /** Open connections served at once; connections beyond it are closed as they arrive. */
+  readonly maxConnections: number;
   /** How often keys whose deletion date has passed are deleted. */
   readonly deletionSweepMs: number;
   /** Worker threads that generate RSA data key pairs off the event loop. */
@@ -134,6 +143,9 @@ export const defaultConfig: TrentConfig = Object.freeze({
   credentialsFile: undefined,
   allowOpenOnNetwork: false,
   maxBodyBytes: 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  maxConnections: 1024,
   deletionSweepMs: 60_000,
   keyPairWorkers: 2,
   keyPairPoolSize: Object.freeze({ RSA_2048: 4, RSA_3072: 2, RSA_4096: 2 }),
@@ -324,6 +336,46 @@ export function storeLocation(config: TrentConfig): string {
     : `database ${redactDatabaseUrl(config.databaseUrl)}`;
 }
 
+/**
+ * Node's HTTP server refuses a headers timeout longer than the request timeout: the headers are
+ * part of the request, so the longer limit could never apply.
+ */
+export function checkHttpTimeouts(
+  config: Pick<TrentConfig, "requestTimeoutMs" | "headersTimeoutMs">,
+): void {
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    throw new ConfigError(
+      `TRENT_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed TRENT_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`,
+    );
+}
+
+function httpLimitsFromEnv(
+  env: NodeJS.ProcessEnv,
+): Pick<TrentConfig, "requestTimeoutMs" | "headersTimeoutMs" | "maxConnections"> {
+  const limits = {
+    requestTimeoutMs: integer(
+      "TRENT_REQUEST_TIMEOUT_MS",
+      first(env, "TRENT_REQUEST_TIMEOUT_MS"),
+      defaultConfig.requestTimeoutMs,
+      100,
+    ),
+    headersTimeoutMs: integer(
+      "TRENT_HEADERS_TIMEOUT_MS",
+      first(env, "TRENT_HEADERS_TIMEOUT_MS"),
+      defaultConfig.headersTimeoutMs,
+      100,
+    ),
+    maxConnections: integer(
+      "TRENT_MAX_CONNECTIONS",
+      first(env, "TRENT_MAX_CONNECTIONS"),
+      defaultConfig.maxConnections,
+      1,
+    ),
+  };
+  checkHttpTimeouts(limits);
+  return limits;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig {
   const accountId = first(env, "TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID") ?? defaultConfig.accountId;
   if (!/^\d{12}$/.test(accountId))
@@ -377,6 +429,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       defaultConfig.maxBodyBytes,
       1024,
     ),
+    ...httpLimitsFromEnv(env),
     deletionSweepMs: integer(
       "TRENT_DELETION_SWEEP_MS",
       first(env, "TRENT_DELETION_SWEEP_MS"),
@@ -443,12 +496,14 @@ export function checkRootKeyConfig(config: TrentConfig): void {
 }
 
 /**
- * Refuses configurations that are unsafe to serve, before anything listens: a shared database
+ * Refuses configurations that are unsafe to serve, before anything listens: HTTP timeouts that
+ * contradict each other, a shared database
  * without a configured root key, sigv4 without a credentials file, a credentials file that
  * open mode would silently ignore, and open mode reachable from the network without
  * TRENT_ALLOW_OPEN_NETWORK=true.
  */
 export function checkServable(config: TrentConfig): void {
+  checkHttpTimeouts(config);
   checkRootKeyConfig(config);
   if (config.authMode === "sigv4") {
     if (config.credentialsFile === undefined)

@@ -5,12 +5,21 @@
  * new key as current, the old ones as previous) and connect to the store directly, beside
  * running servers.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { openConfiguredStore, storeDescription } from "../app.js";
-import { ConfigError, checkRootKeyConfig, configFromEnv, type TrentConfig } from "../config.js";
+import {
+  ConfigError,
+  checkRootKeyConfig,
+  configFromEnv,
+  currentRootKeySources,
+  type TrentConfig,
+} from "../config.js";
 import { createSystemRandom } from "../crypto/random.js";
-import { newRootKeyText } from "../crypto/root-key.js";
+import { newRootKeyText, rootKeyFileName } from "../crypto/root-key.js";
 import { rotateRootKey } from "../domain/root-key-rotation.js";
+import { legacyRootKeyVersion } from "../domain/root-keyring.js";
 import { proveRootKeys, rootKeyStatus } from "../domain/root-keys.js";
 import { openRootKeys } from "../root-key-sources.js";
 import type { Store } from "../store/store.js";
@@ -127,4 +136,26 @@ export function addRootKeyCommands(program: Command): void {
           `  ${key.source} (${key.role}): ${key.version === undefined ? "opens no registered version" : `version ${key.version}`}`,
         );
     });
+}
+
+/**
+ * After `trent restore`: whether the configured root keys open every root key version that
+ * seals the restored data, as a line to print; undefined when no root key is configured and the
+ * data directory has none (then there is nothing to check, and nothing must be generated).
+ */
+export async function restoredRootKeyFit(config: TrentConfig): Promise<string | undefined> {
+  if (
+    currentRootKeySources(config).length === 0 &&
+    !existsSync(join(config.dataDir, rootKeyFileName))
+  )
+    return undefined;
+  const status = await withStore(config, (store, keys) => rootKeyStatus(store, keys.configured));
+  const opened = new Set(status.configured.map((key) => key.version));
+  const inUse = status.counts
+    .filter((count) => count.keyMaterials + count.sealedSecrets > 0)
+    .map((count) => count.version ?? legacyRootKeyVersion);
+  const missing = [...new Set(inUse)].filter((version) => !opened.has(version));
+  if (missing.length > 0)
+    return `Warning: none of the configured root keys opens root key version ${missing.join(", ")}, which seals keys in the restored database: Trent will refuse to start until it is given that key.`;
+  return `The configured root key opens every key in the restored database (root key version ${[...new Set(inUse)].join(", ") || "none in use"}).`;
 }

@@ -69,9 +69,12 @@ export const kmsErrors = {
   ThrottlingException: 400,
   UnknownOperationException: 400,
   ValidationException: 400,
-  // Not an AWS error: Trent's answer to a body over its size limit (AWS's front end closes
-  // such requests with 413).
+  // Not AWS errors: Trent's answers where its HTTP front end refuses a request before any
+  // operation sees it (AWS's front end closes such requests with the same statuses).
   RequestEntityTooLargeException: 413,
+  RequestHeaderFieldsTooLargeException: 431,
+  RequestTimeoutException: 408,
+  BadRequestException: 400,
 } as const satisfies Record<string, number>;
 
 export type KmsErrorType = keyof typeof kmsErrors;

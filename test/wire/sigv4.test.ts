@@ -324,9 +324,22 @@ describe("sigv4 mode", () => {
       );
     });
 
-    it("keeps the reset endpoints closed", async () => {
-      const res = await fetch(`${trent.url}/_trent/reset`, { method: "POST" });
-      assert.equal(res.status, 404);
+    it("keeps the reset endpoints closed, saying why in a JSON error", async () => {
+      const kms = client(alice);
+      const created = await kms.send(new CreateKeyCommand({ Description: "outlives reset" }));
+      for (const path of ["/_trent/reset", "/moto-api/reset"]) {
+        const res = await fetch(`${trent.url}${path}`, { method: "POST" });
+        assert.equal(res.status, 404);
+        assert.equal(res.headers.get("content-type"), "application/json");
+        assert.deepEqual(await res.json(), {
+          __type: "UnknownOperationException",
+          message: `${path} is only served in open mode (TRENT_AUTH_MODE=open); this server runs in sigv4 mode`,
+        });
+      }
+      const described = await kms.send(
+        new DescribeKeyCommand({ KeyId: created.KeyMetadata?.KeyId }),
+      );
+      assert.equal(described.KeyMetadata?.Description, "outlives reset");
     });
   });
 
