@@ -65,13 +65,13 @@ async function killUnderLoadAndCheck(
   await load.done;
   await first.kill();
   const writes = await load.done;
-  // An answer with an error acknowledged nothing, so it cannot break what this test checks.
-  // (On PostgreSQL, contention can still answer KMSInternalException; issue 7 removes that,
-  // and the multi-node tests pin it.) A call that got no answer before the kill is a bug here.
+  // An answer with a client error acknowledged nothing, so it cannot break what this test
+  // checks. A call that got no answer before the kill, or a 5xx (contention on PostgreSQL
+  // included), is a bug here.
   assert.deepEqual(
-    writes.failures.filter((f) => f.status === undefined),
+    writes.failures.filter((f) => f.status === undefined || f.status >= 500),
     [],
-    "calls that got no answer before the kill",
+    "calls that got no answer, or a server error, before the kill",
   );
   if (writes.failures.length > 0)
     t.diagnostic(`${writes.failures.length} calls answered with an error before the kill`);
