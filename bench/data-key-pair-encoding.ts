@@ -4,8 +4,8 @@
  * the cost of OpenSSL's encoder alone. Run: npx tsx bench/data-key-pair-encoding.ts
  */
 import { generateKeyPairSync } from "node:crypto";
-import { generateFastKeyPair, keyPairAlgorithms } from "../src/crypto/data-key-pairs.js";
-import type { DataKeyPairSpec } from "../src/protocol/types.generated.js";
+import { generateFastKeyPair, keyPairAlgorithms } from "../src/platform/crypto/data-key-pairs.js";
+import type { DataKeyPairSpec } from "../src/vocabulary/types.generated.js";
 
 function microsecondsPerCall(iterations: number, work: () => void): number {
   for (let i = 0; i < Math.min(200, iterations); i++) work();

@@ -12,12 +12,12 @@
  */
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
-import type { DataKeyPair } from "../src/crypto/data-key-pairs.js";
-import type { DataKeyPairSpec } from "../src/protocol/types.generated.js";
+import type { DataKeyPair } from "../src/platform/crypto/data-key-pairs.js";
+import type { DataKeyPairSpec } from "../src/vocabulary/types.generated.js";
 import { threadCpuSeconds } from "./cpu.js";
 
 export interface RawLimitJob {
-  /** file: URL of dist/src/crypto/ (with the trailing slash). */
+  /** file: URL of dist/src/platform/crypto/ (with the trailing slash). */
   readonly cryptoDir: string;
   readonly spec: DataKeyPairSpec;
   readonly warmupSeconds: number;
@@ -34,10 +34,10 @@ export interface RawLimitCount {
   readonly cpuSeconds: number | undefined;
 }
 
-type KeyPairsModule = typeof import("../src/crypto/data-key-pairs.js");
-type BlobModule = typeof import("../src/crypto/ciphertext-blob.js");
-type ContextModule = typeof import("../src/crypto/encryption-context.js");
-type RandomModule = typeof import("../src/crypto/random.js");
+type KeyPairsModule = typeof import("../src/platform/crypto/data-key-pairs.js");
+type BlobModule = typeof import("../src/platform/crypto/ciphertext-blob.js");
+type ContextModule = typeof import("../src/platform/crypto/encryption-context.js");
+type RandomModule = typeof import("../src/platform/crypto/random.js");
 
 const job = workerData as RawLimitJob;
 const port = parentPort;

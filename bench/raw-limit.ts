@@ -5,7 +5,7 @@
  * the same cores; the caller chooses `threads` to match the threads the server generates on.
  */
 import { Worker } from "node:worker_threads";
-import type { DataKeyPairSpec } from "../src/protocol/types.generated.js";
+import type { DataKeyPairSpec } from "../src/vocabulary/types.generated.js";
 import type { RawLimitCount, RawLimitJob } from "./raw-limit-worker.js";
 
 export interface RawLimit {
@@ -54,7 +54,7 @@ export async function measureRawLimit(
   job: Omit<RawLimitJob, "cryptoDir"> & { readonly distRoot: URL; readonly threads: number },
 ): Promise<RawLimit> {
   const { distRoot, threads, ...rest } = job;
-  const cryptoDir = new URL("src/crypto/", distRoot).href;
+  const cryptoDir = new URL("src/platform/crypto/", distRoot).href;
   const counts = await Promise.all(
     Array.from({ length: threads }, () => runWorker({ ...rest, cryptoDir })),
   );

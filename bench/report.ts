@@ -1,5 +1,5 @@
 /** The benchmark's markdown report: one table per question, then the targets, met or not. */
-import type { DataKeyPairSpec } from "../src/protocol/types.generated.js";
+import type { DataKeyPairSpec } from "../src/vocabulary/types.generated.js";
 import type { LoadResult } from "./load.js";
 import type { RawLimit } from "./raw-limit.js";
 

@@ -1,5 +1,5 @@
 /**
- * Generates src/protocol/model.generated.ts and src/protocol/types.generated.ts from botocore's
+ * Generates src/vocabulary/model.generated.ts and src/vocabulary/types.generated.ts from botocore's
  * KMS service model, so that operation names, member names, enums and limits cannot drift from
  * AWS. Run `npm run generate:model [path/to/service-2.json(.gz)]`; without a path the script asks
  * python3 where botocore lives. Only this script needs Python; Trent never does at run time.
@@ -160,7 +160,7 @@ function renderModel(model: RawModel): string {
 }
 
 const model = loadModel(locateModel());
-const outDir = new URL("../src/protocol/", import.meta.url);
+const outDir = new URL("../src/protocol", import.meta.url);
 writeFileSync(new URL("model.generated.ts", outDir), renderModel(model));
 writeFileSync(new URL("types.generated.ts", outDir), renderTypes(model));
 console.log(

@@ -3,27 +3,27 @@
  * things together; main.ts (the command line) and the tests both start Trent through here.
  */
 import type { Server } from "node:http";
-import { AuditTrail } from "./audit/audit-trail.js";
-import { openAuditSink } from "./audit/sinks.js";
-import { loadCredentialsFile } from "./auth/credentials-file.js";
-import { checkServable, redactDatabaseUrl, type TrentConfig } from "./config.js";
-import { KeyPairPool } from "./crypto/key-pair-pool.js";
-import { createSystemRandom, type Random } from "./crypto/random.js";
+import { loadCredentialsFile } from "./core/auth/credentials-file.js";
 import { expireImportedKeyMaterial } from "./domain/import.js";
 import { deleteDueKeys } from "./domain/key-deletion.js";
 import { KeyMaterialVault } from "./domain/key-material.js";
+import { PolicyCache } from "./domain/policy/evaluate.js";
+import { openRootKeys } from "./domain/root-key-sources.js";
 import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
+import { type Clock, type Services, systemClock } from "./domain/services.js";
+import type { Logger } from "./front-doors/http/kms-pipeline.js";
+import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
 import { checkRegistry } from "./operations/registry.js";
-import { PolicyCache } from "./policy/evaluate.js";
-import type { Logger } from "./protocol/pipeline.js";
-import { openRootKeys } from "./root-key-sources.js";
-import { createTrentServer, listeningUrl } from "./server/http-server.js";
-import { type Clock, type Services, systemClock } from "./services.js";
-import { openPostgresStore } from "./store/postgres.js";
-import { openSqliteStore, sqliteFileName } from "./store/sqlite.js";
-import type { Store } from "./store/store.js";
-import type { XksTransport } from "./xks/transport.js";
+import { AuditTrail } from "./platform/audit/audit-trail.js";
+import { openAuditSink } from "./platform/audit/sinks.js";
+import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
+import { createSystemRandom, type Random } from "./platform/crypto/random.js";
+import { openPostgresStore } from "./platform/store/postgres.js";
+import { openSqliteStore, sqliteFileName } from "./platform/store/sqlite.js";
+import type { Store } from "./platform/store/store.js";
+import type { XksTransport } from "./platform/xks/transport.js";
+import { checkServable, redactDatabaseUrl, type TrentConfig } from "./vocabulary/config.js";
 
 export interface TrentOptions {
   readonly clock?: Clock;

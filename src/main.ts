@@ -1,6 +1,6 @@
 /** `npm start`: Trent on its embedded default (SQLite in ./data, 127.0.0.1:8080) or as configured. */
 import { startTrent } from "./app.js";
-import { ConfigError, configFromEnv, storeLocation } from "./config.js";
+import { ConfigError, configFromEnv, storeLocation } from "./vocabulary/config.js";
 
 try {
   const config = configFromEnv();

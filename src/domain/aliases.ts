@@ -6,17 +6,18 @@
  * The model already checks AliasName's length (1-256) and pattern (^[a-zA-Z0-9:/_-]+$) before
  * an operation runs; these are the rules KMS adds on top, with KMS's own errors.
  */
-import type { RequestContext } from "../operations/context.js";
-import { authorizeKey } from "../policy/authorize.js";
-import type { OperationName } from "../protocol/model.generated.js";
-import type { AliasListEntry } from "../protocol/types.generated.js";
-import type { Store } from "../store/store.js";
-import { aliasArn, keyArn, parseKmsArn } from "./arns.js";
-import type { AliasRecord, KeyRecord } from "./key.js";
+
+import type { Store } from "../platform/store/store.js";
+import { aliasArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
+import type { AliasRecord, KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { AliasListEntry } from "../vocabulary/types.generated.js";
 import { findKey } from "./key-access.js";
 import { keySpecs } from "./key-specs.js";
 import { assertKeyState } from "./key-states.js";
-import { KmsError } from "./kms-errors.js";
+import { authorizeKey } from "./policy/authorize.js";
 
 /** Resource quota "Aliases per KMS key". */
 export const maxAliasesPerKey = 50;

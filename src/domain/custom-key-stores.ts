@@ -14,15 +14,10 @@
  * API specification lists for KMS ("Error codes", KMS considerations).
  * https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html
  */
-import { type Random, randomHex } from "../crypto/random.js";
-import type { RequestContext } from "../operations/context.js";
-import type {
-  ConnectionErrorCodeType,
-  CustomKeyStoresListEntry,
-  KeyState,
-} from "../protocol/types.generated.js";
-import { validationError } from "../protocol/validate.js";
-import type { Store } from "../store/store.js";
+
+import { validationError } from "../core/validate.js";
+import { type Random, randomHex } from "../platform/crypto/random.js";
+import type { Store } from "../platform/store/store.js";
 import {
   getHealthStatus,
   getKeyMetadata,
@@ -30,11 +25,20 @@ import {
   type XksFailure,
   type XksProxy,
   type XksRequestMetadata,
-} from "../xks/client.js";
-import { httpsXksTransport } from "../xks/transport.js";
-import { partitionOf } from "./arns.js";
-import type { CustomKeyStoreRecord, XksProxySettings } from "./custom-key-store.js";
-import { KmsError, type KmsErrorType } from "./kms-errors.js";
+} from "../platform/xks/client.js";
+import { httpsXksTransport } from "../platform/xks/transport.js";
+import { partitionOf } from "../vocabulary/arns.js";
+import type {
+  CustomKeyStoreRecord,
+  XksProxySettings,
+} from "../vocabulary/custom-key-store-records.js";
+import { KmsError, type KmsErrorType } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type {
+  ConnectionErrorCodeType,
+  CustomKeyStoresListEntry,
+  KeyState,
+} from "../vocabulary/types.generated.js";
 
 /** "cks-" and 17 hex digits, the shape of AWS's custom key store ids. */
 export function newCustomKeyStoreId(random: Random): string {

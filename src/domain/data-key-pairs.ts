@@ -6,17 +6,18 @@
  * generation.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyPair.html
  */
-import type { RequestContext } from "../operations/context.js";
-import type { DataKeyPairSpec } from "../protocol/types.generated.js";
-import { validationError } from "../protocol/validate.js";
-import { isChinaRegion } from "./arns.js";
+
+import { validationError } from "../core/validate.js";
+import { isChinaRegion } from "../vocabulary/arns.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { DataKeyPairSpec } from "../vocabulary/types.generated.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
 import { assertSymmetricEncryptionKey, sealUnderKey } from "./envelope.js";
 import { checkGrantTokens } from "./grant-tokens.js";
-import type { KeyRecord } from "./key.js";
 import { resolveKey } from "./key-access.js";
-import { KmsError } from "./kms-errors.js";
 
 export type DataKeyPairOperation = "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext";
 

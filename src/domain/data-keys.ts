@@ -4,15 +4,16 @@
  * and NumberOfBytes; AWS answers one fixed sentence when both or neither are given.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKey.html
  */
-import type { RequestContext } from "../operations/context.js";
-import type { OperationName } from "../protocol/model.generated.js";
-import type { DataKeySpec } from "../protocol/types.generated.js";
+
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { DataKeySpec } from "../vocabulary/types.generated.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
 import { assertSymmetricEncryptionKey, sealUnderKey } from "./envelope.js";
 import { checkGrantTokens } from "./grant-tokens.js";
 import { resolveKey } from "./key-access.js";
-import { KmsError } from "./kms-errors.js";
 
 const dataKeyLengths: Record<DataKeySpec, number> = { AES_128: 16, AES_256: 32 };
 

@@ -9,14 +9,19 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
  */
 
-import { asymmetricDecrypt } from "../crypto/asymmetric-encryption.js";
-import { MalformedBlobError, type ParsedBlob, parseBlob } from "../crypto/ciphertext-blob.js";
-import type { RequestContext } from "../operations/context.js";
-import { authorizeKey } from "../policy/authorize.js";
-import type { OperationName } from "../protocol/model.generated.js";
-import type { EncryptionAlgorithmSpec } from "../protocol/types.generated.js";
-import { validationError } from "../protocol/validate.js";
-import { parseKmsArn } from "./arns.js";
+import { validationError } from "../core/validate.js";
+import { asymmetricDecrypt } from "../platform/crypto/asymmetric-encryption.js";
+import {
+  MalformedBlobError,
+  type ParsedBlob,
+  parseBlob,
+} from "../platform/crypto/ciphertext-blob.js";
+import { parseKmsArn } from "../vocabulary/arns.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { isKmsError, KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { EncryptionAlgorithmSpec } from "../vocabulary/types.generated.js";
 import {
   assertKeyUsage,
   asymmetricKeyPair,
@@ -25,12 +30,11 @@ import {
 } from "./encryption.js";
 import { assertNoEncryptionContext, type EncryptionContext } from "./encryption-context.js";
 import { invalidCiphertext, openBlob } from "./envelope.js";
-import type { KeyRecord } from "./key.js";
 import { findKey, resolveKey } from "./key-access.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { assertKeyState } from "./key-states.js";
-import { isKmsError, KmsError } from "./kms-errors.js";
 import { isSameOrRelatedKey, relatedArnIn } from "./multi-region.js";
+import { authorizeKey } from "./policy/authorize.js";
 
 export interface DecryptionRequest {
   readonly ciphertextBlob: Uint8Array | undefined;

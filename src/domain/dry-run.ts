@@ -3,7 +3,7 @@
  * input), then answers DryRunOperationException (HTTP 412) instead of doing the work.
  * https://docs.aws.amazon.com/kms/latest/developerguide/testing-permissions.html
  */
-import { KmsError } from "./kms-errors.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 
 export function dryRunSucceeded(): KmsError {
   return new KmsError(

@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/encrypt_context.html
  * The canonical byte form bound to ciphertexts lives in crypto/encryption-context.ts.
  */
-import { KmsError } from "./kms-errors.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 
 export type EncryptionContext = Readonly<Record<string, string>>;
 

@@ -7,20 +7,20 @@
 import {
   type AsymmetricEncryptionAlgorithm,
   asymmetricEncrypt,
-} from "../crypto/asymmetric-encryption.js";
-import type { RequestContext } from "../operations/context.js";
-import type { OperationName } from "../protocol/model.generated.js";
+} from "../platform/crypto/asymmetric-encryption.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { RequestContext } from "../vocabulary/request.js";
 import type {
   EncryptionAlgorithmSpec,
   KeySpec,
   KeyUsageType,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { assertNoEncryptionContext, type EncryptionContext } from "./encryption-context.js";
 import { currentMaterial, sealUnderKey } from "./envelope.js";
-import type { KeyRecord } from "./key.js";
 import { keySpecs } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
-import { KmsError } from "./kms-errors.js";
 
 /** The most plaintext each key spec and algorithm can encrypt, in bytes. */
 const plaintextLimits: Partial<Record<KeySpec, Partial<Record<EncryptionAlgorithmSpec, number>>>> =

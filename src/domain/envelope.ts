@@ -3,14 +3,19 @@
  * GenerateDataKeyPair* and ReEncrypt. Opens the key's current material, binds the canonical
  * encryption context, and produces the self-describing ciphertext blob; opens such blobs again.
  */
-import { decryptBlob, encryptBlob, ivLength, type ParsedBlob } from "../crypto/ciphertext-blob.js";
-import { canonicalEncryptionContext } from "../crypto/encryption-context.js";
-import type { RequestContext } from "../operations/context.js";
-import type { OperationName } from "../protocol/model.generated.js";
-import type { KeyRecord } from "./key.js";
+import {
+  decryptBlob,
+  encryptBlob,
+  ivLength,
+  type ParsedBlob,
+} from "../platform/crypto/ciphertext-blob.js";
+import { canonicalEncryptionContext } from "../platform/crypto/encryption-context.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { RequestContext } from "../vocabulary/request.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
-import { KmsError } from "./kms-errors.js";
 import { decryptTwice, encryptTwice } from "./xks-envelope.js";
 
 /**

@@ -3,9 +3,9 @@
  * InvalidGrantTokenException, as AWS answers for a token it cannot parse. The grant ids of
  * valid tokens are returned so authorization can honour their grants.
  */
-import { verifyGrantToken } from "../crypto/grant-token.js";
-import type { RequestContext } from "../operations/context.js";
-import { KmsError } from "./kms-errors.js";
+import { verifyGrantToken } from "../platform/crypto/grant-token.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
 
 export function checkGrantTokens(
   ctx: RequestContext,

@@ -10,20 +10,21 @@
  * carries one of its grant tokens, the way a grant in AWS needs its token until it has
  * propagated. Retired and revoked grants are deleted, so they stop authorizing at once.
  */
-import { randomHex } from "../crypto/random.js";
-import type { Caller, RequestContext } from "../operations/context.js";
-import type { OperationName } from "../protocol/model.generated.js";
+
+import { validationError } from "../core/validate.js";
+import { randomHex } from "../platform/crypto/random.js";
+import { accountRootArn, parseKmsArn, partitionOf } from "../vocabulary/arns.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { Caller, RequestContext } from "../vocabulary/request.js";
 import type {
   GrantConstraints,
   GrantListEntry,
   GrantOperation,
-} from "../protocol/types.generated.js";
-import { validationError } from "../protocol/validate.js";
-import { accountRootArn, parseKmsArn, partitionOf } from "./arns.js";
+} from "../vocabulary/types.generated.js";
 import { checkGrantTokens } from "./grant-tokens.js";
-import type { KeyRecord } from "./key.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
-import { KmsError } from "./kms-errors.js";
 
 export type EncryptionContext = Readonly<Record<string, string>>;
 

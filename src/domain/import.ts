@@ -18,22 +18,21 @@ import {
   openImportToken,
   sealImportToken,
   unwrapKeyMaterial,
-} from "../crypto/import-wrapping.js";
-import type { RequestContext } from "../operations/context.js";
+} from "../platform/crypto/import-wrapping.js";
+import type { Store } from "../platform/store/store.js";
+import { isChinaRegion } from "../vocabulary/arns.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
 import type {
   AlgorithmSpec,
   ExpirationModelType,
   ImportType,
   WrappingKeySpec,
-} from "../protocol/types.generated.js";
-import type { Services } from "../services.js";
-import type { Store } from "../store/store.js";
-import { isChinaRegion } from "./arns.js";
+} from "../vocabulary/types.generated.js";
 import { invalidCiphertext } from "./envelope.js";
-import type { KeyRecord } from "./key.js";
 import { lockKey } from "./key-changes.js";
 import { isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
-import { KmsError } from "./kms-errors.js";
 import {
   assertOnDemandRotationSupported,
   type KeyMaterialEntry,
@@ -41,6 +40,7 @@ import {
   nextPosition,
   originNotValid,
 } from "./rotation.js";
+import type { Services } from "./services.js";
 
 const dayMs = 24 * 60 * 60 * 1000;
 /** An import token and its public key are valid for 24 hours (ParametersValidTo). */

@@ -11,13 +11,14 @@
  * Operations whose KeyId takes only a key id or key ARN (EnableKey, DisableKey,
  * ScheduleKeyDeletion, ...) pass allowAlias: false, so an alias there is an invalid key id.
  */
-import type { RequestContext } from "../operations/context.js";
-import { authorizeKey } from "../policy/authorize.js";
-import type { OperationName } from "../protocol/model.generated.js";
-import { aliasArn, keyArn, parseKmsArn } from "./arns.js";
-import type { KeyRecord } from "./key.js";
+
+import { aliasArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { RequestContext } from "../vocabulary/request.js";
 import { assertKeyState } from "./key-states.js";
-import { KmsError } from "./kms-errors.js";
+import { authorizeKey } from "./policy/authorize.js";
 
 export interface KeyLocation {
   readonly accountId: string;

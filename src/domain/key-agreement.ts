@@ -7,13 +7,13 @@ import {
   type AgreementCurve,
   deriveSharedSecret,
   peerPublicPoint,
-} from "../crypto/key-agreement.js";
-import type { RequestContext } from "../operations/context.js";
-import type { KeyAgreementAlgorithmSpec, KeySpec } from "../protocol/types.generated.js";
+} from "../platform/crypto/key-agreement.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { KeyAgreementAlgorithmSpec, KeySpec } from "../vocabulary/types.generated.js";
 import { assertKeyUsage, asymmetricKeyPair } from "./encryption.js";
-import type { KeyRecord } from "./key.js";
 import { keySpecs } from "./key-specs.js";
-import { KmsError } from "./kms-errors.js";
 import { incompatibleAlgorithm } from "./signing.js";
 
 const agreementCurves: Partial<Record<KeySpec, AgreementCurve>> = {

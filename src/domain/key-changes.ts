@@ -4,12 +4,13 @@
  * stale copy never overwrites a concurrent change (another node's DisableKey on a shared
  * PostgreSQL, say), and two changes of one key run one after the other.
  */
-import type { RequestContext } from "../operations/context.js";
-import type { OperationName } from "../protocol/model.generated.js";
-import type { Store } from "../store/store.js";
-import type { KeyRecord } from "./key.js";
+
+import type { Store } from "../platform/store/store.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { RequestContext } from "../vocabulary/request.js";
 import { assertKeyState } from "./key-states.js";
-import { KmsError } from "./kms-errors.js";
 
 /**
  * The key as it now stands, locked until `tx` ends (store.ts), and checked again for the state

@@ -4,8 +4,9 @@
  * audited as CloudTrail audits it, a DeleteKey service event, written once the deletion has
  * committed and awaited before the next key.
  */
-import type { Services } from "../services.js";
+
 import { releasePrimaryAfterReplicaDeletion } from "./multi-region.js";
+import type { Services } from "./services.js";
 
 export async function deleteDueKeys(services: Services): Promise<number> {
   const { store, clock, vault } = services;

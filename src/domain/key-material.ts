@@ -5,9 +5,9 @@
  * its material id, so it is the one thing cached in memory (bounded); everything mutable is
  * read from the store on every request.
  */
-import { keyMaterialAad } from "../crypto/sealing.js";
-import type { Store } from "../store/store.js";
-import type { KeyMaterialRecord } from "./key.js";
+import { keyMaterialAad } from "../platform/crypto/sealing.js";
+import type { Store } from "../platform/store/store.js";
+import type { KeyMaterialRecord } from "../vocabulary/key-records.js";
 import type { RootKeyring } from "./root-keyring.js";
 
 const cacheLimit = 4096;

@@ -16,14 +16,14 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html
  */
 
-import { enumValues } from "../protocol/decode.js";
+import { enumValues } from "../front-doors/http/decode.js";
+import type { Store } from "../platform/store/store.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
 import type {
   CustomerMasterKeySpec,
   KeyMetadata,
   MultiRegionConfiguration,
-} from "../protocol/types.generated.js";
-import type { Store } from "../store/store.js";
-import type { KeyRecord } from "./key.js";
+} from "../vocabulary/types.generated.js";
 import { algorithmsFor } from "./key-specs.js";
 import { multiRegionConfigurationOf, relatedKeys } from "./multi-region.js";
 import type { ImportedMaterialState } from "./rotation.js";

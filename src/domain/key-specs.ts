@@ -11,7 +11,7 @@ import type {
   KeyUsageType,
   MacAlgorithmSpec,
   SigningAlgorithmSpec,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 
 export type KeyFamily = "symmetric" | "rsa" | "ecc" | "ed25519" | "ml-dsa" | "hmac" | "sm2";
 

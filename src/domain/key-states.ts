@@ -19,10 +19,11 @@
  * depend on the key's origin rather than its state ("?" with [7] or [9]) are "ok" here: the
  * operation checks the origin itself. "N/A" cells (a state the key cannot be in) are "invalid".
  */
-import type { OperationName } from "../protocol/model.generated.js";
-import type { KeyState } from "../protocol/types.generated.js";
-import type { KeyRecord } from "./key.js";
-import { KmsError } from "./kms-errors.js";
+
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { OperationName } from "../vocabulary/model.generated.js";
+import type { KeyState } from "../vocabulary/types.generated.js";
 
 export type KeyStateRule =
   | "ok"

@@ -4,17 +4,17 @@
  * custom key stores, key ids and key material ids. Errors carry AWS's type and wording.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html
  */
-import { type Random, randomHex } from "../crypto/random.js";
+import { type Random, randomHex } from "../platform/crypto/random.js";
+import { isChinaRegion, keyArn } from "../vocabulary/arns.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   CustomerMasterKeySpec,
   KeySpec,
   KeyUsageType,
   OriginType,
-} from "../protocol/types.generated.js";
-import { isChinaRegion, keyArn } from "./arns.js";
-import type { KeyRecord } from "./key.js";
+} from "../vocabulary/types.generated.js";
 import { keySpecs } from "./key-specs.js";
-import { KmsError } from "./kms-errors.js";
 
 export interface KeyTypeRequest {
   readonly KeySpec?: KeySpec | undefined;

@@ -4,14 +4,14 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateMac.html
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_VerifyMac.html
  */
-import { generateMac, verifyMac } from "../crypto/macs.js";
-import type { RequestContext } from "../operations/context.js";
-import type { MacAlgorithmSpec } from "../protocol/types.generated.js";
+import { generateMac, verifyMac } from "../platform/crypto/macs.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { MacAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { assertKeyUsage } from "./encryption.js";
 import { currentMaterial } from "./envelope.js";
-import type { KeyRecord } from "./key.js";
 import { keySpecs } from "./key-specs.js";
-import { KmsError } from "./kms-errors.js";
 import { incompatibleAlgorithm } from "./signing.js";
 
 /** The key usage, then the algorithm against the key spec, as AWS checks them. */

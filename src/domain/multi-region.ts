@@ -10,13 +10,14 @@
  * copy. Rotation of any member gives every other member the new material (AWS rotates the set).
  * https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html
  */
-import type { MultiRegionConfiguration } from "../protocol/types.generated.js";
-import type { Services } from "../services.js";
-import type { Store } from "../store/store.js";
-import { keyArn, parseKmsArn, partitionOf } from "./arns.js";
-import type { KeyRecord } from "./key.js";
-import { KmsError } from "./kms-errors.js";
+
+import type { Store } from "../platform/store/store.js";
+import { keyArn, parseKmsArn, partitionOf } from "../vocabulary/arns.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { MultiRegionConfiguration } from "../vocabulary/types.generated.js";
 import type { KeyMaterialEntry } from "./rotation.js";
+import type { Services } from "./services.js";
 
 /**
  * The Regions a replica may be made in, by partition. Trent cannot ask AWS which Regions exist,

@@ -5,7 +5,7 @@
  * Format: base64url("trent-page-v1\n" ‖ listing ‖ "\n" ‖ position), where position is the sort
  * key of the last item returned (store listings) or the index of the next item (in memory).
  */
-import { KmsError } from "./kms-errors.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 
 const prefix = "trent-page-v1";
 const base64url = /^[A-Za-z0-9_-]+$/;

@@ -4,7 +4,7 @@
  * attestation signatures, so it refuses the member plainly rather than return plaintext the
  * caller asked to receive only in encrypted form.
  */
-import { KmsError } from "./kms-errors.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 
 export function recipientNotSupported(): KmsError {
   return new KmsError(

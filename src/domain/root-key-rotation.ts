@@ -10,14 +10,16 @@
  * root key wrapping it. A version with nothing left under it is retired: its key can then be
  * removed from every node's configuration and destroyed.
  */
-import { keyMaterialAad, sealedSecretAad } from "../crypto/sealing.js";
-import type { MaterialPosition, Store } from "../store/store.js";
+import { keyMaterialAad, sealedSecretAad } from "../platform/crypto/sealing.js";
+import type { MaterialPosition, Store } from "../platform/store/store.js";
 import { legacyRootKeyVersion, type RootKeyring } from "./root-keyring.js";
 
 export interface RotationOptions {
   readonly now: () => Date;
   /** Rows re-sealed per transaction. */
   readonly batchSize?: number;
+  /** Milliseconds to wait between batches, to spare a busy database; 0 unless given. */
+  readonly pauseMs?: number;
   readonly progress: (line: string) => void;
 }
 
@@ -82,6 +84,7 @@ export async function rotateRootKey(
       options.progress(
         `key materials: ${fromThisVersion} re-sealed from ${versionName(version)} to version ${current}`,
       );
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
     if (version === undefined) continue;
     const secrets = await store.sealedSecrets.listSealedUnder(version);

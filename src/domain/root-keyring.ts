@@ -3,7 +3,7 @@
  * everything new, and every key (current and previous) opens what it sealed. Built once at
  * start-up by the proof in root-keys.ts; immutable after.
  */
-import type { RootKey } from "../crypto/root-key.js";
+import type { RootKey } from "../platform/crypto/root-key.js";
 
 /** Rows written before root key versions were recorded were sealed by the key adopted as 1. */
 export const legacyRootKeyVersion = 1;

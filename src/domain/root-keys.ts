@@ -19,14 +19,14 @@
  * first checks the registry is still as read, registrations lose races gracefully (insert-or-
  * nothing), and the whole proof then runs again on what the winner wrote.
  */
-import { type RootKey, RootKeySourceError } from "../crypto/root-key.js";
+import { type RootKey, RootKeySourceError } from "../platform/crypto/root-key.js";
 import {
   checkValueAad,
   checkValuePlaintext,
   keyMaterialAad,
   sealedSecretAad,
-} from "../crypto/sealing.js";
-import type { RootKeyRecord, Store } from "../store/store.js";
+} from "../platform/crypto/sealing.js";
+import type { RootKeyRecord, Store } from "../platform/store/store.js";
 import { legacyRootKeyVersion, RootKeyring } from "./root-keyring.js";
 
 /** A root key from the configuration, named by where it came from. */

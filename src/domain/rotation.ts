@@ -9,7 +9,10 @@
  * OnDemandRotationStartDate and its RotateKeyOnDemand a ConflictException; Trent has neither).
  * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
  */
-import { generateKeyMaterial } from "../crypto/key-generation.js";
+import { generateKeyMaterial } from "../platform/crypto/key-generation.js";
+import type { Store } from "../platform/store/store.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   ExpirationModelType,
   ImportState,
@@ -17,14 +20,11 @@ import type {
   KeyMaterialState,
   RotationsListEntry,
   RotationType,
-} from "../protocol/types.generated.js";
-import type { Services } from "../services.js";
-import type { Store } from "../store/store.js";
-import type { KeyRecord } from "./key.js";
+} from "../vocabulary/types.generated.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { newKeyMaterialId } from "./keys.js";
-import { KmsError } from "./kms-errors.js";
 import { shareRotatedMaterial } from "./multi-region.js";
+import type { Services } from "./services.js";
 
 /** RotationPeriodInDays: the model enforces 90–2560; AWS's default is 365. */
 export const rotationPeriod = { min: 90, max: 2560, default: 365 } as const;

@@ -4,14 +4,14 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Verify.html
  */
-import { signMessage, verifySignature } from "../crypto/signatures.js";
-import type { RequestContext } from "../operations/context.js";
-import type { KeySpec, MessageType, SigningAlgorithmSpec } from "../protocol/types.generated.js";
+import { signMessage, verifySignature } from "../platform/crypto/signatures.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { KeySpec, MessageType, SigningAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { assertKeyUsage, asymmetricKeyPair } from "./encryption.js";
-import type { KeyRecord } from "./key.js";
 import { keySpecs } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
-import { KmsError } from "./kms-errors.js";
 
 interface MessageRule {
   /** The message types the algorithm accepts (MessageType defaults to RAW). */

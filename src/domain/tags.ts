@@ -7,9 +7,10 @@
  * KMS does not restrict the characters of tag keys and values beyond the model (there is no
  * pattern on TagKeyType or TagValueType), so neither does Trent.
  */
-import type { Tag } from "../protocol/types.generated.js";
-import type { TagRecord } from "./key.js";
-import { KmsError } from "./kms-errors.js";
+
+import type { TagRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { Tag } from "../vocabulary/types.generated.js";
 
 /** "Each resource can have up to 50 user-created tags." */
 export const maxTagsPerKey = 50;

@@ -23,10 +23,12 @@ import {
   ivLength,
   type ParsedBlob,
   parseBlob,
-} from "../crypto/ciphertext-blob.js";
-import { canonicalEncryptionContext } from "../crypto/encryption-context.js";
-import type { RequestContext } from "../operations/context.js";
-import { type XksCiphertext, xksDecrypt, xksEncrypt } from "../xks/client.js";
+} from "../platform/crypto/ciphertext-blob.js";
+import { canonicalEncryptionContext } from "../platform/crypto/encryption-context.js";
+import { type XksCiphertext, xksDecrypt, xksEncrypt } from "../platform/xks/client.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
 import {
   cryptographicFailure,
   loadCustomKeyStore,
@@ -34,8 +36,6 @@ import {
   xksProxyOf,
   xksRequestMetadata,
 } from "./custom-key-stores.js";
-import type { KeyRecord } from "./key.js";
-import { KmsError } from "./kms-errors.js";
 
 type Context = Readonly<Record<string, string>> | undefined;
 

@@ -10,7 +10,7 @@ import { deletionCancelled } from "../domain/keys.js";
 import type {
   CancelKeyDeletionRequest,
   CancelKeyDeletionResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const cancelKeyDeletion = defineOperation<

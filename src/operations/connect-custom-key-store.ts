@@ -17,7 +17,7 @@ import {
 import type {
   ConnectCustomKeyStoreRequest,
   ConnectCustomKeyStoreResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const connectCustomKeyStore = defineOperation<

@@ -10,8 +10,8 @@ import {
   findAliasTarget,
   withStore,
 } from "../domain/aliases.js";
-import { KmsError } from "../domain/kms-errors.js";
-import type { CreateAliasRequest } from "../protocol/types.generated.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { CreateAliasRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const createAlias = defineOperation<CreateAliasRequest, void>(

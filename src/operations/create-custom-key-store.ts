@@ -7,7 +7,7 @@
  * VPC endpoint services. See docs/custom-key-stores.md.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html
  */
-import type { CustomKeyStoreRecord, XksProxySettings } from "../domain/custom-key-store.js";
+
 import {
   checkProxyForSetup,
   cloudHsmClusterNotFound,
@@ -20,12 +20,16 @@ import {
   xksProxyAt,
 } from "../domain/custom-key-stores.js";
 import { newKeyMaterialId } from "../domain/keys.js";
-import { KmsError } from "../domain/kms-errors.js";
+import type { Store } from "../platform/store/store.js";
+import type {
+  CustomKeyStoreRecord,
+  XksProxySettings,
+} from "../vocabulary/custom-key-store-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   CreateCustomKeyStoreRequest,
   CreateCustomKeyStoreResponse,
-} from "../protocol/types.generated.js";
-import type { Store } from "../store/store.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 const cloudHsmMembers = [

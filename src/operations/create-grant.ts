@@ -4,8 +4,7 @@
  * the same parameters returns the existing grant's id with a fresh grant token.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html
  */
-import { mintGrantToken } from "../crypto/grant-token.js";
-import { accountRootArn } from "../domain/arns.js";
+
 import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import {
@@ -16,8 +15,10 @@ import {
 } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
 import { lockKey } from "../domain/key-changes.js";
-import type { CreateGrantRequest, CreateGrantResponse } from "../protocol/types.generated.js";
-import type { RequestContext } from "./context.js";
+import { mintGrantToken } from "../platform/crypto/grant-token.js";
+import { accountRootArn } from "../vocabulary/arns.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { CreateGrantRequest, CreateGrantResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 /** Each CreateGrant answer carries a token of its own (16 random bytes of nonce). */

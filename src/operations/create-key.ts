@@ -6,7 +6,7 @@
  * written in one transaction, so a failure leaves nothing behind.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html
  */
-import { generateKeyMaterial } from "../crypto/key-generation.js";
+
 import {
   type CustomKeyStorePlacement,
   placeKeyInCustomKeyStore,
@@ -14,11 +14,12 @@ import {
 } from "../domain/custom-key-stores.js";
 import { keyMetadata } from "../domain/key-metadata.js";
 import { keyTypeOf, newKeyId, newKeyMaterialId, newKeyRecord, originOf } from "../domain/keys.js";
+import { defaultKeyPolicy } from "../domain/policy/default-policy.js";
+import { assertPolicyKeepsCallerAccess } from "../domain/policy/lockout.js";
+import { parsePolicyDocument } from "../domain/policy/policy-document.js";
 import { tagsFromWire, validateTags } from "../domain/tags.js";
-import { defaultKeyPolicy } from "../policy/default-policy.js";
-import { assertPolicyKeepsCallerAccess } from "../policy/lockout.js";
-import { parsePolicyDocument } from "../policy/policy-document.js";
-import type { CreateKeyRequest, CreateKeyResponse } from "../protocol/types.generated.js";
+import { generateKeyMaterial } from "../platform/crypto/key-generation.js";
+import type { CreateKeyRequest, CreateKeyResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(

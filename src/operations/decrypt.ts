@@ -9,7 +9,7 @@ import { dryRunSucceeded } from "../domain/dry-run.js";
 import { validateEncryptionContext } from "../domain/encryption-context.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { recipientNotSupported } from "../domain/recipient.js";
-import type { DecryptRequest, DecryptResponse } from "../protocol/types.generated.js";
+import type { DecryptRequest, DecryptResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const decrypt = defineOperation<DecryptRequest, DecryptResponse>(

@@ -4,8 +4,8 @@
  */
 import { assertAliasName, currentTarget, findAlias, withStore } from "../domain/aliases.js";
 import { assertKeyState } from "../domain/key-states.js";
-import { authorizeKey } from "../policy/authorize.js";
-import type { DeleteAliasRequest } from "../protocol/types.generated.js";
+import { authorizeKey } from "../domain/policy/authorize.js";
+import type { DeleteAliasRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const deleteAlias = defineOperation<DeleteAliasRequest, void>(

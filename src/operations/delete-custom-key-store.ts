@@ -9,11 +9,11 @@ import {
   invalidState,
   lockCustomKeyStore,
 } from "../domain/custom-key-stores.js";
-import { KmsError } from "../domain/kms-errors.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   DeleteCustomKeyStoreRequest,
   DeleteCustomKeyStoreResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const deleteCustomKeyStore = defineOperation<

@@ -11,7 +11,7 @@ import { resolveKey } from "../domain/key-access.js";
 import type {
   DeleteImportedKeyMaterialRequest,
   DeleteImportedKeyMaterialResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const deleteImportedKeyMaterial = defineOperation<

@@ -12,7 +12,7 @@ import { recipientNotSupported } from "../domain/recipient.js";
 import type {
   DeriveSharedSecretRequest,
   DeriveSharedSecretResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const deriveSharedSecret = defineOperation<

@@ -9,12 +9,12 @@ import {
   customKeyStoreNotFound,
   loadCustomKeyStore,
 } from "../domain/custom-key-stores.js";
-import { KmsError } from "../domain/kms-errors.js";
 import { decodeMarker, pageFromLookahead, pageSize } from "../domain/paging.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   DescribeCustomKeyStoresRequest,
   DescribeCustomKeyStoresResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 /** Limit is 1–1000; Trent pages like ListKeys when the request has none. */

@@ -5,7 +5,7 @@
  */
 import { resolveKey } from "../domain/key-access.js";
 import { storedKeyMetadata } from "../domain/key-metadata.js";
-import type { DescribeKeyRequest, DescribeKeyResponse } from "../protocol/types.generated.js";
+import type { DescribeKeyRequest, DescribeKeyResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const describeKey = defineOperation<DescribeKeyRequest, DescribeKeyResponse>(

@@ -10,7 +10,7 @@ import {
   automaticRotationDisabled,
   rotationSettingsOf,
 } from "../domain/rotation.js";
-import type { DisableKeyRotationRequest } from "../protocol/types.generated.js";
+import type { DisableKeyRotationRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const disableKeyRotation = defineOperation<DisableKeyRotationRequest, Record<string, never>>(

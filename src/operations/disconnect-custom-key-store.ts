@@ -8,7 +8,7 @@ import { invalidState, lockCustomKeyStore, setKeysAvailable } from "../domain/cu
 import type {
   DisconnectCustomKeyStoreRequest,
   DisconnectCustomKeyStoreResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const disconnectCustomKeyStore = defineOperation<

@@ -12,7 +12,7 @@ import {
   automaticRotationEnabled,
   rotationSettingsOf,
 } from "../domain/rotation.js";
-import type { EnableKeyRotationRequest } from "../protocol/types.generated.js";
+import type { EnableKeyRotationRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const enableKeyRotation = defineOperation<EnableKeyRotationRequest, Record<string, never>>(

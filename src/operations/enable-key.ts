@@ -6,7 +6,7 @@
  */
 import { resolveKey } from "../domain/key-access.js";
 import { changeKey } from "../domain/key-changes.js";
-import type { EnableKeyRequest } from "../protocol/types.generated.js";
+import type { EnableKeyRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const enableKey = defineOperation<EnableKeyRequest, Record<string, never>>(

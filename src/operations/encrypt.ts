@@ -9,7 +9,7 @@ import { checkEncryption, encryptWithKey } from "../domain/encryption.js";
 import { validateEncryptionContext } from "../domain/encryption-context.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
-import type { EncryptRequest, EncryptResponse } from "../protocol/types.generated.js";
+import type { EncryptRequest, EncryptResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const encrypt = defineOperation<EncryptRequest, EncryptResponse>(

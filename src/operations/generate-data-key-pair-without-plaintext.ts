@@ -7,7 +7,7 @@ import { generateDataKeyPair } from "../domain/data-key-pairs.js";
 import type {
   GenerateDataKeyPairWithoutPlaintextRequest,
   GenerateDataKeyPairWithoutPlaintextResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const generateDataKeyPairWithoutPlaintext = defineOperation<

@@ -8,7 +8,7 @@ import { recipientNotSupported } from "../domain/recipient.js";
 import type {
   GenerateDataKeyPairRequest,
   GenerateDataKeyPairResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const generateDataKeyPair = defineOperation<

@@ -7,7 +7,7 @@ import { generateDataKey } from "../domain/data-keys.js";
 import type {
   GenerateDataKeyWithoutPlaintextRequest,
   GenerateDataKeyWithoutPlaintextResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const generateDataKeyWithoutPlaintext = defineOperation<

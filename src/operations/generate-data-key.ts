@@ -7,7 +7,7 @@ import { recipientNotSupported } from "../domain/recipient.js";
 import type {
   GenerateDataKeyRequest,
   GenerateDataKeyResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const generateDataKey = defineOperation<GenerateDataKeyRequest, GenerateDataKeyResponse>(

@@ -7,7 +7,7 @@ import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkMac, macWithKey } from "../domain/macs.js";
-import type { GenerateMacRequest, GenerateMacResponse } from "../protocol/types.generated.js";
+import type { GenerateMacRequest, GenerateMacResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const generateMac = defineOperation<GenerateMacRequest, GenerateMacResponse>(

@@ -3,9 +3,12 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateRandom.html
  */
 import { loadCustomKeyStore } from "../domain/custom-key-stores.js";
-import { KmsError } from "../domain/kms-errors.js";
 import { recipientNotSupported } from "../domain/recipient.js";
-import type { GenerateRandomRequest, GenerateRandomResponse } from "../protocol/types.generated.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type {
+  GenerateRandomRequest,
+  GenerateRandomResponse,
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const generateRandom = defineOperation<GenerateRandomRequest, GenerateRandomResponse>(

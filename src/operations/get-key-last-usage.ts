@@ -12,7 +12,7 @@ import { resolveKey } from "../domain/key-access.js";
 import type {
   GetKeyLastUsageRequest,
   GetKeyLastUsageResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const getKeyLastUsage = defineOperation<GetKeyLastUsageRequest, GetKeyLastUsageResponse>(

@@ -3,8 +3,8 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html
  */
 import { resolveKey } from "../domain/key-access.js";
-import { assertDefaultPolicyName, defaultPolicyName } from "../policy/policy-names.js";
-import type { GetKeyPolicyRequest, GetKeyPolicyResponse } from "../protocol/types.generated.js";
+import { assertDefaultPolicyName, defaultPolicyName } from "../domain/policy/policy-names.js";
+import type { GetKeyPolicyRequest, GetKeyPolicyResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const getKeyPolicy = defineOperation<GetKeyPolicyRequest, GetKeyPolicyResponse>(

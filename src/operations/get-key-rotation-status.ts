@@ -13,7 +13,7 @@ import { originNotValid, rotationSettingsOf } from "../domain/rotation.js";
 import type {
   GetKeyRotationStatusRequest,
   GetKeyRotationStatusResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const getKeyRotationStatus = defineOperation<

@@ -16,7 +16,7 @@ import { resolveKey } from "../domain/key-access.js";
 import type {
   GetParametersForImportRequest,
   GetParametersForImportResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const getParametersForImport = defineOperation<

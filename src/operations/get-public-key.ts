@@ -7,13 +7,13 @@ import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { algorithmsFor, keySpecs } from "../domain/key-specs.js";
 import { keyStateMessage } from "../domain/key-states.js";
-import { KmsError } from "../domain/kms-errors.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   CustomerMasterKeySpec,
   GetPublicKeyRequest,
   GetPublicKeyResponse,
   KeySpec,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 /** Specs newer than the deprecated CustomerMasterKeySpec enum, which AWS leaves it out for. */

@@ -13,7 +13,7 @@ import { resolveKey } from "../domain/key-access.js";
 import type {
   ImportKeyMaterialRequest,
   ImportKeyMaterialResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const importKeyMaterial = defineOperation<

@@ -6,7 +6,7 @@
 import { toAliasListEntry } from "../domain/aliases.js";
 import { resolveKey } from "../domain/key-access.js";
 import { decodeMarker, pageFromLookahead, pageSize } from "../domain/paging.js";
-import type { ListAliasesRequest, ListAliasesResponse } from "../protocol/types.generated.js";
+import type { ListAliasesRequest, ListAliasesResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 /** "between 1 and 100, inclusive. If you do not include a value, it defaults to 50." */

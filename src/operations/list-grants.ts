@@ -11,7 +11,7 @@ import {
 } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
 import { decodeMarker, pageOf } from "../domain/list-markers.js";
-import type { ListGrantsRequest, ListGrantsResponse } from "../protocol/types.generated.js";
+import type { ListGrantsRequest, ListGrantsResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 const listing = "ListGrants";

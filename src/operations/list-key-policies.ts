@@ -4,11 +4,11 @@
  */
 import { resolveKey } from "../domain/key-access.js";
 import { pageInMemory, pageSize } from "../domain/paging.js";
-import { keyPolicyNames } from "../policy/policy-names.js";
+import { keyPolicyNames } from "../domain/policy/policy-names.js";
 import type {
   ListKeyPoliciesRequest,
   ListKeyPoliciesResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 /** "between 1 and 1000, inclusive. If you do not include a value, it defaults to 100." */

@@ -17,7 +17,7 @@ import {
 import type {
   ListKeyRotationsRequest,
   ListKeyRotationsResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 const limits = { fallback: 100, max: 1000 };

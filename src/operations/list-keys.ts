@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html
  */
 import { decodeMarker, pageFromLookahead, pageSize } from "../domain/paging.js";
-import type { ListKeysRequest, ListKeysResponse } from "../protocol/types.generated.js";
+import type { ListKeysRequest, ListKeysResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 /** "between 1 and 1000, inclusive. If you do not include a value, it defaults to 100." */

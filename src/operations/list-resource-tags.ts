@@ -8,7 +8,7 @@ import { tagsToWire } from "../domain/tags.js";
 import type {
   ListResourceTagsRequest,
   ListResourceTagsResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 /** "between 1 and 50, inclusive. If you do not include a value, it defaults to 50." */

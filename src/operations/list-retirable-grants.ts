@@ -10,11 +10,11 @@ import {
   principalAccount,
 } from "../domain/grants.js";
 import { decodeMarker, pageOf } from "../domain/list-markers.js";
-import { accessDeniedError } from "../policy/authorize.js";
+import { accessDeniedError } from "../domain/policy/authorize.js";
 import type {
   ListGrantsResponse,
   ListRetirableGrantsRequest,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 const listing = "ListRetirableGrants";

@@ -7,10 +7,10 @@
  */
 import { resolveKey } from "../domain/key-access.js";
 import { changeKey } from "../domain/key-changes.js";
-import { assertPolicyKeepsCallerAccess } from "../policy/lockout.js";
-import { parsePolicyDocument } from "../policy/policy-document.js";
-import { assertDefaultPolicyName } from "../policy/policy-names.js";
-import type { PutKeyPolicyRequest } from "../protocol/types.generated.js";
+import { assertPolicyKeepsCallerAccess } from "../domain/policy/lockout.js";
+import { parsePolicyDocument } from "../domain/policy/policy-document.js";
+import { assertDefaultPolicyName } from "../domain/policy/policy-names.js";
+import type { PutKeyPolicyRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const putKeyPolicy = defineOperation<PutKeyPolicyRequest, void>(

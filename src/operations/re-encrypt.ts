@@ -10,7 +10,7 @@ import { checkEncryption, encryptWithKey } from "../domain/encryption.js";
 import { validateEncryptionContext } from "../domain/encryption-context.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
-import type { ReEncryptRequest, ReEncryptResponse } from "../protocol/types.generated.js";
+import type { ReEncryptRequest, ReEncryptResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const reEncrypt = defineOperation<ReEncryptRequest, ReEncryptResponse>(

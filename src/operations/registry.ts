@@ -3,7 +3,7 @@
  * the compiler rejects a missing one; `checkRegistry` runs at start-up and in a test. Operations
  * Trent does not implement yet answer UnsupportedOperationException (see notImplemented).
  */
-import { type OperationName, operationNames } from "../protocol/model.generated.js";
+import { type OperationName, operationNames } from "../vocabulary/model.generated.js";
 import { cancelKeyDeletion } from "./cancel-key-deletion.js";
 import { connectCustomKeyStore } from "./connect-custom-key-store.js";
 import { createAlias } from "./create-alias.js";

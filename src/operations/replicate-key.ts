@@ -5,11 +5,10 @@
  * tags. The replica, its materials and tags are written in one transaction.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html
  */
-import { keyArn } from "../domain/arns.js";
+
 import { resolveKey } from "../domain/key-access.js";
 import { lockKey } from "../domain/key-changes.js";
 import { keyMetadata } from "../domain/key-metadata.js";
-import { KmsError } from "../domain/kms-errors.js";
 import {
   assertMultiRegionPrimary,
   assertReplicaRegion,
@@ -17,12 +16,14 @@ import {
   replicaRecord,
   shareKeyMaterials,
 } from "../domain/multi-region.js";
+import { authorizeByIdentity } from "../domain/policy/authorize.js";
+import { defaultKeyPolicy } from "../domain/policy/default-policy.js";
+import { assertPolicyKeepsCallerAccess } from "../domain/policy/lockout.js";
+import { parsePolicyDocument } from "../domain/policy/policy-document.js";
 import { tagsFromWire, tagsToWire, validateTags } from "../domain/tags.js";
-import { authorizeByIdentity } from "../policy/authorize.js";
-import { defaultKeyPolicy } from "../policy/default-policy.js";
-import { assertPolicyKeepsCallerAccess } from "../policy/lockout.js";
-import { parsePolicyDocument } from "../policy/policy-document.js";
-import type { ReplicateKeyRequest, ReplicateKeyResponse } from "../protocol/types.generated.js";
+import { keyArn } from "../vocabulary/arns.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { ReplicateKeyRequest, ReplicateKeyResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const replicateKey = defineOperation<ReplicateKeyRequest, ReplicateKeyResponse>(

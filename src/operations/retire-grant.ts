@@ -14,16 +14,16 @@ import {
   mayRetire,
   retireDelegableTo,
 } from "../domain/grants.js";
-import type { KeyRecord } from "../domain/key.js";
 import { findKey } from "../domain/key-access.js";
 import { assertKeyState } from "../domain/key-states.js";
-import { KmsError } from "../domain/kms-errors.js";
-import { accessDeniedError } from "../policy/authorize.js";
-import { conditionContext } from "../policy/condition-keys.js";
-import { evaluateIdentityPolicies } from "../policy/evaluate.js";
-import { principalIdentity } from "../policy/principals.js";
-import type { RetireGrantRequest } from "../protocol/types.generated.js";
-import type { RequestContext } from "./context.js";
+import { accessDeniedError } from "../domain/policy/authorize.js";
+import { conditionContext } from "../domain/policy/condition-keys.js";
+import { evaluateIdentityPolicies } from "../domain/policy/evaluate.js";
+import { principalIdentity } from "../domain/policy/principals.js";
+import type { KeyRecord } from "../vocabulary/key-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { RequestContext } from "../vocabulary/request.js";
+import type { RetireGrantRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 async function grantToRetire(ctx: RequestContext, input: RetireGrantRequest): Promise<GrantRecord> {

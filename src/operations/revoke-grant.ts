@@ -6,7 +6,7 @@
 import { dryRunSucceeded } from "../domain/dry-run.js";
 import { assertWellFormedGrantId, invalidGrantId } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
-import type { RevokeGrantRequest } from "../protocol/types.generated.js";
+import type { RevokeGrantRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const revokeGrant = defineOperation<RevokeGrantRequest, Record<string, never>>(

@@ -9,17 +9,17 @@
  */
 import { resolveKey } from "../domain/key-access.js";
 import { lockKey } from "../domain/key-changes.js";
-import { KmsError } from "../domain/kms-errors.js";
 import {
   assertOnDemandRotationSupported,
   onDemandRotationLimit,
   rotateKeyMaterial,
   rotationSettingsOf,
 } from "../domain/rotation.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   RotateKeyOnDemandRequest,
   RotateKeyOnDemandResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const rotateKeyOnDemand = defineOperation<

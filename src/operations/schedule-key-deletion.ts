@@ -11,7 +11,7 @@ import { withReplicaDeletionRule } from "../domain/multi-region.js";
 import type {
   ScheduleKeyDeletionRequest,
   ScheduleKeyDeletionResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const scheduleKeyDeletion = defineOperation<

@@ -7,7 +7,7 @@ import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkSigning, signWithKey } from "../domain/signing.js";
-import type { SignRequest, SignResponse } from "../protocol/types.generated.js";
+import type { SignRequest, SignResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const sign = defineOperation<SignRequest, SignResponse>("Sign", async (input, ctx) => {

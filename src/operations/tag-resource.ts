@@ -6,7 +6,7 @@
 import { resolveKey } from "../domain/key-access.js";
 import { lockKey } from "../domain/key-changes.js";
 import { tagsFromWire, validateTags } from "../domain/tags.js";
-import type { TagResourceRequest } from "../protocol/types.generated.js";
+import type { TagResourceRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const tagResource = defineOperation<TagResourceRequest, void>(

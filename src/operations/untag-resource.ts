@@ -5,7 +5,7 @@
  */
 import { resolveKey } from "../domain/key-access.js";
 import { validateTagKeysToRemove } from "../domain/tags.js";
-import type { UntagResourceRequest } from "../protocol/types.generated.js";
+import type { UntagResourceRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const untagResource = defineOperation<UntagResourceRequest, void>(

@@ -14,8 +14,8 @@ import {
   findAliasTarget,
   withStore,
 } from "../domain/aliases.js";
-import { authorizeKey } from "../policy/authorize.js";
-import type { UpdateAliasRequest } from "../protocol/types.generated.js";
+import { authorizeKey } from "../domain/policy/authorize.js";
+import type { UpdateAliasRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const updateAlias = defineOperation<UpdateAliasRequest, void>(

@@ -6,7 +6,7 @@
  * credential id and the old sealed secret deleted.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateCustomKeyStore.html
  */
-import type { XksProxySettings } from "../domain/custom-key-store.js";
+
 import {
   checkProxyForSetup,
   cloudHsmClusterNotFound,
@@ -21,11 +21,12 @@ import {
   xksProxyAt,
 } from "../domain/custom-key-stores.js";
 import { newKeyMaterialId } from "../domain/keys.js";
-import { KmsError } from "../domain/kms-errors.js";
+import type { XksProxySettings } from "../vocabulary/custom-key-store-records.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   UpdateCustomKeyStoreRequest,
   UpdateCustomKeyStoreResponse,
-} from "../protocol/types.generated.js";
+} from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 function uriInUse(): KmsError {

@@ -5,7 +5,7 @@
  */
 import { resolveKey } from "../domain/key-access.js";
 import { changeKey } from "../domain/key-changes.js";
-import type { UpdateKeyDescriptionRequest } from "../protocol/types.generated.js";
+import type { UpdateKeyDescriptionRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const updateKeyDescription = defineOperation<

@@ -6,14 +6,15 @@
  * set, move to the new primary.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdatePrimaryRegion.html
  */
-import { keyArn } from "../domain/arns.js";
+
 import { resolveKey } from "../domain/key-access.js";
 import { lockKey } from "../domain/key-changes.js";
 import { assertKeyState } from "../domain/key-states.js";
-import { KmsError } from "../domain/kms-errors.js";
 import { assertMultiRegionPrimary } from "../domain/multi-region.js";
 import { defaultRotationSettings } from "../domain/rotation.js";
-import type { UpdatePrimaryRegionRequest } from "../protocol/types.generated.js";
+import { keyArn } from "../vocabulary/arns.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+import type { UpdatePrimaryRegionRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const updatePrimaryRegion = defineOperation<UpdatePrimaryRegionRequest, void>(

@@ -7,7 +7,7 @@ import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkMac, verifyMacWithKey } from "../domain/macs.js";
-import type { VerifyMacRequest, VerifyMacResponse } from "../protocol/types.generated.js";
+import type { VerifyMacRequest, VerifyMacResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const verifyMac = defineOperation<VerifyMacRequest, VerifyMacResponse>(

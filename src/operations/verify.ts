@@ -7,7 +7,7 @@ import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkSigning, verifyWithKey } from "../domain/signing.js";
-import type { VerifyRequest, VerifyResponse } from "../protocol/types.generated.js";
+import type { VerifyRequest, VerifyResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const verify = defineOperation<VerifyRequest, VerifyResponse>(

@@ -18,9 +18,9 @@ import {
   GenerateDataKeyPairCommand,
 } from "@aws-sdk/client-kms";
 import pkcs11js from "pkcs11js";
-import { type Pkcs11Config, Pkcs11Pin } from "../../src/config.js";
-import { Pkcs11Token } from "../../src/crypto/pkcs11-root-key.js";
-import { keyMaterialAad } from "../../src/crypto/sealing.js";
+import { Pkcs11Token } from "../../src/platform/crypto/pkcs11-root-key.js";
+import { keyMaterialAad } from "../../src/platform/crypto/sealing.js";
+import { type Pkcs11Config, Pkcs11Pin } from "../../src/vocabulary/config.js";
 import {
   createTestToken,
   softhsmModule,

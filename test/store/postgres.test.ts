@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { sql } from "kysely";
-import type { KeyRecord } from "../../src/domain/key.js";
-import { migrationProvider } from "../../src/store/migrations.js";
-import { openPostgresStore, postgresKysely } from "../../src/store/postgres.js";
-import type { Store } from "../../src/store/store.js";
+import { migrationProvider } from "../../src/platform/store/migrations.js";
+import { openPostgresStore, postgresKysely } from "../../src/platform/store/postgres.js";
+import type { Store } from "../../src/platform/store/store.js";
+import type { KeyRecord } from "../../src/vocabulary/key-records.js";
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from "../support/postgres.js";
 import { storeContract } from "./contract.js";
 

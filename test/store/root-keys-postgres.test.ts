@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { RawRootKey } from "../../src/crypto/root-key.js";
 import { proveRootKeys } from "../../src/domain/root-keys.js";
-import { openPostgresStore } from "../../src/store/postgres.js";
-import type { Store } from "../../src/store/store.js";
+import { RawRootKey } from "../../src/platform/crypto/root-key.js";
+import { openPostgresStore } from "../../src/platform/store/postgres.js";
+import type { Store } from "../../src/platform/store/store.js";
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from "../support/postgres.js";
 
 const options = {

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import SQLite from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import type { Database } from "../../src/store/schema.js";
-import { openSqliteStore, sqliteFileName } from "../../src/store/sqlite.js";
+import type { Database } from "../../src/platform/store/schema.js";
+import { openSqliteStore, sqliteFileName } from "../../src/platform/store/sqlite.js";
 import { storeContract } from "./contract.js";
 
 describe("SQLite store", () => {

@@ -4,7 +4,7 @@
  */
 import { KMSClient } from "@aws-sdk/client-kms";
 import { startTrent, type Trent, type TrentOptions } from "../../src/app.js";
-import { type TrentConfig, withDefaults } from "../../src/config.js";
+import { type TrentConfig, withDefaults } from "../../src/vocabulary/config.js";
 
 export interface TestTrent extends Trent {
   client(region?: string): KMSClient;

@@ -14,8 +14,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { verifySigV4 } from "../../src/auth/sigv4.js";
-import { httpsXksTransport, type XksTransport } from "../../src/xks/transport.js";
+import { verifySigV4 } from "../../src/core/auth/sigv4.js";
+import { httpsXksTransport, type XksTransport } from "../../src/platform/xks/transport.js";
 import { oracleSign } from "./sigv4-oracle.js";
 
 export interface XksTestKey {

@@ -1,22 +1,22 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { auditRules, isTrackedOperation } from "../../src/audit/audit-rules.js";
+import { shapeOf } from "../../src/front-doors/http/decode.js";
+import { auditRules, isTrackedOperation } from "../../src/platform/audit/audit-rules.js";
 import {
   cloudTrailRecord,
   eventTime,
   type RequestOutcome,
   serviceEventRecord,
   userIdentity,
-} from "../../src/audit/cloudtrail-record.js";
+} from "../../src/platform/audit/cloudtrail-record.js";
 import {
   cloudTrailDate,
   lowerCamel,
   requestParameters,
   responseElements,
-} from "../../src/audit/parameters.js";
-import type { Caller } from "../../src/operations/context.js";
-import { shapeOf } from "../../src/protocol/decode.js";
-import { modelOperations, operationNames } from "../../src/protocol/model.generated.js";
+} from "../../src/platform/audit/parameters.js";
+import { modelOperations, operationNames } from "../../src/vocabulary/model.generated.js";
+import type { Caller } from "../../src/vocabulary/request.js";
 
 function caller(principalArn: string, accessKeyId?: string): Caller {
   return {

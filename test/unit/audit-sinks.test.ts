@@ -5,15 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { after, describe, it } from "node:test";
-import type { CloudTrailRecord } from "../../src/audit/cloudtrail-record.js";
+import type { CloudTrailRecord } from "../../src/platform/audit/cloudtrail-record.js";
 import {
   auditFilePath,
   GroupedLines,
   JsonLinesFileSink,
   openAuditSink,
   StreamSink,
-} from "../../src/audit/sinks.js";
-import { ConfigError, configFromEnv } from "../../src/config.js";
+} from "../../src/platform/audit/sinks.js";
+import { ConfigError, configFromEnv } from "../../src/vocabulary/config.js";
 
 function record(eventID: string): CloudTrailRecord {
   return { eventID, eventName: "GenerateRandom" } as unknown as CloudTrailRecord;

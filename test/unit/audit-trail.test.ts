@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AuditTrail } from "../../src/audit/audit-trail.js";
-import type { AuditRecord, RequestOutcome } from "../../src/audit/cloudtrail-record.js";
-import type { AuditSink } from "../../src/audit/sinks.js";
-import type { OperationName } from "../../src/protocol/model.generated.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
-import type { Store } from "../../src/store/store.js";
+import { AuditTrail } from "../../src/platform/audit/audit-trail.js";
+import type { AuditRecord, RequestOutcome } from "../../src/platform/audit/cloudtrail-record.js";
+import type { AuditSink } from "../../src/platform/audit/sinks.js";
+import { openSqliteStore } from "../../src/platform/store/sqlite.js";
+import type { Store } from "../../src/platform/store/store.js";
+import type { OperationName } from "../../src/vocabulary/model.generated.js";
 
 const keyA = "arn:aws:kms:us-east-1:111122223333:key/aaaaaaaa-12ab-34cd-56ef-1234567890ab";
 const keyB = "arn:aws:kms:us-east-1:111122223333:key/bbbbbbbb-12ab-34cd-56ef-1234567890ab";

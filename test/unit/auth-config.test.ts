@@ -6,7 +6,7 @@ import {
   configFromEnv,
   isLoopbackHost,
   withDefaults,
-} from "../../src/config.js";
+} from "../../src/vocabulary/config.js";
 
 function refusedWith(config: Parameters<typeof checkServable>[0], pattern: RegExp) {
   assert.throws(

@@ -12,8 +12,8 @@ import {
   encryptBlob,
   MalformedBlobError,
   parseBlob,
-} from "../../src/crypto/ciphertext-blob.js";
-import { canonicalEncryptionContext } from "../../src/crypto/encryption-context.js";
+} from "../../src/platform/crypto/ciphertext-blob.js";
+import { canonicalEncryptionContext } from "../../src/platform/crypto/encryption-context.js";
 
 const keyMaterial = Uint8Array.from({ length: 32 }, (_, i) => i);
 const iv = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);

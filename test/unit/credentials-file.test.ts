@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadCredentialsFile, parseCredentials } from "../../src/auth/credentials-file.js";
-import { ConfigError } from "../../src/config.js";
+import { loadCredentialsFile, parseCredentials } from "../../src/core/auth/credentials-file.js";
+import { ConfigError } from "../../src/vocabulary/config.js";
 
 const valid = `identities:
   - accessKeyId: AKIAALICE0000000001

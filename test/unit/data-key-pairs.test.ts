@@ -6,14 +6,20 @@
 import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 import { describe, it } from "node:test";
-import { parseKeyPairPoolSize } from "../../src/config.js";
 import {
   generateFastKeyPair,
   generateRsaKeyPairBlocking,
   keyPairAlgorithms,
-} from "../../src/crypto/data-key-pairs.js";
-import { bitString, objectIdentifier, octetString, sequence, tlv } from "../../src/crypto/der.js";
-import type { DataKeyPairSpec } from "../../src/protocol/types.generated.js";
+} from "../../src/platform/crypto/data-key-pairs.js";
+import {
+  bitString,
+  objectIdentifier,
+  octetString,
+  sequence,
+  tlv,
+} from "../../src/platform/crypto/der.js";
+import { parseKeyPairPoolSize } from "../../src/vocabulary/config.js";
+import type { DataKeyPairSpec } from "../../src/vocabulary/types.generated.js";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 

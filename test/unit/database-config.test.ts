@@ -8,7 +8,7 @@ import {
   redactDatabaseUrl,
   storeLocation,
   withDefaults,
-} from "../../src/config.js";
+} from "../../src/vocabulary/config.js";
 
 const url = "postgres://trent:s3cr%40t@db.internal:5432/trent?sslmode=require";
 

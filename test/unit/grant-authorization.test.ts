@@ -7,21 +7,21 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { withDefaults } from "../../src/config.js";
-import { deriveGrantTokenKey, mintGrantToken } from "../../src/crypto/grant-token.js";
-import { createSystemRandom } from "../../src/crypto/random.js";
 import {
   findAuthorizingGrant,
   type GrantAction,
   type GrantRecord,
 } from "../../src/domain/grants.js";
-import type { KeyRecord } from "../../src/domain/key.js";
-import { isKmsError } from "../../src/domain/kms-errors.js";
-import type { Caller, RequestContext } from "../../src/operations/context.js";
-import { PolicyCache } from "../../src/policy/evaluate.js";
-import type { Services } from "../../src/services.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
-import type { Store } from "../../src/store/store.js";
+import { PolicyCache } from "../../src/domain/policy/evaluate.js";
+import type { Services } from "../../src/domain/services.js";
+import { deriveGrantTokenKey, mintGrantToken } from "../../src/platform/crypto/grant-token.js";
+import { createSystemRandom } from "../../src/platform/crypto/random.js";
+import { openSqliteStore } from "../../src/platform/store/sqlite.js";
+import type { Store } from "../../src/platform/store/store.js";
+import { withDefaults } from "../../src/vocabulary/config.js";
+import type { KeyRecord } from "../../src/vocabulary/key-records.js";
+import { isKmsError } from "../../src/vocabulary/kms-errors.js";
+import type { Caller, RequestContext } from "../../src/vocabulary/request.js";
 
 const account = "111122223333";
 const region = "us-east-1";

@@ -9,7 +9,7 @@ import {
   deriveGrantTokenKey,
   mintGrantToken,
   verifyGrantToken,
-} from "../../src/crypto/grant-token.js";
+} from "../../src/platform/crypto/grant-token.js";
 
 const tokenKey = deriveGrantTokenKey(new Uint8Array(32).fill(1));
 const grantId = "ab".repeat(32);

@@ -1,7 +1,12 @@
 /** TRENT_REQUEST_TIMEOUT_MS, TRENT_HEADERS_TIMEOUT_MS and TRENT_MAX_CONNECTIONS: defaults and checks. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, checkServable, configFromEnv, withDefaults } from "../../src/config.js";
+import {
+  ConfigError,
+  checkServable,
+  configFromEnv,
+  withDefaults,
+} from "../../src/vocabulary/config.js";
 
 function refused(env: NodeJS.ProcessEnv, message: string) {
   assert.throws(

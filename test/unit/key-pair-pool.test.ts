@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { KeyPairPool, type rsaKeyPairSpecs } from "../../src/crypto/key-pair-pool.js";
+import { KeyPairPool, type rsaKeyPairSpecs } from "../../src/platform/crypto/key-pair-pool.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -103,7 +103,7 @@ describe("key pair pool", () => {
 describe("key pair pool workers", () => {
   it("never keep the process alive, even with the pool still refilling", async () => {
     const script = [
-      `import { KeyPairPool } from ${JSON.stringify(join(root, "src/crypto/key-pair-pool.ts"))};`,
+      `import { KeyPairPool } from ${JSON.stringify(join(root, "src/platform/crypto/key-pair-pool.ts"))};`,
       "const pool = new KeyPairPool({ workers: 2, poolSize: { RSA_2048: 2, RSA_3072: 0, RSA_4096: 4 } });",
       'const pair = await pool.generate("RSA_2048");',
       "console.log(pair.publicKey.length);",
@@ -127,8 +127,8 @@ describe("key pair pool workers", () => {
           ...["--outDir", outDir, "--rootDir", join(root, "src"), "--target", "ES2022"],
           ...["--module", "NodeNext", "--moduleResolution", "NodeNext", "--strict"],
           ...["--skipLibCheck", "--types", "node", "--verbatimModuleSyntax"],
-          join(root, "src/crypto/key-pair-pool.ts"),
-          join(root, "src/crypto/key-pair-worker.ts"),
+          join(root, "src/platform/crypto/key-pair-pool.ts"),
+          join(root, "src/platform/crypto/key-pair-worker.ts"),
         ],
         { cwd: root, timeout: 120_000 },
       );
@@ -137,7 +137,7 @@ describe("key pair pool workers", () => {
       await writeFile(
         script,
         [
-          'import { KeyPairPool } from "./crypto/key-pair-pool.js";',
+          'import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";',
           "const pool = new KeyPairPool({ workers: 1, poolSize: { RSA_2048: 1, RSA_3072: 0, RSA_4096: 0 } });",
           'const pair = await pool.generate("RSA_2048");',
           "console.log(pair.privateKey.length > 1000, pair.publicKey.length);",

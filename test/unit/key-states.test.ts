@@ -6,15 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { KeyRecord } from "../../src/domain/key.js";
 import { assertKeyState, keyStateRules } from "../../src/domain/key-states.js";
-import { isKmsError } from "../../src/domain/kms-errors.js";
+import type { KeyRecord } from "../../src/vocabulary/key-records.js";
+import { isKmsError } from "../../src/vocabulary/kms-errors.js";
 import {
   modelOperations,
   modelShapes,
   operationNames,
-} from "../../src/protocol/model.generated.js";
-import type { KeyState } from "../../src/protocol/types.generated.js";
+} from "../../src/vocabulary/model.generated.js";
+import type { KeyState } from "../../src/vocabulary/types.generated.js";
 
 const arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 

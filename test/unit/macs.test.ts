@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateMac, verifyMac } from "../../src/crypto/macs.js";
-import type { MacAlgorithmSpec } from "../../src/protocol/types.generated.js";
+import { generateMac, verifyMac } from "../../src/platform/crypto/macs.js";
+import type { MacAlgorithmSpec } from "../../src/vocabulary/types.generated.js";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
 const ascii = (s: string) => new TextEncoder().encode(s);

@@ -5,13 +5,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { GrantRecord } from "../../src/domain/grants.js";
-import type { KeyRecord } from "../../src/domain/key.js";
-import { isKmsError } from "../../src/domain/kms-errors.js";
-import type { Caller, IdentityPolicies, RequestContext } from "../../src/operations/context.js";
-import { authorizeKey, authorizeRequest, decideKeyAccess } from "../../src/policy/authorize.js";
-import { defaultKeyPolicy } from "../../src/policy/default-policy.js";
-import { assertPolicyKeepsCallerAccess } from "../../src/policy/lockout.js";
-import type { OperationName } from "../../src/protocol/model.generated.js";
+import {
+  authorizeKey,
+  authorizeRequest,
+  decideKeyAccess,
+} from "../../src/domain/policy/authorize.js";
+import { defaultKeyPolicy } from "../../src/domain/policy/default-policy.js";
+import { assertPolicyKeepsCallerAccess } from "../../src/domain/policy/lockout.js";
+import type { KeyRecord } from "../../src/vocabulary/key-records.js";
+import { isKmsError } from "../../src/vocabulary/kms-errors.js";
+import type { OperationName } from "../../src/vocabulary/model.generated.js";
+import type { Caller, IdentityPolicies, RequestContext } from "../../src/vocabulary/request.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const a = "111122223333";

@@ -6,7 +6,7 @@ import {
   evaluateCondition,
   parseDate,
   parseIpRange,
-} from "../../src/policy/conditions.js";
+} from "../../src/domain/policy/conditions.js";
 
 function context(values: Record<string, string | string[]>): ConditionContext {
   const map = new Map(

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { KmsError } from "../../src/domain/kms-errors.js";
-import { defaultKeyPolicy } from "../../src/policy/default-policy.js";
-import { parsePolicyDocument } from "../../src/policy/policy-document.js";
+import { defaultKeyPolicy } from "../../src/domain/policy/default-policy.js";
+import { parsePolicyDocument } from "../../src/domain/policy/policy-document.js";
+import { KmsError } from "../../src/vocabulary/kms-errors.js";
 
 const root = {
   Effect: "Allow",

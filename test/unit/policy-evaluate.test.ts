@@ -1,23 +1,23 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { KeyRecord } from "../../src/domain/key.js";
-import type { Caller } from "../../src/operations/context.js";
-import { conditionContext, type KeyFacts } from "../../src/policy/condition-keys.js";
-import type { ConditionContext } from "../../src/policy/conditions.js";
-import { defaultKeyPolicy } from "../../src/policy/default-policy.js";
+import { conditionContext, type KeyFacts } from "../../src/domain/policy/condition-keys.js";
+import type { ConditionContext } from "../../src/domain/policy/conditions.js";
+import { defaultKeyPolicy } from "../../src/domain/policy/default-policy.js";
 import {
   type EvaluationRequest,
   evaluateIdentityPolicies,
   evaluateNormalizedPolicy,
   evaluatePolicy,
   PolicyCache,
-} from "../../src/policy/evaluate.js";
+} from "../../src/domain/policy/evaluate.js";
 import {
   notPrincipalApplies,
   principalIdentity,
   principalMatch,
-} from "../../src/policy/principals.js";
-import type { OperationName } from "../../src/protocol/model.generated.js";
+} from "../../src/domain/policy/principals.js";
+import type { KeyRecord } from "../../src/vocabulary/key-records.js";
+import type { OperationName } from "../../src/vocabulary/model.generated.js";
+import type { Caller } from "../../src/vocabulary/request.js";
 
 const account = "111122223333";
 const other = "444455556666";

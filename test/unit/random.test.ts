@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createSystemRandom } from "../../src/crypto/random.js";
+import { createSystemRandom } from "../../src/platform/crypto/random.js";
 
 describe("system random source", () => {
   it("hands out every pooled byte once, across refills", () => {

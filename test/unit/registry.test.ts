@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkRegistry, findOperation, operations } from "../../src/operations/registry.js";
-import { operationNames } from "../../src/protocol/model.generated.js";
+import { operationNames } from "../../src/vocabulary/model.generated.js";
 
 describe("operation registry", () => {
   it("holds exactly the operations of the KMS model, each under its own name", () => {

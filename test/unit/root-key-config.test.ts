@@ -9,15 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { inspect } from "node:util";
+import { openRootKeys } from "../../src/domain/root-key-sources.js";
+import { RawRootKey } from "../../src/platform/crypto/root-key.js";
 import {
   ConfigError,
   checkRootKeyConfig,
   checkServable,
   configFromEnv,
   withDefaults,
-} from "../../src/config.js";
-import { RawRootKey } from "../../src/crypto/root-key.js";
-import { openRootKeys } from "../../src/root-key-sources.js";
+} from "../../src/vocabulary/config.js";
 
 const key1 = Buffer.alloc(32, 1).toString("base64");
 const key2 = Buffer.alloc(32, 2).toString("base64");

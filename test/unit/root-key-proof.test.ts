@@ -9,10 +9,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
-import { deriveGrantTokenKey } from "../../src/crypto/grant-token.js";
-import { deriveImportKey } from "../../src/crypto/import-wrapping.js";
-import { RawRootKey, type RootKey } from "../../src/crypto/root-key.js";
-import { keyMaterialAad, sealedSecretAad } from "../../src/crypto/sealing.js";
 import { rotateRootKey } from "../../src/domain/root-key-rotation.js";
 import {
   type ConfiguredRootKeys,
@@ -21,11 +17,15 @@ import {
   proveRootKeys,
   RootKeyProofError,
 } from "../../src/domain/root-keys.js";
-import { openKyselyStore } from "../../src/store/kysely-store.js";
-import { migrationProvider } from "../../src/store/migrations.js";
-import type { Database } from "../../src/store/schema.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
-import type { Store } from "../../src/store/store.js";
+import { deriveGrantTokenKey } from "../../src/platform/crypto/grant-token.js";
+import { deriveImportKey } from "../../src/platform/crypto/import-wrapping.js";
+import { RawRootKey, type RootKey } from "../../src/platform/crypto/root-key.js";
+import { keyMaterialAad, sealedSecretAad } from "../../src/platform/crypto/sealing.js";
+import { openKyselyStore } from "../../src/platform/store/kysely-store.js";
+import { migrationProvider } from "../../src/platform/store/migrations.js";
+import type { Database } from "../../src/platform/store/schema.js";
+import { openSqliteStore } from "../../src/platform/store/sqlite.js";
+import type { Store } from "../../src/platform/store/store.js";
 
 const raw = (fill: number) => new Uint8Array(32).fill(fill);
 const key = (fill: number, source: string) => ({ key: new RawRootKey(raw(fill), source), source });

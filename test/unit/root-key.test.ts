@@ -5,16 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { deriveGrantTokenKey } from "../../src/crypto/grant-token.js";
-import { deriveImportKey } from "../../src/crypto/import-wrapping.js";
-import { RawRootKey } from "../../src/crypto/root-key.js";
+import { RootKeyring, RootKeyUnavailableError } from "../../src/domain/root-keyring.js";
+import { deriveGrantTokenKey } from "../../src/platform/crypto/grant-token.js";
+import { deriveImportKey } from "../../src/platform/crypto/import-wrapping.js";
+import { RawRootKey } from "../../src/platform/crypto/root-key.js";
 import {
   checkValueAad,
   keyMaterialAad,
   SealedFormatError,
   sealedSecretAad,
-} from "../../src/crypto/sealing.js";
-import { RootKeyring, RootKeyUnavailableError } from "../../src/domain/root-keyring.js";
+} from "../../src/platform/crypto/sealing.js";
 
 const keyBytes = new Uint8Array(32).map((_, i) => i);
 const material = new Uint8Array(32).map((_, i) => 0xa0 + i);

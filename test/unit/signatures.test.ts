@@ -23,9 +23,9 @@ import {
   DerError,
   decodeSignaturePair,
   parseSubjectPublicKeyInfo,
-} from "../../src/crypto/der-reader.js";
-import { signMessage, verifySignature } from "../../src/crypto/signatures.js";
-import { sm2Sign, sm2Verify } from "../../src/crypto/sm2-signature.js";
+} from "../../src/platform/crypto/der-reader.js";
+import { signMessage, verifySignature } from "../../src/platform/crypto/signatures.js";
+import { sm2Sign, sm2Verify } from "../../src/platform/crypto/sm2-signature.js";
 
 const run = promisify(execFile);
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));

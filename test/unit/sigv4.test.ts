@@ -12,9 +12,9 @@ import {
   signingKey,
   stringToSign,
   verifySigV4,
-} from "../../src/auth/sigv4.js";
-import { constantTimeEqual, hmacSha256 } from "../../src/crypto/sigv4-primitives.js";
-import { KmsError } from "../../src/domain/kms-errors.js";
+} from "../../src/core/auth/sigv4.js";
+import { constantTimeEqual, hmacSha256 } from "../../src/platform/crypto/sigv4-primitives.js";
+import { KmsError } from "../../src/vocabulary/kms-errors.js";
 import { oracleSign, type RequestToSign, type SignedRequest } from "../support/sigv4-oracle.js";
 
 const now = new Date("2024-01-01T00:25:00Z");

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { sm2Decrypt, sm2Encrypt, sm2EncryptWithK } from "../../src/crypto/sm2.js";
+import { sm2Decrypt, sm2Encrypt, sm2EncryptWithK } from "../../src/platform/crypto/sm2.js";
 
 const run = promisify(execFile);
 

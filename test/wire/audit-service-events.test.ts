@@ -23,7 +23,7 @@ import {
   type KMSClient,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
-import type { AuditRecord } from "../../src/audit/cloudtrail-record.js";
+import type { AuditRecord } from "../../src/platform/audit/cloudtrail-record.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const account = "111122223333";

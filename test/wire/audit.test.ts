@@ -28,9 +28,9 @@ import {
   KMSClient,
   ReEncryptCommand,
 } from "@aws-sdk/client-kms";
-import type { CloudTrailRecord } from "../../src/audit/cloudtrail-record.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
-import type { Store } from "../../src/store/store.js";
+import type { CloudTrailRecord } from "../../src/platform/audit/cloudtrail-record.js";
+import { openSqliteStore } from "../../src/platform/store/sqlite.js";
+import type { Store } from "../../src/platform/store/store.js";
 import { rawKms, startTestTrent } from "../support/trent.js";
 
 const account = "111122223333";

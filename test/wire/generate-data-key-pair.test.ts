@@ -22,8 +22,8 @@ import {
   type KMSClient,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
-import type { KeyRecord } from "../../src/domain/key.js";
-import type { DataKeyPairSpec } from "../../src/protocol/types.generated.js";
+import type { KeyRecord } from "../../src/vocabulary/key-records.js";
+import type { DataKeyPairSpec } from "../../src/vocabulary/types.generated.js";
 import { failure, type WireError } from "../support/kms-errors.js";
 import { rawKms, startTestTrent, type TestTrent } from "../support/trent.js";
 

@@ -10,7 +10,7 @@ import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GenerateRandomCommand } from "@aws-sdk/client-kms";
-import { connectionsCheckingInterval } from "../../src/server/http-server.js";
+import { connectionsCheckingInterval } from "../../src/front-doors/http/server.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 interface RawResponse {

@@ -13,7 +13,7 @@ import {
   PutKeyPolicyCommand,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
-import { defaultKeyPolicy } from "../../src/policy/default-policy.js";
+import { defaultKeyPolicy } from "../../src/domain/policy/default-policy.js";
 import { rejectsWith } from "../support/kms-errors.js";
 import { rawKms, startTestTrent, type TestTrent } from "../support/trent.js";
 

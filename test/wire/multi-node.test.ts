@@ -32,7 +32,7 @@ import {
   TagResourceCommand,
   UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
-import { parseBlob } from "../../src/crypto/ciphertext-blob.js";
+import { parseBlob } from "../../src/platform/crypto/ciphertext-blob.js";
 import { failure } from "../support/kms-errors.js";
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from "../support/postgres.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";

@@ -20,8 +20,8 @@ import {
   PutKeyPolicyCommand,
 } from "@aws-sdk/client-kms";
 import SQLite from "better-sqlite3";
-import { RawRootKey } from "../../src/crypto/root-key.js";
-import { keyMaterialAad } from "../../src/crypto/sealing.js";
+import { RawRootKey } from "../../src/platform/crypto/root-key.js";
+import { keyMaterialAad } from "../../src/platform/crypto/sealing.js";
 import { startTestTrent } from "../support/trent.js";
 
 const dirs: string[] = [];

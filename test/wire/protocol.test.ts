@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { GenerateRandomCommand, KMSServiceException } from "@aws-sdk/client-kms";
-import { createSystemRandom } from "../../src/crypto/random.js";
-import { KmsError } from "../../src/domain/kms-errors.js";
 import { notImplemented } from "../../src/operations/operation.js";
+import { createSystemRandom } from "../../src/platform/crypto/random.js";
+import { KmsError } from "../../src/vocabulary/kms-errors.js";
 import { rawKms, startTestTrent, type TestTrent } from "../support/trent.js";
 
 /** Sends a request without fetch's conveniences, for headers fetch would not let us set. */

@@ -18,7 +18,7 @@ import {
   GenerateDataKeyPairCommand,
 } from "@aws-sdk/client-kms";
 import SQLite from "better-sqlite3";
-import { deriveGrantTokenKey, mintGrantToken } from "../../src/crypto/grant-token.js";
+import { deriveGrantTokenKey, mintGrantToken } from "../../src/platform/crypto/grant-token.js";
 import { rejectsWith } from "../support/kms-errors.js";
 import { startTestTrent } from "../support/trent.js";
 

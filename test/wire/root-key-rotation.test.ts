@@ -22,7 +22,7 @@ import {
   type KMSClient,
   VerifyMacCommand,
 } from "@aws-sdk/client-kms";
-import type { TrentConfig } from "../../src/config.js";
+import type { TrentConfig } from "../../src/vocabulary/config.js";
 import { failure } from "../support/kms-errors.js";
 import { postgresSkipReason, startTestPostgres } from "../support/postgres.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
@@ -146,11 +146,14 @@ async function rotationUnderLoad(options: {
     }),
   );
   // 3. The rotation, in its own process, beside the serving nodes.
-  const rotation = await runTrentCommand(["root-key", "rotate", "--batch-size", "2"], {
-    ...options.commandEnv,
-    TRENT_ROOT_KEY: b64(newKey),
-    TRENT_ROOT_KEY_PREVIOUS: b64(oldKey),
-  });
+  const rotation = await runTrentCommand(
+    ["root-key", "rotate", "--batch-size", "2", "--pause", "20"],
+    {
+      ...options.commandEnv,
+      TRENT_ROOT_KEY: b64(newKey),
+      TRENT_ROOT_KEY_PREVIOUS: b64(oldKey),
+    },
+  );
   rotating = false;
   await Promise.all(load);
   for (const node of nodes) await node.close();

@@ -18,7 +18,7 @@ import {
   KMSClient,
 } from "@aws-sdk/client-kms";
 import { startTrent } from "../../src/app.js";
-import { ConfigError, withDefaults } from "../../src/config.js";
+import { ConfigError, withDefaults } from "../../src/vocabulary/config.js";
 import { isolatedAwsConfig } from "../support/aws-clients.js";
 import { failure } from "../support/kms-errors.js";
 import { type OracleCredentials, oracleSign, type RequestToSign } from "../support/sigv4-oracle.js";

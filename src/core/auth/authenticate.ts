@@ -1,0 +1,89 @@
+/**
+ * Turns a request into a Caller, in the configured auth mode.
+ *
+ * - open (the default, for local development): any or no signature is accepted; the region
+ *   comes from the credential scope when there is one, the account from config, and the
+ *   caller is the account's root with no limits.
+ * - sigv4: the signature is verified (src/auth/sigv4.ts) against the credentials file's
+ *   identities, and the caller is the identity that signed: its account, principal ARN and
+ *   identity policies, in the region its credential scope names.
+ *
+ * Authentication runs before the body is decoded, so an unauthenticated client learns nothing
+ * about how Trent reads request bodies.
+ */
+
+import type { Services } from "../../domain/services.js";
+import { accountRootArn, partitionOf } from "../../vocabulary/arns.js";
+import type { TrentConfig } from "../../vocabulary/config.js";
+import type { Caller } from "../../vocabulary/request.js";
+import { parseCredentialScope } from "./credential-scope.js";
+import { verifySigV4 } from "./sigv4.js";
+
+export interface RequestFacts {
+  readonly method: string;
+  /** Path and query exactly as received. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Header names and values as received, alternating; SigV4 signs repeated headers in order. */
+  readonly rawHeaders: readonly string[];
+  readonly body: Uint8Array;
+  readonly sourceIp: string;
+}
+
+/** The signing name of KMS: the service a credential scope must name. */
+const signingName = "kms";
+
+function header(facts: RequestFacts, name: string): string | undefined {
+  const value = facts.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+export function authenticateOpen(config: TrentConfig, facts: RequestFacts): Caller {
+  const scope = parseCredentialScope(header(facts, "authorization"));
+  const region = scope && regionPattern.test(scope.region) ? scope.region : config.region;
+  return {
+    accountId: config.accountId,
+    region,
+    principalArn: accountRootArn(region, config.accountId),
+    accessKeyId: scope?.accessKeyId,
+    temporaryCredentials: false,
+    identityPolicies: "administrator",
+    sourceIp: facts.sourceIp,
+    userAgent: header(facts, "user-agent") ?? "",
+  };
+}
+
+export function authenticateSigV4(services: Services, facts: RequestFacts): Caller {
+  const credentials = services.credentials;
+  // startTrent loads the file before listening in sigv4 mode; reaching this is a wiring bug.
+  if (!credentials) throw new Error("sigv4 auth mode without loaded credentials");
+  const { identity, accessKeyId, region } = verifySigV4(facts, {
+    now: services.clock.now(),
+    service: signingName,
+    isValidRegion: (candidate) => regionPattern.test(candidate),
+    // Access keys are partition-bound in AWS: a key of an aws-cn identity is unknown in
+    // us-east-1, exactly as an unknown key is.
+    findIdentity: (id, candidateRegion) => {
+      const found = credentials.get(id);
+      return found && found.partition === partitionOf(candidateRegion) ? found : undefined;
+    },
+  });
+  return {
+    accountId: identity.accountId,
+    region,
+    principalArn: identity.arn,
+    accessKeyId,
+    temporaryCredentials: identity.sessionToken !== undefined,
+    identityPolicies: identity.policies,
+    sourceIp: facts.sourceIp,
+    userAgent: header(facts, "user-agent") ?? "",
+  };
+}
+
+export function authenticate(services: Services, facts: RequestFacts): Caller {
+  return services.config.authMode === "sigv4"
+    ? authenticateSigV4(services, facts)
+    : authenticateOpen(services.config, facts);
+}

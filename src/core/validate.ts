@@ -1,0 +1,177 @@
+/**
+ * Checks decoded input against the model's constraints and words each failure exactly as AWS
+ * does: "1 validation error detected: Value 'X' at 'keyId' failed to satisfy constraint: Member
+ * must have length greater than or equal to 1", several failures counted and joined with "; ".
+ * Member paths are lowerCamelCase, list items are "name.N.member". Sensitive members (plaintext)
+ * never have their value echoed; blobs are described the way AWS's Java front end prints them.
+ */
+
+import { shapeOf } from "../front-doors/http/decode.js";
+import { KmsError } from "../vocabulary/kms-errors.js";
+
+const patternCache = new Map<string, RegExp>();
+
+function fullMatch(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    // AWS matches the whole value (Java's String.matches), whatever anchors the model has.
+    re = new RegExp(`^(?:${pattern})$`, "s");
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+function render(value: unknown): string {
+  if (value instanceof Uint8Array)
+    return `java.nio.HeapByteBuffer[pos=0 lim=${value.length} cap=${value.length}]`;
+  if (Array.isArray(value)) return `[${value.map(render).join(", ")}]`;
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === "object")
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}=${render(v)}`)
+      .join(", ")}}`;
+  return String(value);
+}
+
+function describe(value: unknown, path: string, sensitive: boolean): string {
+  if (value === undefined) return `Value null at '${path}'`;
+  if (sensitive) return `Value at '${path}'`;
+  return `Value '${render(value)}' at '${path}'`;
+}
+
+function lengthOf(value: unknown): number {
+  if (typeof value === "string") return [...value].length;
+  if (value instanceof Uint8Array) return value.length;
+  if (Array.isArray(value)) return value.length;
+  if (value !== null && typeof value === "object") return Object.keys(value).length;
+  return 0;
+}
+
+function collect(
+  shapeName: string,
+  value: unknown,
+  path: string,
+  errors: string[],
+  sensitiveParent = false,
+): void {
+  const shape = shapeOf(shapeName);
+  const sensitive = sensitiveParent || ("sensitive" in shape && shape.sensitive === true);
+  const fail = (constraint: string) =>
+    errors.push(
+      `${describe(value, path, sensitive)} failed to satisfy constraint: Member must ${constraint}`,
+    );
+  if (value === undefined || value === null) return;
+
+  switch (shape.type) {
+    case "structure": {
+      const record = value as Record<string, unknown>;
+      for (const [member, memberShape] of Object.entries(shape.members)) {
+        const memberPath = path ? `${path}.${lowerFirst(member)}` : lowerFirst(member);
+        const memberValue = record[member];
+        if (memberValue === undefined && shape.required.includes(member)) {
+          errors.push(
+            `Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`,
+          );
+          continue;
+        }
+        collect(memberShape, memberValue, memberPath, errors, sensitive);
+      }
+      return;
+    }
+    case "string": {
+      const text = value as string;
+      if (shape.enum && !shape.enum.includes(text)) {
+        fail(`satisfy enum value set: [${shape.enum.join(", ")}]`);
+        return;
+      }
+      checkLength(shape.min, shape.max, lengthOf(text), fail);
+      if (shape.pattern && !fullMatch(shape.pattern).test(text))
+        fail(`satisfy regular expression pattern: ${shape.pattern}`);
+      return;
+    }
+    case "blob":
+      checkLength(shape.min, shape.max, lengthOf(value), fail);
+      return;
+    case "integer":
+    case "long": {
+      const n = value as number;
+      if (shape.min !== undefined && n < shape.min)
+        fail(`have value greater than or equal to ${shape.min}`);
+      if (shape.max !== undefined && n > shape.max)
+        fail(`have value less than or equal to ${shape.max}`);
+      return;
+    }
+    case "list": {
+      const items = value as unknown[];
+      checkLength(shape.min, shape.max, items.length, fail);
+      items.forEach((item, i) => {
+        const itemPath = `${path}.${i + 1}.member`;
+        if (item === null) {
+          errors.push(
+            `Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`,
+          );
+          return;
+        }
+        collect(shape.member, item, itemPath, errors, sensitive);
+      });
+      return;
+    }
+    case "map": {
+      const entries = Object.entries(value as Record<string, unknown>);
+      checkLength(shape.min, shape.max, entries.length, fail);
+      for (const [k, v] of entries) {
+        collect(shape.key, k, `${path}.key`, errors, sensitive);
+        collect(shape.value, v ?? undefined, `${path}.value`, errors, sensitive);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function checkLength(
+  min: number | undefined,
+  max: number | undefined,
+  length: number,
+  fail: (constraint: string) => void,
+): void {
+  if (min !== undefined && length < min) fail(`have length greater than or equal to ${min}`);
+  if (max !== undefined && length > max) fail(`have length less than or equal to ${max}`);
+}
+
+/** Every constraint failure of `value`, worded as AWS words them; empty when valid. */
+export function validationErrors(shapeName: string, value: unknown): string[] {
+  const errors: string[] = [];
+  collect(shapeName, value, "", errors);
+  return errors;
+}
+
+export function formatValidationErrors(errors: string[]): string {
+  const count = errors.length;
+  return `${count} validation error${count === 1 ? "" : "s"} detected: ${errors.join("; ")}`;
+}
+
+export function assertValid(shapeName: string, value: unknown): void {
+  const errors = validationErrors(shapeName, value);
+  if (errors.length > 0) throw new KmsError("ValidationException", formatValidationErrors(errors));
+}
+
+/** For rules the model cannot express, thrown by operations with AWS's same wording. */
+export function validationError(
+  member: string,
+  value: unknown,
+  constraint: string,
+  sensitive = false,
+): KmsError {
+  return new KmsError(
+    "ValidationException",
+    formatValidationErrors([
+      `${describe(value, member, sensitive)} failed to satisfy constraint: Member must ${constraint}`,
+    ]),
+  );
+}
