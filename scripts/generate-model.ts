@@ -121,6 +121,15 @@ function renderTypes(model: RawModel): string {
     }
     lines.push("}", "");
   }
+  // One type the core's entry and the embedding API read an operation's input and output from.
+  lines.push("/** Each operation's input and output. */", "export interface OperationShapes {");
+  for (const name of Object.keys(model.operations).sort()) {
+    const op = model.operations[name]!;
+    const input = op.input?.shape ?? "Record<string, never>";
+    const output = op.output?.shape ?? "Record<string, never>";
+    lines.push(`  ${name}: { input: ${input}; output: ${output} };`);
+  }
+  lines.push("}", "");
   return `${lines.join("\n")}\n`;
 }
 
@@ -160,7 +169,7 @@ function renderModel(model: RawModel): string {
 }
 
 const model = loadModel(locateModel());
-const outDir = new URL("../src/protocol", import.meta.url);
+const outDir = new URL("../src/vocabulary/", import.meta.url);
 writeFileSync(new URL("model.generated.ts", outDir), renderModel(model));
 writeFileSync(new URL("types.generated.ts", outDir), renderTypes(model));
 console.log(

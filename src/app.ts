@@ -11,19 +11,19 @@ import { PolicyCache } from "./domain/policy/evaluate.js";
 import { openRootKeys } from "./domain/root-key-sources.js";
 import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
-import { type Clock, type Services, systemClock } from "./domain/services.js";
-import type { Logger } from "./front-doors/http/kms-pipeline.js";
+import type { Services } from "./domain/services.js";
 import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
 import { checkRegistry } from "./operations/registry.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
 import { openAuditSink } from "./platform/audit/sinks.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
-import { createSystemRandom, type Random } from "./platform/crypto/random.js";
+import { createSystemRandom } from "./platform/crypto/random.js";
 import { openPostgresStore } from "./platform/store/postgres.js";
 import { openSqliteStore, sqliteFileName } from "./platform/store/sqlite.js";
 import type { Store } from "./platform/store/store.js";
 import type { XksTransport } from "./platform/xks/transport.js";
 import { checkServable, redactDatabaseUrl, type TrentConfig } from "./vocabulary/config.js";
+import { type Clock, type Logger, type Random, systemClock } from "./vocabulary/ports.js";
 
 export interface TrentOptions {
   readonly clock?: Clock;

@@ -12,12 +12,12 @@ import { aliasArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
 import type { AliasRecord, KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type { AliasListEntry } from "../vocabulary/types.generated.js";
 import { findKey } from "./key-access.js";
 import { keySpecs } from "./key-specs.js";
 import { assertKeyState } from "./key-states.js";
 import { authorizeKey } from "./policy/authorize.js";
+import type { RequestContext } from "./request-context.js";
 
 /** Resource quota "Aliases per KMS key". */
 export const maxAliasesPerKey = 50;

@@ -15,8 +15,7 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html
  */
 
-import { validationError } from "../core/validate.js";
-import { type Random, randomHex } from "../platform/crypto/random.js";
+import { randomHex } from "../platform/crypto/random.js";
 import type { Store } from "../platform/store/store.js";
 import {
   getHealthStatus,
@@ -33,12 +32,14 @@ import type {
   XksProxySettings,
 } from "../vocabulary/custom-key-store-records.js";
 import { KmsError, type KmsErrorType } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
+import type { Random } from "../vocabulary/ports.js";
 import type {
   ConnectionErrorCodeType,
   CustomKeyStoresListEntry,
   KeyState,
 } from "../vocabulary/types.generated.js";
+import { validationError } from "../vocabulary/validation.js";
+import type { RequestContext } from "./request-context.js";
 
 /** "cks-" and 17 hex digits, the shape of AWS's custom key store ids. */
 export function newCustomKeyStoreId(random: Random): string {

@@ -7,17 +7,17 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyPair.html
  */
 
-import { validationError } from "../core/validate.js";
 import { isChinaRegion } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type { DataKeyPairSpec } from "../vocabulary/types.generated.js";
+import { validationError } from "../vocabulary/validation.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
 import { assertSymmetricEncryptionKey, sealUnderKey } from "./envelope.js";
 import { checkGrantTokens } from "./grant-tokens.js";
 import { resolveKey } from "./key-access.js";
+import type { RequestContext } from "./request-context.js";
 
 export type DataKeyPairOperation = "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext";
 

@@ -7,13 +7,13 @@
 
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type { DataKeySpec } from "../vocabulary/types.generated.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
 import { assertSymmetricEncryptionKey, sealUnderKey } from "./envelope.js";
 import { checkGrantTokens } from "./grant-tokens.js";
 import { resolveKey } from "./key-access.js";
+import type { RequestContext } from "./request-context.js";
 
 const dataKeyLengths: Record<DataKeySpec, number> = { AES_128: 16, AES_256: 32 };
 

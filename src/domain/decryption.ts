@@ -9,7 +9,6 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
  */
 
-import { validationError } from "../core/validate.js";
 import { asymmetricDecrypt } from "../platform/crypto/asymmetric-encryption.js";
 import {
   MalformedBlobError,
@@ -20,8 +19,8 @@ import { parseKmsArn } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { isKmsError, KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type { EncryptionAlgorithmSpec } from "../vocabulary/types.generated.js";
+import { validationError } from "../vocabulary/validation.js";
 import {
   assertKeyUsage,
   asymmetricKeyPair,
@@ -35,6 +34,7 @@ import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { assertKeyState } from "./key-states.js";
 import { isSameOrRelatedKey, relatedArnIn } from "./multi-region.js";
 import { authorizeKey } from "./policy/authorize.js";
+import type { RequestContext } from "./request-context.js";
 
 export interface DecryptionRequest {
   readonly ciphertextBlob: Uint8Array | undefined;

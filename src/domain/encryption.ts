@@ -11,7 +11,6 @@ import {
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type {
   EncryptionAlgorithmSpec,
   KeySpec,
@@ -21,6 +20,7 @@ import { assertNoEncryptionContext, type EncryptionContext } from "./encryption-
 import { currentMaterial, sealUnderKey } from "./envelope.js";
 import { keySpecs } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
+import type { RequestContext } from "./request-context.js";
 
 /** The most plaintext each key spec and algorithm can encrypt, in bytes. */
 const plaintextLimits: Partial<Record<KeySpec, Partial<Record<EncryptionAlgorithmSpec, number>>>> =

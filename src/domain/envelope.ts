@@ -13,9 +13,9 @@ import { canonicalEncryptionContext } from "../platform/crypto/encryption-contex
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
+import type { RequestContext } from "./request-context.js";
 import { decryptTwice, encryptTwice } from "./xks-envelope.js";
 
 /**

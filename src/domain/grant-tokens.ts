@@ -5,7 +5,7 @@
  */
 import { verifyGrantToken } from "../platform/crypto/grant-token.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
+import type { RequestContext } from "./request-context.js";
 
 export function checkGrantTokens(
   ctx: RequestContext,

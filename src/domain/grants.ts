@@ -11,47 +11,26 @@
  * propagated. Retired and revoked grants are deleted, so they stop authorizing at once.
  */
 
-import { validationError } from "../core/validate.js";
 import { randomHex } from "../platform/crypto/random.js";
 import { accountRootArn, parseKmsArn, partitionOf } from "../vocabulary/arns.js";
+import type {
+  EncryptionContext,
+  GrantConstraintsRecord,
+  GrantRecord,
+} from "../vocabulary/grant-records.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { Caller, RequestContext } from "../vocabulary/request.js";
+import type { Caller } from "../vocabulary/request.js";
 import type {
   GrantConstraints,
   GrantListEntry,
   GrantOperation,
 } from "../vocabulary/types.generated.js";
+import { validationError } from "../vocabulary/validation.js";
 import { checkGrantTokens } from "./grant-tokens.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
-
-export type EncryptionContext = Readonly<Record<string, string>>;
-
-export interface GrantConstraintsRecord {
-  readonly encryptionContextEquals?: EncryptionContext | undefined;
-  readonly encryptionContextSubset?: EncryptionContext | undefined;
-}
-
-export interface GrantRecord {
-  /** 64 hex characters, as AWS's grant ids are. */
-  readonly grantId: string;
-  readonly keyArn: string;
-  readonly region: string;
-  readonly name: string | undefined;
-  readonly creationDate: Date;
-  readonly granteePrincipal: string;
-  readonly retiringPrincipal: string | undefined;
-  /** Root ARN of the account whose principal created the grant. */
-  readonly issuingAccount: string;
-  readonly operations: readonly GrantOperation[];
-  readonly constraints: GrantConstraintsRecord | undefined;
-}
-
-/** Sort key of grant listings: oldest first, ties broken by grant id. */
-export function grantListKey(grant: Pick<GrantRecord, "creationDate" | "grantId">): string {
-  return `${String(grant.creationDate.getTime()).padStart(15, "0")}.${grant.grantId}`;
-}
+import type { RequestContext } from "./request-context.js";
 
 const grantIdPattern = /^[0-9a-f]{64}$/;
 

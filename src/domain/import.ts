@@ -23,7 +23,7 @@ import type { Store } from "../platform/store/store.js";
 import { isChinaRegion } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
+import type { KeyMaterialEntry } from "../vocabulary/rotation-records.js";
 import type {
   AlgorithmSpec,
   ExpirationModelType,
@@ -33,9 +33,9 @@ import type {
 import { invalidCiphertext } from "./envelope.js";
 import { lockKey } from "./key-changes.js";
 import { isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
+import type { RequestContext } from "./request-context.js";
 import {
   assertOnDemandRotationSupported,
-  type KeyMaterialEntry,
   materialHistory,
   nextPosition,
   originNotValid,

@@ -16,9 +16,9 @@ import { aliasArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import { assertKeyState } from "./key-states.js";
 import { authorizeKey } from "./policy/authorize.js";
+import type { RequestContext } from "./request-context.js";
 
 export interface KeyLocation {
   readonly accountId: string;

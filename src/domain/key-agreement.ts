@@ -10,10 +10,10 @@ import {
 } from "../platform/crypto/key-agreement.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type { KeyAgreementAlgorithmSpec, KeySpec } from "../vocabulary/types.generated.js";
 import { assertKeyUsage, asymmetricKeyPair } from "./encryption.js";
 import { keySpecs } from "./key-specs.js";
+import type { RequestContext } from "./request-context.js";
 import { incompatibleAlgorithm } from "./signing.js";
 
 const agreementCurves: Partial<Record<KeySpec, AgreementCurve>> = {

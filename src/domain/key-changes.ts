@@ -9,8 +9,8 @@ import type { Store } from "../platform/store/store.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import { assertKeyState } from "./key-states.js";
+import type { RequestContext } from "./request-context.js";
 
 /**
  * The key as it now stands, locked until `tx` ends (store.ts), and checked again for the state

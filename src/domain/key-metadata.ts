@@ -16,9 +16,10 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html
  */
 
-import { enumValues } from "../front-doors/http/decode.js";
 import type { Store } from "../platform/store/store.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
+import { enumValues } from "../vocabulary/model.js";
+import type { ImportedMaterialState } from "../vocabulary/rotation-records.js";
 import type {
   CustomerMasterKeySpec,
   KeyMetadata,
@@ -26,7 +27,6 @@ import type {
 } from "../vocabulary/types.generated.js";
 import { algorithmsFor } from "./key-specs.js";
 import { multiRegionConfigurationOf, relatedKeys } from "./multi-region.js";
-import type { ImportedMaterialState } from "./rotation.js";
 
 /** KeySpecs that the deprecated CustomerMasterKeySpec enum of the model also has. */
 const customerMasterKeySpecs: ReadonlySet<string> = new Set(enumValues("CustomerMasterKeySpec"));

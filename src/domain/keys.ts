@@ -4,10 +4,11 @@
  * custom key stores, key ids and key material ids. Errors carry AWS's type and wording.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html
  */
-import { type Random, randomHex } from "../platform/crypto/random.js";
+import { randomHex } from "../platform/crypto/random.js";
 import { isChinaRegion, keyArn } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import type { Random } from "../vocabulary/ports.js";
 import type {
   CustomerMasterKeySpec,
   KeySpec,

@@ -7,11 +7,11 @@
 import { generateMac, verifyMac } from "../platform/crypto/macs.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type { MacAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { assertKeyUsage } from "./encryption.js";
 import { currentMaterial } from "./envelope.js";
 import { keySpecs } from "./key-specs.js";
+import type { RequestContext } from "./request-context.js";
 import { incompatibleAlgorithm } from "./signing.js";
 
 /** The key usage, then the algorithm against the key spec, as AWS checks them. */

@@ -15,8 +15,8 @@ import type { Store } from "../platform/store/store.js";
 import { keyArn, parseKmsArn, partitionOf } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import type { KeyMaterialEntry } from "../vocabulary/rotation-records.js";
 import type { MultiRegionConfiguration } from "../vocabulary/types.generated.js";
-import type { KeyMaterialEntry } from "./rotation.js";
 import type { Services } from "./services.js";
 
 /**

@@ -13,9 +13,8 @@ import { generateKeyMaterial } from "../platform/crypto/key-generation.js";
 import type { Store } from "../platform/store/store.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import type { KeyMaterialEntry, RotationSettings } from "../vocabulary/rotation-records.js";
 import type {
-  ExpirationModelType,
-  ImportState,
   IncludeKeyMaterial,
   KeyMaterialState,
   RotationsListEntry,
@@ -33,46 +32,6 @@ export const rotationPeriod = { min: 90, max: 2560, default: 365 } as const;
 export const onDemandRotationLimit = 25;
 
 const dayMs = 24 * 60 * 60 * 1000;
-
-/** A key's rotation settings; a key without a stored row has `defaultRotationSettings`. */
-export interface RotationSettings {
-  readonly keyArn: string;
-  /** Whether automatic rotation is on (GetKeyRotationStatus's KeyRotationEnabled). */
-  readonly automatic: boolean;
-  readonly periodInDays: number;
-  /** Set while automatic rotation is on. */
-  readonly nextRotationDate: Date | undefined;
-  /** On-demand rotations performed so far, against onDemandRotationLimit. */
-  readonly onDemandRotations: number;
-}
-
-/** What an imported key material is and whether it is in Trent right now. */
-export interface ImportedMaterialState {
-  readonly importState: ImportState;
-  readonly expirationModel: ExpirationModelType;
-  /** Set when expirationModel is KEY_MATERIAL_EXPIRES. */
-  readonly validTo: Date | undefined;
-  readonly description: string | undefined;
-}
-
-/**
- * One key material's place in its key's history. A key of origin AWS_KMS has no entry for the
- * material CreateKey made (it is the first, position 0); every later material has one, and so
- * has every imported material.
- */
-export interface KeyMaterialEntry {
-  readonly keyArn: string;
-  readonly materialId: string;
-  /** Order among the key's materials: creation or import order. */
-  readonly position: number;
-  /** When the material became current by rotation; undefined for the first material. */
-  readonly rotationDate: Date | undefined;
-  readonly rotationType: RotationType | undefined;
-  /** Imported for an on-demand rotation that has not happened yet (PENDING_ROTATION). */
-  readonly pendingRotation: boolean;
-  /** Undefined for material that Trent generated. */
-  readonly imported: ImportedMaterialState | undefined;
-}
 
 export function defaultRotationSettings(keyArn: string): RotationSettings {
   return {

@@ -3,18 +3,12 @@
 import type { CredentialDirectory } from "../core/auth/credentials-file.js";
 import type { AuditTrail } from "../platform/audit/audit-trail.js";
 import type { KeyPairPool } from "../platform/crypto/key-pair-pool.js";
-import type { Random } from "../platform/crypto/random.js";
 import type { Store } from "../platform/store/store.js";
 import type { XksTransport } from "../platform/xks/transport.js";
 import type { TrentConfig } from "../vocabulary/config.js";
+import type { Clock, Random } from "../vocabulary/ports.js";
 import type { KeyMaterialVault } from "./key-material.js";
 import type { PolicyCache } from "./policy/evaluate.js";
-
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
 
 export interface Services {
   readonly config: TrentConfig;

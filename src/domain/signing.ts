@@ -7,11 +7,11 @@
 import { signMessage, verifySignature } from "../platform/crypto/signatures.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type { KeySpec, MessageType, SigningAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { assertKeyUsage, asymmetricKeyPair } from "./encryption.js";
 import { keySpecs } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
+import type { RequestContext } from "./request-context.js";
 
 interface MessageRule {
   /** The message types the algorithm accepts (MessageType defaults to RAW). */

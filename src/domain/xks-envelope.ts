@@ -28,7 +28,6 @@ import { canonicalEncryptionContext } from "../platform/crypto/encryption-contex
 import { type XksCiphertext, xksDecrypt, xksEncrypt } from "../platform/xks/client.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import {
   cryptographicFailure,
   loadCustomKeyStore,
@@ -36,6 +35,7 @@ import {
   xksProxyOf,
   xksRequestMetadata,
 } from "./custom-key-stores.js";
+import type { RequestContext } from "./request-context.js";
 
 type Context = Readonly<Record<string, string>> | undefined;
 

@@ -7,17 +7,13 @@
 
 import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
-import {
-  checkGrantRequest,
-  type GrantRecord,
-  newGrantId,
-  sameGrantParameters,
-} from "../domain/grants.js";
+import { checkGrantRequest, newGrantId, sameGrantParameters } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
 import { lockKey } from "../domain/key-changes.js";
+import type { RequestContext } from "../domain/request-context.js";
 import { mintGrantToken } from "../platform/crypto/grant-token.js";
 import { accountRootArn } from "../vocabulary/arns.js";
-import type { RequestContext } from "../vocabulary/request.js";
+import type { GrantRecord } from "../vocabulary/grant-records.js";
 import type { CreateGrantRequest, CreateGrantResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 

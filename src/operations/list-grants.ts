@@ -3,14 +3,10 @@
  * id or one grantee principal (Limit 1–100, default 50; Marker from the previous NextMarker).
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_ListGrants.html
  */
-import {
-  assertWellFormedGrantId,
-  grantListEntry,
-  grantListKey,
-  grantPageLimit,
-} from "../domain/grants.js";
+import { assertWellFormedGrantId, grantListEntry, grantPageLimit } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
 import { decodeMarker, pageOf } from "../domain/list-markers.js";
+import { grantListKey } from "../vocabulary/grant-records.js";
 import type { ListGrantsRequest, ListGrantsResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 

@@ -3,14 +3,10 @@
  * retiring principal is the given principal, which must belong to the caller's account.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html
  */
-import {
-  grantListEntry,
-  grantListKey,
-  grantPageLimit,
-  principalAccount,
-} from "../domain/grants.js";
+import { grantListEntry, grantPageLimit, principalAccount } from "../domain/grants.js";
 import { decodeMarker, pageOf } from "../domain/list-markers.js";
 import { accessDeniedError } from "../domain/policy/authorize.js";
+import { grantListKey } from "../vocabulary/grant-records.js";
 import type {
   ListGrantsResponse,
   ListRetirableGrantsRequest,

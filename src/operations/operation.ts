@@ -1,7 +1,8 @@
 /** The contract each operation module fulfils: a name from the KMS model and a handler. */
+
+import type { RequestContext } from "../domain/request-context.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
-import type { RequestContext } from "../vocabulary/request.js";
 
 export interface Operation<I = unknown, O = unknown> {
   readonly name: OperationName;

@@ -9,7 +9,6 @@ import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkGrantTokens } from "../domain/grant-tokens.js";
 import {
   assertWellFormedGrantId,
-  type GrantRecord,
   invalidGrantId,
   mayRetire,
   retireDelegableTo,
@@ -20,9 +19,10 @@ import { accessDeniedError } from "../domain/policy/authorize.js";
 import { conditionContext } from "../domain/policy/condition-keys.js";
 import { evaluateIdentityPolicies } from "../domain/policy/evaluate.js";
 import { principalIdentity } from "../domain/policy/principals.js";
+import type { RequestContext } from "../domain/request-context.js";
+import type { GrantRecord } from "../vocabulary/grant-records.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { RequestContext } from "../vocabulary/request.js";
 import type { RetireGrantRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 

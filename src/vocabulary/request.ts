@@ -1,9 +1,9 @@
 /**
- * What an operation sees of the world: who is calling, when, and the services it may use.
- * Built once per request by the protocol layer; operations never see HTTP.
+ * One request as every floor sees it: who is calling, when, which operation with which input,
+ * and what the audit record should note. Built once per request by the core's entry
+ * (src/core/kms.ts); operations never see HTTP. The services a request may use are domain
+ * objects, so the context that carries them is defined a floor up (domain/request-context.ts).
  */
-
-import type { Services } from "../domain/services.js";
 import type { OperationName } from "./model.generated.js";
 
 /**
@@ -41,12 +41,11 @@ export interface AuditNotes {
   keyMaterialId?: string;
 }
 
-export interface RequestContext {
+export interface RequestScope {
   readonly requestId: string;
   readonly caller: Caller;
   /** The request's clock reading, taken once so every rule in one request sees the same time. */
   readonly now: Date;
-  readonly services: Services;
   readonly audit: AuditNotes;
   /** The operation's name and its decoded, validated input (for authorization and audit). */
   readonly operation: OperationName;

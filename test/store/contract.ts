@@ -6,8 +6,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Kysely, Migrator, sql } from "kysely";
-import type { GrantRecord } from "../../src/domain/grants.js";
-import type { KeyMaterialEntry, RotationSettings } from "../../src/domain/rotation.js";
 import { openKyselyStore, type StoreDialect } from "../../src/platform/store/kysely-store.js";
 import { migrationProvider } from "../../src/platform/store/migrations.js";
 import type { Database } from "../../src/platform/store/schema.js";
@@ -18,11 +16,13 @@ import type {
   Store,
 } from "../../src/platform/store/store.js";
 import type { CustomKeyStoreRecord } from "../../src/vocabulary/custom-key-store-records.js";
+import type { GrantRecord } from "../../src/vocabulary/grant-records.js";
 import type {
   AliasRecord,
   KeyMaterialRecord,
   KeyRecord,
 } from "../../src/vocabulary/key-records.js";
+import type { KeyMaterialEntry, RotationSettings } from "../../src/vocabulary/rotation-records.js";
 
 export interface StoreBackend {
   /** Opens a store over a new, empty database the way Trent opens this backend. */

@@ -4,7 +4,7 @@
  * primitive comes from Trent (tests do not import node:crypto).
  */
 import { SignatureV4 } from "@smithy/signature-v4";
-import { hmacSha256, sha256 } from "../../src/platform/crypto/sigv4-primitives.js";
+import { hmacSha256, sha256 } from "../../src/platform/crypto/sigv4.js";
 
 /** The SourceData-hashing constructor smithy expects: HMAC when given a secret. */
 class OracleSha256 {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { shapeOf } from "../../src/front-doors/http/decode.js";
 import { auditRules, isTrackedOperation } from "../../src/platform/audit/audit-rules.js";
 import {
   cloudTrailRecord,
@@ -16,6 +15,7 @@ import {
   responseElements,
 } from "../../src/platform/audit/parameters.js";
 import { modelOperations, operationNames } from "../../src/vocabulary/model.generated.js";
+import { shapeOf } from "../../src/vocabulary/model.js";
 import type { Caller } from "../../src/vocabulary/request.js";
 
 function caller(principalArn: string, accessKeyId?: string): Caller {

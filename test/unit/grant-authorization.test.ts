@@ -7,21 +7,19 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  findAuthorizingGrant,
-  type GrantAction,
-  type GrantRecord,
-} from "../../src/domain/grants.js";
+import { findAuthorizingGrant, type GrantAction } from "../../src/domain/grants.js";
 import { PolicyCache } from "../../src/domain/policy/evaluate.js";
+import type { RequestContext } from "../../src/domain/request-context.js";
 import type { Services } from "../../src/domain/services.js";
 import { deriveGrantTokenKey, mintGrantToken } from "../../src/platform/crypto/grant-token.js";
 import { createSystemRandom } from "../../src/platform/crypto/random.js";
 import { openSqliteStore } from "../../src/platform/store/sqlite.js";
 import type { Store } from "../../src/platform/store/store.js";
 import { withDefaults } from "../../src/vocabulary/config.js";
+import type { GrantRecord } from "../../src/vocabulary/grant-records.js";
 import type { KeyRecord } from "../../src/vocabulary/key-records.js";
 import { isKmsError } from "../../src/vocabulary/kms-errors.js";
-import type { Caller, RequestContext } from "../../src/vocabulary/request.js";
+import type { Caller } from "../../src/vocabulary/request.js";
 
 const account = "111122223333";
 const region = "us-east-1";

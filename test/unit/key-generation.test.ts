@@ -8,7 +8,8 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { describe, it } from "node:test";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import { generateKeyMaterial } from "../../src/platform/crypto/key-generation.js";
-import { createSystemRandom, type Random } from "../../src/platform/crypto/random.js";
+import { createSystemRandom } from "../../src/platform/crypto/random.js";
+import type { Random } from "../../src/vocabulary/ports.js";
 
 const systemRandom = createSystemRandom();
 

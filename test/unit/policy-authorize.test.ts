@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { GrantRecord } from "../../src/domain/grants.js";
 import {
   authorizeKey,
   authorizeRequest,
@@ -12,10 +11,12 @@ import {
 } from "../../src/domain/policy/authorize.js";
 import { defaultKeyPolicy } from "../../src/domain/policy/default-policy.js";
 import { assertPolicyKeepsCallerAccess } from "../../src/domain/policy/lockout.js";
+import type { RequestContext } from "../../src/domain/request-context.js";
+import type { GrantRecord } from "../../src/vocabulary/grant-records.js";
 import type { KeyRecord } from "../../src/vocabulary/key-records.js";
 import { isKmsError } from "../../src/vocabulary/kms-errors.js";
 import type { OperationName } from "../../src/vocabulary/model.generated.js";
-import type { Caller, IdentityPolicies, RequestContext } from "../../src/vocabulary/request.js";
+import type { Caller, IdentityPolicies } from "../../src/vocabulary/request.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const a = "111122223333";

@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { type SigningIdentity, verifySigV4 } from "../../src/core/auth/sigv4.js";
 import {
   canonicalHeaderValue,
   canonicalQueryString,
   canonicalRequest,
   canonicalUri,
+  constantTimeEqual,
   headerLists,
+  hmacSha256,
   parseAmzDate,
   type SignedHttpRequest,
-  type SigningIdentity,
   signingKey,
   stringToSign,
-  verifySigV4,
-} from "../../src/core/auth/sigv4.js";
-import { constantTimeEqual, hmacSha256 } from "../../src/platform/crypto/sigv4-primitives.js";
+} from "../../src/platform/crypto/sigv4.js";
 import { KmsError } from "../../src/vocabulary/kms-errors.js";
 import { oracleSign, type RequestToSign, type SignedRequest } from "../support/sigv4-oracle.js";
 

@@ -27,8 +27,8 @@ import { aliasArn } from "../../vocabulary/arns.js";
 import type { KeyRecord } from "../../vocabulary/key-records.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
 import type { OperationName } from "../../vocabulary/model.generated.js";
-import type { RequestContext } from "../../vocabulary/request.js";
 import { findAuthorizingGrant, type GrantAction } from "../grants.js";
+import type { RequestContext } from "../request-context.js";
 import { conditionContext, type KeyFacts } from "./condition-keys.js";
 import type { ConditionContext } from "./conditions.js";
 import {

@@ -10,7 +10,7 @@
  */
 import type { KeyRecord } from "../../vocabulary/key-records.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
-import type { RequestContext } from "../../vocabulary/request.js";
+import type { RequestContext } from "../request-context.js";
 import { decideKeyAccess } from "./authorize.js";
 
 /**

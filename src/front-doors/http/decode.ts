@@ -6,23 +6,9 @@
  * afterwards by validate.ts, on the decoded value.
  */
 import { KmsError } from "../../vocabulary/kms-errors.js";
-import { modelShapes } from "../../vocabulary/model.generated.js";
-import type { ModelShape } from "../../vocabulary/model-types.js";
+import { shapeOf } from "../../vocabulary/model.js";
 
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-export function shapeOf(name: string): ModelShape {
-  const shape = modelShapes[name];
-  if (!shape) throw new Error(`model has no shape ${name}`);
-  return shape;
-}
-
-/** The values of an enum shape of the model, e.g. every CustomerMasterKeySpec. */
-export function enumValues(name: string): readonly string[] {
-  const shape = shapeOf(name);
-  if (shape.type !== "string" || !shape.enum) throw new Error(`model shape ${name} is not an enum`);
-  return shape.enum;
-}
 
 function describeJsonToken(value: unknown): string {
   if (Array.isArray(value)) return "Start of list found where not expected";

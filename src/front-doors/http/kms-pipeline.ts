@@ -5,8 +5,8 @@
  * KMSInternalException without internals on the wire.
  */
 import { authenticate, type RequestFacts } from "../../core/auth/authenticate.js";
-import { assertValid } from "../../core/validate.js";
 import { authorizeRequest } from "../../domain/policy/authorize.js";
+import type { RequestContext } from "../../domain/request-context.js";
 import type { Services } from "../../domain/services.js";
 import { findOperation } from "../../operations/registry.js";
 import { isKmsError, KmsError } from "../../vocabulary/kms-errors.js";
@@ -15,7 +15,9 @@ import {
   type OperationName,
   serviceMetadata,
 } from "../../vocabulary/model.generated.js";
-import type { AuditNotes, Caller, RequestContext } from "../../vocabulary/request.js";
+import type { Logger } from "../../vocabulary/ports.js";
+import type { AuditNotes, Caller } from "../../vocabulary/request.js";
+import { assertValid } from "../../vocabulary/validation.js";
 import { decodeValue } from "./decode.js";
 import { encodeOutput } from "./encode.js";
 
@@ -72,8 +74,6 @@ function assertContentType(value: string | string[] | undefined): void {
       `Unsupported Content-Type '${mediaType}': use application/x-amz-json-1.1`,
     );
 }
-
-export type Logger = (message: string) => void;
 
 export async function handleKmsRequest(
   request: KmsRequest,

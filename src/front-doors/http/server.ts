@@ -22,7 +22,8 @@ import type { Duplex } from "node:stream";
 import type { Services } from "../../domain/services.js";
 import type { TrentConfig } from "../../vocabulary/config.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
-import { errorResponse, handleKmsRequest, type Logger } from "./kms-pipeline.js";
+import type { Logger } from "../../vocabulary/ports.js";
+import { errorResponse, handleKmsRequest } from "./kms-pipeline.js";
 
 export interface ServerHooks {
   /** Wipes all state; only reachable in open mode. */

@@ -18,8 +18,8 @@
  * nodes see them within the interval, which AWS's eventual consistency for this API allows.
  */
 
-import type { Logger } from "../../front-doors/http/kms-pipeline.js";
 import { parseKmsArn } from "../../vocabulary/arns.js";
+import type { Logger } from "../../vocabulary/ports.js";
 import type { KeyLastUsageTrackingOperation } from "../../vocabulary/types.generated.js";
 import type { KeyUse, Store } from "../store/store.js";
 import { isTrackedOperation } from "./audit-rules.js";

@@ -8,9 +8,9 @@
  * the allow-list.
  */
 
-import { shapeOf } from "../../front-doors/http/decode.js";
 import type { OperationName } from "../../vocabulary/model.generated.js";
 import { modelOperations } from "../../vocabulary/model.generated.js";
+import { shapeOf } from "../../vocabulary/model.js";
 import { auditRules } from "./audit-rules.js";
 
 export type AuditValue =

@@ -25,8 +25,8 @@
 import { chmod, type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Writable } from "node:stream";
-import type { Logger } from "../../front-doors/http/kms-pipeline.js";
 import type { TrentConfig } from "../../vocabulary/config.js";
+import type { Logger } from "../../vocabulary/ports.js";
 import type { AuditRecord } from "./cloudtrail-record.js";
 
 export interface AuditSink {

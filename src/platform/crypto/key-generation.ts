@@ -13,8 +13,8 @@
  */
 import { generateKeyPair, type KeyObject } from "node:crypto";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
+import type { Random } from "../../vocabulary/ports.js";
 import type { KeySpec } from "../../vocabulary/types.generated.js";
-import type { Random } from "./random.js";
 
 export interface GeneratedKeyMaterial {
   readonly secret: Uint8Array;

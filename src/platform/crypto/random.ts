@@ -1,10 +1,7 @@
 /** Randomness and identifiers, handed to operations through the context so tests can pin them. */
 import { randomBytes, randomFillSync, randomUUID } from "node:crypto";
 
-export interface Random {
-  bytes(length: number): Uint8Array;
-  uuid(): string;
-}
+import type { Random } from "../../vocabulary/ports.js";
 
 /** Requests up to this size are served from a pool; larger ones go to the CSPRNG directly. */
 const pooledMaximum = 64;

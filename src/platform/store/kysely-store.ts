@@ -11,18 +11,18 @@ import {
   sql,
   type Transaction,
 } from "kysely";
-import { type GrantRecord, grantListKey } from "../../domain/grants.js";
-import type { KeyMaterialEntry, RotationSettings } from "../../domain/rotation.js";
 import type {
   CustomKeyStoreRecord,
   XksKeyRecord,
 } from "../../vocabulary/custom-key-store-records.js";
+import { type GrantRecord, grantListKey } from "../../vocabulary/grant-records.js";
 import type {
   AliasRecord,
   KeyMaterialRecord,
   KeyRecord,
   TagRecord,
 } from "../../vocabulary/key-records.js";
+import type { KeyMaterialEntry, RotationSettings } from "../../vocabulary/rotation-records.js";
 import type {
   ConnectionErrorCodeType,
   ConnectionStateType,

@@ -26,18 +26,18 @@
  * methods only read. Outside a transaction they throw: there would be nothing to hold the lock.
  */
 
-import type { GrantRecord } from "../../domain/grants.js";
-import type { KeyMaterialEntry, RotationSettings } from "../../domain/rotation.js";
 import type {
   CustomKeyStoreRecord,
   XksKeyRecord,
 } from "../../vocabulary/custom-key-store-records.js";
+import type { GrantRecord } from "../../vocabulary/grant-records.js";
 import type {
   AliasRecord,
   KeyMaterialRecord,
   KeyRecord,
   TagRecord,
 } from "../../vocabulary/key-records.js";
+import type { KeyMaterialEntry, RotationSettings } from "../../vocabulary/rotation-records.js";
 import type { KeyLastUsageTrackingOperation } from "../../vocabulary/types.generated.js";
 
 export interface Page {

@@ -1,17 +1,18 @@
 /**
  * Signs XKS proxy requests with SigV4 (service "kms-xks-proxy", the key store's Region), as the
  * XKS proxy API specification's Appendix A describes. The canonical request and signing key
- * come from src/auth/sigv4.ts, the verifier Trent's own front end uses, so signer and verifier
- * cannot drift apart; the wire tests check the result with @smithy/signature-v4's rules too.
+ * come from src/platform/crypto/sigv4.ts, which Trent's own verifier uses too, so signer and
+ * verifier cannot drift apart; the wire tests check the result with @smithy/signature-v4's rules too.
  */
 import {
   canonicalRequest,
   formatAmzDate,
   headerLists,
+  hmacSha256,
+  sha256,
   signingKey,
   stringToSign,
-} from "../../core/auth/sigv4.js";
-import { hmacSha256, sha256 } from "../crypto/sigv4-primitives.js";
+} from "../crypto/sigv4.js";
 
 export const xksSigningService = "kms-xks-proxy";
 

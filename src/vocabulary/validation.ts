@@ -6,8 +6,8 @@
  * never have their value echoed; blobs are described the way AWS's Java front end prints them.
  */
 
-import { shapeOf } from "../front-doors/http/decode.js";
-import { KmsError } from "../vocabulary/kms-errors.js";
+import { KmsError } from "./kms-errors.js";
+import { shapeOf } from "./model.js";
 
 const patternCache = new Map<string, RegExp>();
 
