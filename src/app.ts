@@ -3,7 +3,9 @@
  * things together; main.ts (the command line) and the tests both start Trent through here.
  */
 import type { Server } from "node:http";
+import { createAuthenticator } from "./core/auth/authenticate.js";
 import { loadCredentialsFile } from "./core/auth/credentials-file.js";
+import { createKmsCore, type KmsCore } from "./core/kms.js";
 import { expireImportedKeyMaterial } from "./domain/import.js";
 import { deleteDueKeys } from "./domain/key-deletion.js";
 import { KeyMaterialVault } from "./domain/key-material.js";
@@ -18,11 +20,10 @@ import { AuditTrail } from "./platform/audit/audit-trail.js";
 import { openAuditSink } from "./platform/audit/sinks.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
-import { openPostgresStore } from "./platform/store/postgres.js";
-import { openSqliteStore, sqliteFileName } from "./platform/store/sqlite.js";
+import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
 import type { Store } from "./platform/store/store.js";
 import type { XksTransport } from "./platform/xks/transport.js";
-import { checkServable, redactDatabaseUrl, type TrentConfig } from "./vocabulary/config.js";
+import { checkServable, type TrentConfig } from "./vocabulary/config.js";
 import { type Clock, type Logger, type Random, systemClock } from "./vocabulary/ports.js";
 
 export interface TrentOptions {
@@ -40,6 +41,8 @@ export interface Trent {
   /** Which configured root key is which registry version, for the start-up lines. */
   readonly rootKeys: string;
   readonly services: Services;
+  /** The core's in-process entry, which the HTTP front door uses too (core/kms.ts). */
+  readonly kms: KmsCore;
   readonly server: Server;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
   sweepDeletions(): Promise<number>;
@@ -53,27 +56,6 @@ export interface Trent {
 }
 
 const stderrLog: Logger = (message) => process.stderr.write(`${message}\n`);
-
-/** Where the store of `config` is, for messages about its data (never a password). */
-export function storeDescription(config: TrentConfig, givenStore: boolean): string {
-  if (givenStore) return "the store given to Trent";
-  if (config.databaseUrl !== undefined) return redactDatabaseUrl(config.databaseUrl);
-  return config.dataDir === ":memory:"
-    ? "the in-memory store"
-    : `${config.dataDir}/${sqliteFileName}`;
-}
-
-/** Opens the store `config` names (PostgreSQL or SQLite), unless one is given. */
-export async function openConfiguredStore(
-  config: TrentConfig,
-  log: Logger,
-  given?: Store,
-): Promise<Store> {
-  if (given) return given;
-  return config.databaseUrl === undefined
-    ? openSqliteStore(config.dataDir)
-    : openPostgresStore(config.databaseUrl, log);
-}
 
 export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
   checkRegistry();
@@ -118,7 +100,6 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   });
   const services: Services = {
     config,
-    credentials,
     store,
     clock,
     random,
@@ -135,8 +116,15 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     xksTransport: options.xksTransport,
   };
 
+  const kms = createKmsCore(services, { log });
   const server = createTrentServer(
-    services,
+    {
+      config,
+      kms,
+      authenticate: createAuthenticator(config, credentials, clock),
+      clock,
+      random,
+    },
     {
       async reset() {
         await store.reset();
@@ -168,6 +156,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     url: listeningUrl(server),
     rootKeys: custody.summary,
     services,
+    kms,
     server,
     sweepDeletions,
     sweepKeyMaterial,

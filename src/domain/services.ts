@@ -1,6 +1,5 @@
 /** The long-lived services operations use, built once by the composition root (app.ts). */
 
-import type { CredentialDirectory } from "../core/auth/credentials-file.js";
 import type { AuditTrail } from "../platform/audit/audit-trail.js";
 import type { KeyPairPool } from "../platform/crypto/key-pair-pool.js";
 import type { Store } from "../platform/store/store.js";
@@ -24,8 +23,6 @@ export interface Services {
   readonly policies: PolicyCache;
   /** Key that seals import tokens and names imported key material; stored sealed like the above. */
   readonly importKey: Uint8Array;
-  /** The sigv4 mode's identities, loaded from the credentials file at start-up. */
-  readonly credentials?: CredentialDirectory;
   /** Writes one audit record per KMS request and tracks each key's last use. */
   readonly audit: AuditTrail;
   /** How requests reach external key store proxies; node:https when absent. */

@@ -133,20 +133,16 @@ export function startTrentProcess(
   });
 }
 
-/** Runs the `trent` command (src/front-doors/cli/main.ts) to its end. */
+/** Runs the `trent` command (src/trent.ts) to its end. */
 export function runTrentCommand(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<CommandResult> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/front-doors/cli/main.ts", ...args],
-    {
-      cwd: repo,
-      env: childEnv(env),
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, ["--import", "tsx", "src/trent.ts", ...args], {
+    cwd: repo,
+    env: childEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   const lineTimes: { at: number; line: string }[] = [];

@@ -12,11 +12,12 @@
  * about how Trent reads request bodies.
  */
 
-import type { Services } from "../../domain/services.js";
 import { accountRootArn, partitionOf } from "../../vocabulary/arns.js";
 import type { TrentConfig } from "../../vocabulary/config.js";
+import type { Clock } from "../../vocabulary/ports.js";
 import type { Caller } from "../../vocabulary/request.js";
 import { parseCredentialScope } from "./credential-scope.js";
+import type { CredentialDirectory } from "./credentials-file.js";
 import { verifySigV4 } from "./sigv4.js";
 
 export interface RequestFacts {
@@ -55,12 +56,13 @@ export function authenticateOpen(config: TrentConfig, facts: RequestFacts): Call
   };
 }
 
-export function authenticateSigV4(services: Services, facts: RequestFacts): Caller {
-  const credentials = services.credentials;
-  // startTrent loads the file before listening in sigv4 mode; reaching this is a wiring bug.
-  if (!credentials) throw new Error("sigv4 auth mode without loaded credentials");
+export function authenticateSigV4(
+  credentials: CredentialDirectory,
+  clock: Clock,
+  facts: RequestFacts,
+): Caller {
   const { identity, accessKeyId, region } = verifySigV4(facts, {
-    now: services.clock.now(),
+    now: clock.now(),
     service: signingName,
     isValidRegion: (candidate) => regionPattern.test(candidate),
     // Access keys are partition-bound in AWS: a key of an aws-cn identity is unknown in
@@ -82,8 +84,19 @@ export function authenticateSigV4(services: Services, facts: RequestFacts): Call
   };
 }
 
-export function authenticate(services: Services, facts: RequestFacts): Caller {
-  return services.config.authMode === "sigv4"
-    ? authenticateSigV4(services, facts)
-    : authenticateOpen(services.config, facts);
+/** Turns a request's facts into its caller, or throws AWS's authentication error. */
+export type Authenticator = (facts: RequestFacts) => Caller;
+
+/**
+ * The authenticator of the configured mode. In sigv4 mode `credentials` must be the loaded
+ * credentials file (startTrent reads it before anything listens).
+ */
+export function createAuthenticator(
+  config: TrentConfig,
+  credentials: CredentialDirectory | undefined,
+  clock: Clock,
+): Authenticator {
+  if (config.authMode !== "sigv4") return (facts) => authenticateOpen(config, facts);
+  if (!credentials) throw new Error("sigv4 auth mode needs the loaded credentials file");
+  return (facts) => authenticateSigV4(credentials, clock, facts);
 }

@@ -8,13 +8,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { openConfiguredStore, storeDescription } from "../../app.js";
 import { rotateRootKey } from "../../domain/root-key-rotation.js";
 import { openRootKeys } from "../../domain/root-key-sources.js";
 import { legacyRootKeyVersion } from "../../domain/root-keyring.js";
 import { proveRootKeys, rootKeyStatus } from "../../domain/root-keys.js";
 import { createSystemRandom } from "../../platform/crypto/random.js";
 import { newRootKeyText, rootKeyFileName } from "../../platform/crypto/root-key.js";
+import { openConfiguredStore, storeDescription } from "../../platform/store/configured-store.js";
 import type { Store } from "../../platform/store/store.js";
 import {
   ConfigError,

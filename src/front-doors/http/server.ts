@@ -1,6 +1,6 @@
 /**
  * The node:http listener. Reads bodies up to the configured limit (a larger body is answered
- * with an error and never buffered), routes POST / to the KMS pipeline, and serves the small
+ * with an error and never buffered), routes POST / to the KMS route (kms-route.ts), and serves the small
  * operational routes: /health and, in open mode only, the test-suite reset endpoints.
  *
  * It also bounds what a client can hold: requests (headers, then the whole body) must arrive
@@ -19,11 +19,22 @@ import {
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { Services } from "../../domain/services.js";
+import type { Authenticator } from "../../core/auth/authenticate.js";
+import type { KmsCore } from "../../core/kms.js";
 import type { TrentConfig } from "../../vocabulary/config.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
-import type { Logger } from "../../vocabulary/ports.js";
-import { errorResponse, handleKmsRequest } from "./kms-pipeline.js";
+import type { Clock, Logger, Random } from "../../vocabulary/ports.js";
+import { errorResponse, handleKmsRequest } from "./kms-route.js";
+
+/** What the HTTP front door is built from (by the composition root, app.ts). */
+export interface HttpFrontDoor {
+  readonly config: TrentConfig;
+  readonly kms: KmsCore;
+  readonly authenticate: Authenticator;
+  readonly clock: Clock;
+  /** Request ids. */
+  readonly random: Random;
+}
 
 export interface ServerHooks {
   /** Wipes all state; only reachable in open mode. */
@@ -126,7 +137,11 @@ function clientErrorFor(code: string | undefined, config: TrentConfig): KmsError
  * within the timeouts) and closes the connection. Node would answer such requests itself with
  * an empty body; this listener replaces that answer, so it also owns closing the socket.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, services: Services): void {
+function answerClientError(
+  error: NodeJS.ErrnoException,
+  socket: Duplex,
+  door: HttpFrontDoor,
+): void {
   // Node's own handler writes nothing once a response on this connection has started: bytes
   // written now would corrupt it. `_httpMessage` is the in-flight response Node keeps there.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
@@ -134,13 +149,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, service
     socket.destroy();
     return;
   }
-  const refusal = clientErrorFor(error.code, services.config);
+  const refusal = clientErrorFor(error.code, door.config);
   const body = errorResponse(refusal).body;
   const head = [
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ""}`,
     `content-type: ${jsonContentType}`,
     `content-length: ${Buffer.byteLength(body)}`,
-    `x-amzn-requestid: ${services.random.uuid()}`,
+    `x-amzn-requestid: ${door.random.uuid()}`,
     "connection: close",
   ].join("\r\n");
   // Closed once the answer is handed to the kernel: a client that never closes its side must
@@ -149,8 +164,8 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, service
   socket.end(`${head}\r\n\r\n${body}`);
 }
 
-export function createTrentServer(services: Services, hooks: ServerHooks, log: Logger): Server {
-  const { config } = services;
+export function createTrentServer(door: HttpFrontDoor, hooks: ServerHooks, log: Logger): Server {
+  const { config } = door;
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const path = (req.url ?? "/").split("?")[0];
@@ -217,8 +232,9 @@ export function createTrentServer(services: Services, hooks: ServerHooks, log: L
         rawHeaders: req.rawHeaders,
         sourceIp: req.socket.remoteAddress ?? "",
       },
-      services,
-      log,
+      door.kms,
+      door.authenticate,
+      door.clock.now(),
     );
     send(res, requestId, response.status, response.body, kmsContentType);
   }
@@ -230,7 +246,7 @@ export function createTrentServer(services: Services, hooks: ServerHooks, log: L
       connectionsCheckingInterval: connectionsCheckingInterval(config),
     },
     (req, res) => {
-      const requestId = services.random.uuid();
+      const requestId = door.random.uuid();
       route(req, res, requestId).catch((error: unknown) => {
         log(`request ${requestId} failed in the HTTP layer: ${String(error)}`);
         if (!res.headersSent) {
@@ -250,7 +266,7 @@ export function createTrentServer(services: Services, hooks: ServerHooks, log: L
   server.keepAliveTimeout = 65_000;
   server.maxConnections = config.maxConnections;
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
-    answerClientError(error, socket, services),
+    answerClientError(error, socket, door),
   );
   server.on("drop", reportDroppedConnections(config.maxConnections, log));
   return server;
