@@ -1,6 +1,6 @@
 /**
  * Measures how data key pairs are made, per spec: OpenSSL's generator + SPKI/PKCS#8 encoder
- * against Trent's path (ECDH generation + hand-built DER, see src/crypto/data-key-pairs.ts), and
+ * against Trent's path (ECDH generation + hand-built DER, see src/platform/crypto/data-key-pairs.ts), and
  * the cost of OpenSSL's encoder alone. Run: npx tsx bench/data-key-pair-encoding.ts
  */
 import { generateKeyPairSync } from "node:crypto";

@@ -23,7 +23,7 @@ export interface RawLimit {
 
 /**
  * node 20 does not carry the parent's tsx loader into worker threads, so the worker registers
- * tsx itself before loading the TypeScript worker module (as src/crypto/key-pair-pool.ts does).
+ * tsx itself before loading the TypeScript worker module (as src/platform/crypto/key-pair-pool.ts does).
  */
 function startWorker(job: RawLimitJob): Worker {
   const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));

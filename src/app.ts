@@ -22,7 +22,7 @@ import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
 import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
 import type { Store } from "./platform/store/store.js";
-import type { XksTransport } from "./platform/xks/transport.js";
+import { httpsXksTransport, type XksTransport } from "./platform/xks/transport.js";
 import { checkServable, type TrentConfig } from "./vocabulary/config.js";
 import { type Clock, type Logger, type Random, systemClock } from "./vocabulary/ports.js";
 
@@ -113,7 +113,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     policies: new PolicyCache(),
     importKey: custody.importKey,
     audit,
-    xksTransport: options.xksTransport,
+    xksTransport: options.xksTransport ?? httpsXksTransport(),
   };
 
   const kms = createKmsCore(services, { log });

@@ -5,7 +5,7 @@
  *
  * Trent has no CloudHSM clusters, so an AWS_CLOUDHSM store can never be created: every cluster
  * id is unknown (CloudHsmClusterNotFoundException). EXTERNAL_KEY_STORE stores talk to a real
- * XKS proxy (src/xks/) over HTTPS at a public endpoint; Trent cannot reach VPC endpoint
+ * XKS proxy (src/platform/xks/) over HTTPS at a public endpoint; Trent cannot reach VPC endpoint
  * services, so VPC_ENDPOINT_SERVICE connectivity is refused with a message saying so.
  *
  * The proxy's secret access key is sealed under the root key like key material (the vault, in
@@ -25,7 +25,6 @@ import {
   type XksProxy,
   type XksRequestMetadata,
 } from "../platform/xks/client.js";
-import { httpsXksTransport } from "../platform/xks/transport.js";
 import { partitionOf } from "../vocabulary/arns.js";
 import type {
   CustomKeyStoreRecord,
@@ -144,7 +143,7 @@ export function xksProxyAt(
   secretAccessKey: string,
 ): XksProxy {
   return {
-    transport: ctx.services.xksTransport ?? httpsXksTransport(),
+    transport: ctx.services.xksTransport,
     uriEndpoint: settings.uriEndpoint,
     uriPath: settings.uriPath,
     region,

@@ -25,6 +25,6 @@ export interface Services {
   readonly importKey: Uint8Array;
   /** Writes one audit record per KMS request and tracks each key's last use. */
   readonly audit: AuditTrail;
-  /** How requests reach external key store proxies; node:https when absent. */
-  readonly xksTransport?: XksTransport;
+  /** How requests reach external key store proxies (node:https unless app.ts is given one). */
+  readonly xksTransport: XksTransport;
 }

@@ -1,7 +1,7 @@
 /**
  * Test vectors for the ciphertext blob (version 1) and the canonical encryption context: the
  * exact bytes for fixed inputs, rebuilt independently from the layouts documented at the top of
- * src/crypto/ciphertext-blob.ts and src/crypto/encryption-context.ts. A change that breaks these
+ * src/platform/crypto/ciphertext-blob.ts and src/platform/crypto/encryption-context.ts. A change that breaks these
  * breaks every blob already issued.
  */
 import assert from "node:assert/strict";

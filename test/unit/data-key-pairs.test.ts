@@ -1,5 +1,5 @@
 /**
- * Data key pair encodings: the hand-built DER of src/crypto/der.ts and data-key-pairs.ts must be
+ * Data key pair encodings: the hand-built DER of src/platform/crypto/der.ts and data-key-pairs.ts must be
  * byte-identical to what OpenSSL's own encoder writes for the same key, for every curve, and
  * every pair must be a real, fresh, matching key pair.
  */

@@ -4,7 +4,7 @@
  * - open (the default, for local development): any or no signature is accepted; the region
  *   comes from the credential scope when there is one, the account from config, and the
  *   caller is the account's root with no limits.
- * - sigv4: the signature is verified (src/auth/sigv4.ts) against the credentials file's
+ * - sigv4: the signature is verified (src/core/auth/sigv4.ts) against the credentials file's
  *   identities, and the caller is the identity that signed: its account, principal ARN and
  *   identity policies, in the region its credential scope names.
  *
