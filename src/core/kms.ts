@@ -14,13 +14,13 @@
  */
 
 import { authorizeRequest } from "../domain/policy/authorize.js";
-import type { RequestContext } from "../domain/request-context.js";
+import { newRequestContext } from "../domain/request-context.js";
 import type { Services } from "../domain/services.js";
 import { findOperation } from "../operations/registry.js";
 import { isKmsError, KmsError } from "../vocabulary/kms-errors.js";
 import { modelOperations, type OperationName } from "../vocabulary/model.generated.js";
 import type { Logger } from "../vocabulary/ports.js";
-import type { AuditNotes, Caller } from "../vocabulary/request.js";
+import type { AuditNotes, Caller, KmsRequest } from "../vocabulary/request.js";
 import type { OperationShapes } from "../vocabulary/types.generated.js";
 import { assertValid } from "../vocabulary/validation.js";
 
@@ -147,15 +147,13 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
           throw new KmsError("UnknownOperationException", `Unknown operation ${operation}`);
         const shapeName = modelOperations[operation].input;
         if (shapeName) assertValid(shapeName, input);
-        const ctx: RequestContext = {
+        const ctx = newRequestContext(services, {
           requestId: facts.requestId,
           caller,
           now: time,
-          services,
+          request: { operation, input } as KmsRequest,
           audit: notes,
-          operation,
-          input: input as Readonly<Record<string, unknown>>,
-        };
+        });
         // Operations without a key (and alias operations, on their alias) are authorized here;
         // key operations are authorized when they load their key (resolveKey).
         authorizeRequest(ctx);

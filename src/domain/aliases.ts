@@ -13,10 +13,8 @@ import type { AliasRecord, KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
 import type { AliasListEntry } from "../vocabulary/types.generated.js";
-import { findKey } from "./key-access.js";
+import { checkKeyAccess, findKey } from "./key-access.js";
 import { keySpecs } from "./key-specs.js";
-import { assertKeyState } from "./key-states.js";
-import { authorizeKey } from "./policy/authorize.js";
 import type { RequestContext } from "./request-context.js";
 
 /** Resource quota "Aliases per KMS key". */
@@ -109,10 +107,7 @@ export async function findAliasTarget(
   if (!key) throw new KmsError("NotFoundException", `Key '${found.arn}' does not exist`);
   // AWS managed keys belong to AWS, like the alias/aws/ names that point at them.
   if (key.keyManager !== "CUSTOMER") throw new KmsError("NotAuthorizedException", "");
-  ctx.audit.resources.push(key.arn);
-  await authorizeKey(ctx, key, operation);
-  assertKeyState(key, operation);
-  return key;
+  return checkKeyAccess(ctx, key, operation);
 }
 
 /** Refuses a 51st alias for one key (LimitExceededException, the "Aliases per KMS key" quota). */

@@ -14,8 +14,7 @@ import type { DataKeyPairSpec } from "../vocabulary/types.generated.js";
 import { validationError } from "../vocabulary/validation.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
-import { assertSymmetricEncryptionKey, sealUnderKey } from "./envelope.js";
-import { checkGrantTokens } from "./grant-tokens.js";
+import { sealUnderKey } from "./envelope.js";
 import { resolveKey } from "./key-access.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -89,9 +88,7 @@ export async function generateDataKeyPair(
   const spec = request.KeyPairSpec;
   assertSpecOffered(spec, ctx.caller.region);
   const encryptionContext = validateEncryptionContext(request.EncryptionContext);
-  checkGrantTokens(ctx, request.GrantTokens);
   const key = await resolveKey(ctx, request.KeyId, operation);
-  assertSymmetricEncryptionKey(key, operation);
   assertNotInCustomKeyStore(key);
   if (request.DryRun) throw dryRunSucceeded();
 

@@ -10,8 +10,7 @@ import type { OperationName } from "../vocabulary/model.generated.js";
 import type { DataKeySpec } from "../vocabulary/types.generated.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
-import { assertSymmetricEncryptionKey, sealUnderKey } from "./envelope.js";
-import { checkGrantTokens } from "./grant-tokens.js";
+import { sealUnderKey } from "./envelope.js";
 import { resolveKey } from "./key-access.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -47,9 +46,7 @@ export async function generateDataKey(
 ): Promise<DataKey> {
   const length = dataKeyLength(request);
   const encryptionContext = validateEncryptionContext(request.EncryptionContext);
-  checkGrantTokens(ctx, request.GrantTokens);
   const key = await resolveKey(ctx, request.KeyId, operation);
-  assertSymmetricEncryptionKey(key, operation);
   if (request.DryRun) throw dryRunSucceeded();
   const plaintext = ctx.services.random.bytes(length);
   const sealed = await sealUnderKey(ctx, key, plaintext, encryptionContext);

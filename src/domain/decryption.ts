@@ -21,19 +21,14 @@ import { isKmsError, KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
 import type { EncryptionAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { validationError } from "../vocabulary/validation.js";
-import {
-  assertKeyUsage,
-  asymmetricKeyPair,
-  encryptionAlgorithmFor,
-  isAsymmetricAlgorithm,
-} from "./encryption.js";
+import { asymmetricKeyPair } from "./asymmetric-keys.js";
+import { encryptionAlgorithmFor, isAsymmetricAlgorithm } from "./encryption.js";
 import { assertNoEncryptionContext, type EncryptionContext } from "./encryption-context.js";
 import { invalidCiphertext, openBlob } from "./envelope.js";
-import { findKey, resolveKey } from "./key-access.js";
+import type { GrantAction } from "./grants.js";
+import { checkKeyAccess, findKey, resolveKey } from "./key-access.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
-import { assertKeyState } from "./key-states.js";
 import { isSameOrRelatedKey, relatedArnIn } from "./multi-region.js";
-import { authorizeKey } from "./policy/authorize.js";
 import type { RequestContext } from "./request-context.js";
 
 export interface DecryptionRequest {
@@ -101,18 +96,18 @@ async function keyOfBlob(
     if (isKmsError(error) && error.type === "NotFoundException") throw blobKeyInaccessible();
     throw error;
   }
-  ctx.audit.resources.push(key.arn);
   try {
     // The blob is always ReEncrypt's source side: kms:ReEncryptFrom.
-    await authorizeKey(ctx, key, operation, {
-      action: operation === "ReEncrypt" ? "ReEncryptFrom" : undefined,
-    });
+    return await checkKeyAccess(ctx, key, operation, { action: sourceAction(operation) });
   } catch (error) {
     if (isKmsError(error) && error.type === "AccessDeniedException") throw blobKeyInaccessible();
     throw error;
   }
-  assertKeyState(key, operation);
-  return key;
+}
+
+/** The permission the key that opens a ciphertext needs: ReEncrypt's source side is ReEncryptFrom. */
+function sourceAction(operation: OperationName): GrantAction {
+  return operation === "ReEncrypt" ? "ReEncryptFrom" : operation;
 }
 
 export async function decryptCiphertext(
@@ -126,8 +121,10 @@ export async function decryptCiphertext(
   if (!ignoreCiphertext && ciphertextBlob === undefined)
     throw validationError(members.ciphertextBlob, undefined, "not be null");
 
-  const named = keyId === undefined ? undefined : await resolveKey(ctx, keyId, operation);
-  if (named) assertKeyUsage(named, "ENCRYPT_DECRYPT", operation);
+  const named =
+    keyId === undefined
+      ? undefined
+      : await resolveKey(ctx, keyId, operation, { action: sourceAction(operation) });
 
   if (named && !isSymmetricEncryptionKey(named.keySpec, named.keyUsage)) {
     const algorithm = encryptionAlgorithmFor(named, request.algorithm);
@@ -160,7 +157,6 @@ export async function decryptCiphertext(
     );
   const key = named ?? (await keyOfBlob(ctx, blob, operation));
   if (!named) {
-    assertKeyUsage(key, "ENCRYPT_DECRYPT", operation);
     // Only symmetric keys write blobs; one naming any other key was not made by Trent.
     if (!isSymmetricEncryptionKey(key.keySpec, key.keyUsage)) throw invalidCiphertext();
     encryptionAlgorithmFor(key, request.algorithm);

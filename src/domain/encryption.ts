@@ -10,16 +10,11 @@ import {
 } from "../platform/crypto/asymmetric-encryption.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { OperationName } from "../vocabulary/model.generated.js";
-import type {
-  EncryptionAlgorithmSpec,
-  KeySpec,
-  KeyUsageType,
-} from "../vocabulary/types.generated.js";
+import type { EncryptionAlgorithmSpec, KeySpec } from "../vocabulary/types.generated.js";
+import { asymmetricKeyPair } from "./asymmetric-keys.js";
 import { assertNoEncryptionContext, type EncryptionContext } from "./encryption-context.js";
-import { currentMaterial, sealUnderKey } from "./envelope.js";
+import { sealUnderKey } from "./envelope.js";
 import { keySpecs } from "./key-specs.js";
-import { keyStateMessage } from "./key-states.js";
 import type { RequestContext } from "./request-context.js";
 
 /** The most plaintext each key spec and algorithm can encrypt, in bytes. */
@@ -31,19 +26,6 @@ const plaintextLimits: Partial<Record<KeySpec, Partial<Record<EncryptionAlgorith
     RSA_4096: { RSAES_OAEP_SHA_1: 470, RSAES_OAEP_SHA_256: 446 },
     SM2: { SM2PKE: 1024 },
   };
-
-/** InvalidKeyUsageException in AWS's words unless the key has `usage`. */
-export function assertKeyUsage(
-  key: KeyRecord,
-  usage: KeyUsageType,
-  operation: OperationName,
-): void {
-  if (key.keyUsage !== usage)
-    throw new KmsError(
-      "InvalidKeyUsageException",
-      `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`,
-    );
-}
 
 /**
  * The algorithm a request uses with `key`: the one it names, or SYMMETRIC_DEFAULT (the model's
@@ -94,9 +76,7 @@ export function checkEncryption(
     readonly encryptionContext: EncryptionContext | undefined;
     readonly plaintextLength: number | undefined;
   },
-  operation: OperationName,
 ): EncryptionAlgorithmSpec {
-  assertKeyUsage(key, "ENCRYPT_DECRYPT", operation);
   const algorithm = encryptionAlgorithmFor(key, request.algorithm);
   if (isAsymmetricAlgorithm(algorithm)) assertNoEncryptionContext(request.encryptionContext);
   if (request.plaintextLength !== undefined)
@@ -108,18 +88,6 @@ export interface EncryptedData {
   readonly ciphertextBlob: Uint8Array;
   /** Set for symmetric keys only: asymmetric ciphertexts carry no material id. */
   readonly keyMaterialId: string | undefined;
-}
-
-/** The private and public halves of an asymmetric key's current material. */
-export async function asymmetricKeyPair(
-  ctx: RequestContext,
-  key: KeyRecord,
-): Promise<{ publicKeySpki: Uint8Array; privateKeyPkcs8: Uint8Array }> {
-  const { materialId, material } = await currentMaterial(ctx, key);
-  const record = await ctx.services.store.materials.get(key.arn, materialId);
-  if (record?.publicKey === undefined)
-    throw new KmsError("KMSInvalidStateException", keyStateMessage(key));
-  return { publicKeySpki: record.publicKey, privateKeyPkcs8: material };
 }
 
 /** Encrypts under `key` with an algorithm that checkEncryption accepted. */

@@ -12,29 +12,9 @@ import {
 import { canonicalEncryptionContext } from "../platform/crypto/encryption-context.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { OperationName } from "../vocabulary/model.generated.js";
-import { isSymmetricEncryptionKey } from "./key-specs.js";
 import { keyStateMessage } from "./key-states.js";
 import type { RequestContext } from "./request-context.js";
 import { decryptTwice, encryptTwice } from "./xks-envelope.js";
-
-/**
- * InvalidKeyUsageException unless the key is a symmetric encryption key. A key of another usage
- * gets AWS's key-usage wording; an asymmetric ENCRYPT_DECRYPT key (which may encrypt, but not
- * wrap data keys) is named by its key spec instead.
- */
-export function assertSymmetricEncryptionKey(key: KeyRecord, operation: OperationName): void {
-  if (isSymmetricEncryptionKey(key.keySpec, key.keyUsage)) return;
-  if (key.keyUsage !== "ENCRYPT_DECRYPT")
-    throw new KmsError(
-      "InvalidKeyUsageException",
-      `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`,
-    );
-  throw new KmsError(
-    "InvalidKeyUsageException",
-    `${key.arn} key KeySpec is ${key.keySpec} which is not valid for ${operation}.`,
-  );
-}
 
 /** The opened current material of a key, with its id. */
 export async function currentMaterial(

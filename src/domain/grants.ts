@@ -28,7 +28,6 @@ import type {
   GrantOperation,
 } from "../vocabulary/types.generated.js";
 import { validationError } from "../vocabulary/validation.js";
-import { checkGrantTokens } from "./grant-tokens.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -346,27 +345,24 @@ function grantOperationsNeeded(action: GrantAction): GrantOperation[] {
   return grantOperationNames.has(action) ? [action as GrantOperation] : [];
 }
 
-function inputContext(ctx: RequestContext, member: string): EncryptionContext | undefined {
-  const value = ctx.input[member];
-  return value !== null && typeof value === "object" ? (value as EncryptionContext) : undefined;
-}
-
 /** The encryption context a request presents for one grant operation. */
 function requestContext(
   ctx: RequestContext,
   operation: GrantOperation,
 ): EncryptionContext | undefined {
-  if (operation === "ReEncryptFrom") return inputContext(ctx, "SourceEncryptionContext");
-  if (operation === "ReEncryptTo") return inputContext(ctx, "DestinationEncryptionContext");
-  return inputContext(ctx, "EncryptionContext");
+  const { request } = ctx;
+  if (request.operation === "ReEncrypt")
+    return operation === "ReEncryptTo"
+      ? request.input.DestinationEncryptionContext
+      : request.input.SourceEncryptionContext;
+  return "EncryptionContext" in request.input ? request.input.EncryptionContext : undefined;
 }
 
 /** For CreateGrant through a grant: the requested grant must be no broader than the parent. */
 function childGrantFits(ctx: RequestContext, parent: GrantRecord): boolean {
-  const operations = ctx.input.Operations;
-  if (!Array.isArray(operations)) return false;
-  if (!operations.every((op) => parent.operations.includes(op as GrantOperation))) return false;
-  const constraints = ctx.input.Constraints as GrantConstraints | undefined;
+  if (ctx.request.operation !== "CreateGrant") return false;
+  const { Operations: operations, Constraints: constraints } = ctx.request.input;
+  if (!operations.every((op) => parent.operations.includes(op))) return false;
   return atLeastAsStrict(parent.constraints, {
     encryptionContextEquals: constraints?.EncryptionContextEquals,
     encryptionContextSubset: constraints?.EncryptionContextSubset,
@@ -390,18 +386,15 @@ function isEffective(ctx: RequestContext, grant: GrantRecord, presented: Readonl
  * The grant that allows the caller to perform `action` on `key`, or undefined. The caller must
  * be covered by the grant's grantee principal, the grant must list the action's grant
  * operation(s) with constraints satisfied by the request's encryption context, and the grant
- * must have propagated or be named by one of the request's grant tokens. A malformed or forged
- * token in the request is an InvalidGrantTokenException.
+ * must have propagated or be named by one of the request's grant tokens (`presented`: the grant
+ * ids of the tokens key access verified).
  */
 export async function findAuthorizingGrant(
   ctx: RequestContext,
   key: KeyRecord,
   action: GrantAction,
+  presented: ReadonlySet<string>,
 ): Promise<GrantRecord | undefined> {
-  const tokens = ctx.input.GrantTokens;
-  const presented = new Set(
-    checkGrantTokens(ctx, Array.isArray(tokens) ? (tokens as string[]) : undefined),
-  );
   const needed = grantOperationsNeeded(action);
   if (needed.length === 0) return undefined;
   const grants = await ctx.services.store.grants.listForGrantees(

@@ -1,7 +1,11 @@
 /**
- * The one way an operation gets at an existing key: parse the reference (key id, key ARN,
- * alias name, alias ARN), load the key, check the state table for the operation, and note the
- * ARN for the audit record. The order of these checks decides which error a client sees.
+ * The one way an operation gets at an existing key, with one order of checks, which decides the
+ * error a client sees: parse the reference (key id, key ARN, alias name, alias ARN) → load the
+ * key → verify the request's grant tokens (once per request) → authorize (key policy, identity
+ * policies, grants) → check the state table → check the key fits the operation (key-usage.ts).
+ * The key's ARN is noted for the audit record as soon as it is loaded, so a refusal names it.
+ * Operations that load their key another way (from a ciphertext blob, through an alias inside a
+ * transaction) hand the loaded key to `checkKeyAccess` for the same checks in the same order.
  *
  * AWS's NotFoundException wording, by kind of reference:
  *   malformed key id (not a UUID or mrk- id)   Invalid keyId <reference>
@@ -16,7 +20,9 @@ import { aliasArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
+import type { GrantAction } from "./grants.js";
 import { assertKeyState } from "./key-states.js";
+import { assertKeyFitsOperation } from "./key-usage.js";
 import { authorizeKey } from "./policy/authorize.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -25,9 +31,16 @@ export interface KeyLocation {
   readonly region: string;
 }
 
-export interface ResolveOptions {
+export interface ResolveOptions extends AccessOptions {
   /** Whether an alias name or alias ARN may name the key (true for most operations). */
   readonly allowAlias?: boolean;
+}
+
+export interface AccessOptions {
+  /** The permission to authorize when it is not the operation's own: a side of ReEncrypt. */
+  readonly action?: GrantAction;
+  /** False where the operation accepts a key in any state (the key UpdateAlias moves off). */
+  readonly checkState?: boolean;
 }
 
 /** Key ids are UUIDs; multi-Region key ids are "mrk-" and 32 hex digits. */
@@ -99,17 +112,31 @@ async function findByAlias(
   return key;
 }
 
-/** Finds the key and checks that `operation` may use it in its current state. */
+/** Finds the key a reference names and checks that `operation` may use it (checkKeyAccess). */
 export async function resolveKey(
   ctx: RequestContext,
   reference: string,
   operation: OperationName,
   options: ResolveOptions = {},
 ): Promise<KeyRecord> {
-  const key = await findKey(ctx, reference, options);
+  return checkKeyAccess(ctx, await findKey(ctx, reference, options), operation, options);
+}
+
+/**
+ * Every check after loading, in AWS's order: grant tokens, then access denied, then the key's
+ * state, then whether the key fits the operation. Returns the key.
+ */
+export async function checkKeyAccess(
+  ctx: RequestContext,
+  key: KeyRecord,
+  operation: OperationName,
+  options: AccessOptions = {},
+): Promise<KeyRecord> {
   ctx.audit.resources.push(key.arn);
-  // AWS's order: a key that does not exist, then access denied, then the key's state.
-  await authorizeKey(ctx, key, operation, { reference });
+  const presentedGrants = ctx.grantTokens.grantIds();
+  await authorizeKey(ctx, key, operation, { action: options.action, presentedGrants });
+  if (options.checkState === false) return key;
   assertKeyState(key, operation);
+  assertKeyFitsOperation(key, operation);
   return key;
 }

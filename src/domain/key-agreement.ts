@@ -11,7 +11,7 @@ import {
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { KeyAgreementAlgorithmSpec, KeySpec } from "../vocabulary/types.generated.js";
-import { assertKeyUsage, asymmetricKeyPair } from "./encryption.js";
+import { asymmetricKeyPair } from "./asymmetric-keys.js";
 import { keySpecs } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 import { incompatibleAlgorithm } from "./signing.js";
@@ -39,7 +39,6 @@ export function checkKeyAgreement(
   algorithm: KeyAgreementAlgorithmSpec,
   peerPublicKey: Uint8Array,
 ): Uint8Array {
-  assertKeyUsage(key, "KEY_AGREEMENT", "DeriveSharedSecret");
   if (!keySpecs[key.keySpec].keyAgreementAlgorithms?.includes(algorithm))
     throw incompatibleAlgorithm(algorithm, key.keySpec);
   const point = peerPublicPoint(curveOf(key), peerPublicKey);

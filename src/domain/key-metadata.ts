@@ -18,18 +18,10 @@
 
 import type { Store } from "../platform/store/store.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
-import { enumValues } from "../vocabulary/model.js";
 import type { ImportedMaterialState } from "../vocabulary/rotation-records.js";
-import type {
-  CustomerMasterKeySpec,
-  KeyMetadata,
-  MultiRegionConfiguration,
-} from "../vocabulary/types.generated.js";
-import { algorithmsFor } from "./key-specs.js";
+import type { KeyMetadata, MultiRegionConfiguration } from "../vocabulary/types.generated.js";
+import { algorithmsFor, customerMasterKeySpecOf } from "./key-specs.js";
 import { multiRegionConfigurationOf, relatedKeys } from "./multi-region.js";
-
-/** KeySpecs that the deprecated CustomerMasterKeySpec enum of the model also has. */
-const customerMasterKeySpecs: ReadonlySet<string> = new Set(enumValues("CustomerMasterKeySpec"));
 
 function multiRegionConfiguration(
   key: KeyRecord,
@@ -83,9 +75,7 @@ export function keyMetadata(
     Origin: key.origin,
     CustomKeyStoreId: key.customKeyStoreId,
     KeyManager: key.keyManager,
-    CustomerMasterKeySpec: customerMasterKeySpecs.has(key.keySpec)
-      ? (key.keySpec as CustomerMasterKeySpec)
-      : undefined,
+    CustomerMasterKeySpec: customerMasterKeySpecOf(key.keySpec),
     KeySpec: key.keySpec,
     ...algorithmLists(key),
     MultiRegion: key.multiRegion,

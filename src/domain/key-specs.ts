@@ -4,7 +4,9 @@
  * operations all read this one table.
  * https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html
  */
+import { enumValues } from "../vocabulary/model.js";
 import type {
+  CustomerMasterKeySpec,
   EncryptionAlgorithmSpec,
   KeyAgreementAlgorithmSpec,
   KeySpec,
@@ -109,4 +111,15 @@ export function algorithmsFor(spec: KeySpec, usage: KeyUsageType) {
     MacAlgorithms: usage === "GENERATE_VERIFY_MAC" ? info.macAlgorithms : undefined,
     KeyAgreementAlgorithms: usage === "KEY_AGREEMENT" ? info.keyAgreementAlgorithms : undefined,
   };
+}
+
+/** KeySpecs the deprecated CustomerMasterKeySpec enum of the model also has. */
+const customerMasterKeySpecs: ReadonlySet<string> = new Set(enumValues("CustomerMasterKeySpec"));
+
+/**
+ * The deprecated CustomerMasterKeySpec twin of a KeySpec, which DescribeKey and GetPublicKey
+ * still return; undefined for specs newer than that enum, as AWS leaves it out for them.
+ */
+export function customerMasterKeySpecOf(spec: KeySpec): CustomerMasterKeySpec | undefined {
+  return customerMasterKeySpecs.has(spec) ? (spec as CustomerMasterKeySpec) : undefined;
 }

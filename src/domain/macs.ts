@@ -8,19 +8,13 @@ import { generateMac, verifyMac } from "../platform/crypto/macs.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { MacAlgorithmSpec } from "../vocabulary/types.generated.js";
-import { assertKeyUsage } from "./encryption.js";
 import { currentMaterial } from "./envelope.js";
 import { keySpecs } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 import { incompatibleAlgorithm } from "./signing.js";
 
-/** The key usage, then the algorithm against the key spec, as AWS checks them. */
-export function checkMac(
-  key: KeyRecord,
-  algorithm: MacAlgorithmSpec,
-  operation: "GenerateMac" | "VerifyMac",
-): void {
-  assertKeyUsage(key, "GENERATE_VERIFY_MAC", operation);
+/** The MAC algorithm against the key spec (key access has checked the key usage). */
+export function checkMac(key: KeyRecord, algorithm: MacAlgorithmSpec): void {
   if (!keySpecs[key.keySpec].macAlgorithms?.includes(algorithm))
     throw incompatibleAlgorithm(algorithm, key.keySpec);
 }

@@ -8,9 +8,8 @@ import { signMessage, verifySignature } from "../platform/crypto/signatures.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { KeySpec, MessageType, SigningAlgorithmSpec } from "../vocabulary/types.generated.js";
-import { assertKeyUsage, asymmetricKeyPair } from "./encryption.js";
+import { asymmetricKeyPair, publicKeyOf } from "./asymmetric-keys.js";
 import { keySpecs } from "./key-specs.js";
-import { keyStateMessage } from "./key-states.js";
 import type { RequestContext } from "./request-context.js";
 
 interface MessageRule {
@@ -64,12 +63,7 @@ export interface SigningRequest {
  * Every check of signing or verifying with `key` that comes before the cryptography, in AWS's
  * order; returns the message type (RAW when the request names none).
  */
-export function checkSigning(
-  key: KeyRecord,
-  request: SigningRequest,
-  operation: "Sign" | "Verify",
-): MessageType {
-  assertKeyUsage(key, "SIGN_VERIFY", operation);
+export function checkSigning(key: KeyRecord, request: SigningRequest): MessageType {
   const { algorithm } = request;
   if (!keySpecs[key.keySpec].signingAlgorithms?.includes(algorithm))
     throw incompatibleAlgorithm(algorithm, key.keySpec);
@@ -104,18 +98,6 @@ export async function signWithKey(
     message,
     messageType,
   );
-}
-
-/** The DER SubjectPublicKeyInfo of the key's current material; the private half stays sealed. */
-async function publicKeyOf(ctx: RequestContext, key: KeyRecord): Promise<Uint8Array> {
-  const materialId = key.currentKeyMaterialId;
-  const record =
-    materialId === undefined
-      ? undefined
-      : await ctx.services.store.materials.get(key.arn, materialId);
-  if (record?.publicKey === undefined)
-    throw new KmsError("KMSInvalidStateException", keyStateMessage(key));
-  return record.publicKey;
 }
 
 /**

@@ -6,7 +6,6 @@
  */
 
 import { dryRunSucceeded } from "../domain/dry-run.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { checkGrantRequest, newGrantId, sameGrantParameters } from "../domain/grants.js";
 import { resolveKey } from "../domain/key-access.js";
 import { lockKey } from "../domain/key-changes.js";
@@ -25,7 +24,6 @@ function tokenFor(ctx: RequestContext, grantId: string): string {
 export const createGrant = defineOperation<CreateGrantRequest, CreateGrantResponse>(
   "CreateGrant",
   async (input, ctx) => {
-    checkGrantTokens(ctx, input.GrantTokens);
     const key = await resolveKey(ctx, input.KeyId, "CreateGrant", { allowAlias: false });
     const checked = checkGrantRequest(key, input.Operations, input.Constraints);
     if (input.DryRun === true) throw dryRunSucceeded();

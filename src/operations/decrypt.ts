@@ -7,7 +7,6 @@
 import { decryptCiphertext } from "../domain/decryption.js";
 import { dryRunSucceeded } from "../domain/dry-run.js";
 import { validateEncryptionContext } from "../domain/encryption-context.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { recipientNotSupported } from "../domain/recipient.js";
 import type { DecryptRequest, DecryptResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
@@ -17,7 +16,6 @@ export const decrypt = defineOperation<DecryptRequest, DecryptResponse>(
   async (input, ctx) => {
     if (input.Recipient !== undefined) throw recipientNotSupported();
     const encryptionContext = validateEncryptionContext(input.EncryptionContext);
-    checkGrantTokens(ctx, input.GrantTokens);
     const dryRun = input.DryRun === true;
     const result = await decryptCiphertext(
       ctx,

@@ -3,8 +3,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html
  */
 import { assertAliasName, currentTarget, findAlias, withStore } from "../domain/aliases.js";
-import { assertKeyState } from "../domain/key-states.js";
-import { authorizeKey } from "../domain/policy/authorize.js";
+import { checkKeyAccess } from "../domain/key-access.js";
 import type { DeleteAliasRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -19,11 +18,7 @@ export const deleteAlias = defineOperation<DeleteAliasRequest, void>(
       const tx = withStore(ctx, store);
       const alias = await findAlias(tx, aliasName);
       const key = await currentTarget(tx, alias);
-      if (key) {
-        ctx.audit.resources.push(key.arn);
-        await authorizeKey(tx, key, "DeleteAlias");
-        assertKeyState(key, "DeleteAlias");
-      }
+      if (key) await checkKeyAccess(tx, key, "DeleteAlias");
       await store.aliases.delete(alias.accountId, alias.region, alias.aliasName);
     });
   },

@@ -5,7 +5,6 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DeriveSharedSecret.html
  */
 import { dryRunSucceeded } from "../domain/dry-run.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkKeyAgreement, deriveWithKey } from "../domain/key-agreement.js";
 import { recipientNotSupported } from "../domain/recipient.js";
@@ -20,7 +19,6 @@ export const deriveSharedSecret = defineOperation<
   DeriveSharedSecretResponse
 >("DeriveSharedSecret", async (input, ctx) => {
   if (input.Recipient !== undefined) throw recipientNotSupported();
-  checkGrantTokens(ctx, input.GrantTokens);
   const key = await resolveKey(ctx, input.KeyId, "DeriveSharedSecret");
   const peerPoint = checkKeyAgreement(key, input.KeyAgreementAlgorithm, input.PublicKey);
   if (input.DryRun) throw dryRunSucceeded();

@@ -7,7 +7,6 @@
 import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkEncryption, encryptWithKey } from "../domain/encryption.js";
 import { validateEncryptionContext } from "../domain/encryption-context.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import type { EncryptRequest, EncryptResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
@@ -16,17 +15,12 @@ export const encrypt = defineOperation<EncryptRequest, EncryptResponse>(
   "Encrypt",
   async (input, ctx) => {
     const encryptionContext = validateEncryptionContext(input.EncryptionContext);
-    checkGrantTokens(ctx, input.GrantTokens);
     const key = await resolveKey(ctx, input.KeyId, "Encrypt");
-    const algorithm = checkEncryption(
-      key,
-      {
-        algorithm: input.EncryptionAlgorithm,
-        encryptionContext,
-        plaintextLength: input.Plaintext.length,
-      },
-      "Encrypt",
-    );
+    const algorithm = checkEncryption(key, {
+      algorithm: input.EncryptionAlgorithm,
+      encryptionContext,
+      plaintextLength: input.Plaintext.length,
+    });
     if (input.DryRun) throw dryRunSucceeded();
     const { ciphertextBlob } = await encryptWithKey(
       ctx,

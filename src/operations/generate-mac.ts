@@ -4,7 +4,6 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateMac.html
  */
 import { dryRunSucceeded } from "../domain/dry-run.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkMac, macWithKey } from "../domain/macs.js";
 import type { GenerateMacRequest, GenerateMacResponse } from "../vocabulary/types.generated.js";
@@ -13,9 +12,8 @@ import { defineOperation } from "./operation.js";
 export const generateMac = defineOperation<GenerateMacRequest, GenerateMacResponse>(
   "GenerateMac",
   async (input, ctx) => {
-    checkGrantTokens(ctx, input.GrantTokens);
     const key = await resolveKey(ctx, input.KeyId, "GenerateMac");
-    checkMac(key, input.MacAlgorithm, "GenerateMac");
+    checkMac(key, input.MacAlgorithm);
     if (input.DryRun) throw dryRunSucceeded();
     const mac = await macWithKey(ctx, key, input.MacAlgorithm, input.Message);
     return { Mac: mac, MacAlgorithm: input.MacAlgorithm, KeyId: key.arn };

@@ -8,7 +8,6 @@ import { decryptCiphertext } from "../domain/decryption.js";
 import { dryRunSucceeded } from "../domain/dry-run.js";
 import { checkEncryption, encryptWithKey } from "../domain/encryption.js";
 import { validateEncryptionContext } from "../domain/encryption-context.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import type { ReEncryptRequest, ReEncryptResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
@@ -18,7 +17,6 @@ export const reEncrypt = defineOperation<ReEncryptRequest, ReEncryptResponse>(
   async (input, ctx) => {
     const sourceContext = validateEncryptionContext(input.SourceEncryptionContext);
     const destinationContext = validateEncryptionContext(input.DestinationEncryptionContext);
-    checkGrantTokens(ctx, input.GrantTokens);
     const dryRun = input.DryRun === true;
     const source = await decryptCiphertext(
       ctx,
@@ -32,16 +30,14 @@ export const reEncrypt = defineOperation<ReEncryptRequest, ReEncryptResponse>(
       },
       "ReEncrypt",
     );
-    const destination = await resolveKey(ctx, input.DestinationKeyId, "ReEncrypt");
-    const algorithm = checkEncryption(
-      destination,
-      {
-        algorithm: input.DestinationEncryptionAlgorithm,
-        encryptionContext: destinationContext,
-        plaintextLength: source.plaintext?.length,
-      },
-      "ReEncrypt",
-    );
+    const destination = await resolveKey(ctx, input.DestinationKeyId, "ReEncrypt", {
+      action: "ReEncryptTo",
+    });
+    const algorithm = checkEncryption(destination, {
+      algorithm: input.DestinationEncryptionAlgorithm,
+      encryptionContext: destinationContext,
+      plaintextLength: source.plaintext?.length,
+    });
     // Without plaintext the source side was a dry run that ignored the ciphertext.
     if (dryRun || source.plaintext === undefined) throw dryRunSucceeded();
     const sealed = await encryptWithKey(

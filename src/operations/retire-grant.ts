@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html
  */
 import { dryRunSucceeded } from "../domain/dry-run.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
+import { grantIdOfToken } from "../domain/grant-tokens.js";
 import {
   assertWellFormedGrantId,
   invalidGrantId,
@@ -29,7 +29,7 @@ import { defineOperation } from "./operation.js";
 async function grantToRetire(ctx: RequestContext, input: RetireGrantRequest): Promise<GrantRecord> {
   const { store } = ctx.services;
   if (input.GrantToken !== undefined) {
-    const [grantId] = checkGrantTokens(ctx, [input.GrantToken]) as [string];
+    const grantId = grantIdOfToken(ctx.services.grantTokenKey, input.GrantToken);
     if (input.GrantId !== undefined && input.GrantId !== grantId)
       throw invalidGrantId(input.GrantId);
     const grant = await store.grants.find(grantId);
@@ -62,8 +62,7 @@ function identityAllowsRetiring(ctx: RequestContext, key: KeyRecord): boolean {
     caller: ctx.caller,
     principal,
     now: ctx.now,
-    operation: ctx.operation,
-    input: ctx.input,
+    request: ctx.request,
     action,
     key: { key },
   });

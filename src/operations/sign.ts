@@ -4,24 +4,18 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html
  */
 import { dryRunSucceeded } from "../domain/dry-run.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkSigning, signWithKey } from "../domain/signing.js";
 import type { SignRequest, SignResponse } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
 export const sign = defineOperation<SignRequest, SignResponse>("Sign", async (input, ctx) => {
-  checkGrantTokens(ctx, input.GrantTokens);
   const key = await resolveKey(ctx, input.KeyId, "Sign");
-  const messageType = checkSigning(
-    key,
-    {
-      algorithm: input.SigningAlgorithm,
-      messageType: input.MessageType,
-      messageLength: input.Message.length,
-    },
-    "Sign",
-  );
+  const messageType = checkSigning(key, {
+    algorithm: input.SigningAlgorithm,
+    messageType: input.MessageType,
+    messageLength: input.Message.length,
+  });
   if (input.DryRun) throw dryRunSucceeded();
   const signature = await signWithKey(ctx, key, input.SigningAlgorithm, input.Message, messageType);
   return { KeyId: key.arn, Signature: signature, SigningAlgorithm: input.SigningAlgorithm };

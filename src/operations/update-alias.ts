@@ -14,7 +14,7 @@ import {
   findAliasTarget,
   withStore,
 } from "../domain/aliases.js";
-import { authorizeKey } from "../domain/policy/authorize.js";
+import { checkKeyAccess } from "../domain/key-access.js";
 import type { UpdateAliasRequest } from "../vocabulary/types.generated.js";
 import { defineOperation } from "./operation.js";
 
@@ -28,9 +28,9 @@ export const updateAlias = defineOperation<UpdateAliasRequest, void>(
       const tx = withStore(ctx, store);
       const alias = await findAlias(tx, aliasName);
       const current = await currentTarget(tx, alias);
-      if (current) ctx.audit.resources.push(current.arn);
-      // UpdateAlias needs its permission on the key the alias leaves and the one it gets.
-      if (current) await authorizeKey(tx, current, "UpdateAlias");
+      // UpdateAlias needs its permission on the key the alias leaves (in any state) and the one
+      // it gets.
+      if (current) await checkKeyAccess(tx, current, "UpdateAlias", { checkState: false });
       const next = await findAliasTarget(tx, targetKeyId, "UpdateAlias");
       if (current) assertSameKind(current, next, aliasName);
       if (next.keyId === alias.targetKeyId) return;

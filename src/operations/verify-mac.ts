@@ -4,7 +4,6 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_VerifyMac.html
  */
 import { dryRunSucceeded } from "../domain/dry-run.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkMac, verifyMacWithKey } from "../domain/macs.js";
 import type { VerifyMacRequest, VerifyMacResponse } from "../vocabulary/types.generated.js";
@@ -13,9 +12,8 @@ import { defineOperation } from "./operation.js";
 export const verifyMac = defineOperation<VerifyMacRequest, VerifyMacResponse>(
   "VerifyMac",
   async (input, ctx) => {
-    checkGrantTokens(ctx, input.GrantTokens);
     const key = await resolveKey(ctx, input.KeyId, "VerifyMac");
-    checkMac(key, input.MacAlgorithm, "VerifyMac");
+    checkMac(key, input.MacAlgorithm);
     if (input.DryRun) throw dryRunSucceeded();
     await verifyMacWithKey(ctx, key, input.MacAlgorithm, input.Message, input.Mac);
     return { KeyId: key.arn, MacValid: true, MacAlgorithm: input.MacAlgorithm };

@@ -4,7 +4,6 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Verify.html
  */
 import { dryRunSucceeded } from "../domain/dry-run.js";
-import { checkGrantTokens } from "../domain/grant-tokens.js";
 import { resolveKey } from "../domain/key-access.js";
 import { checkSigning, verifyWithKey } from "../domain/signing.js";
 import type { VerifyRequest, VerifyResponse } from "../vocabulary/types.generated.js";
@@ -13,17 +12,12 @@ import { defineOperation } from "./operation.js";
 export const verify = defineOperation<VerifyRequest, VerifyResponse>(
   "Verify",
   async (input, ctx) => {
-    checkGrantTokens(ctx, input.GrantTokens);
     const key = await resolveKey(ctx, input.KeyId, "Verify");
-    const messageType = checkSigning(
-      key,
-      {
-        algorithm: input.SigningAlgorithm,
-        messageType: input.MessageType,
-        messageLength: input.Message.length,
-      },
-      "Verify",
-    );
+    const messageType = checkSigning(key, {
+      algorithm: input.SigningAlgorithm,
+      messageType: input.MessageType,
+      messageLength: input.Message.length,
+    });
     if (input.DryRun) throw dryRunSucceeded();
     await verifyWithKey(
       ctx,

@@ -5,6 +5,16 @@
  * objects, so the context that carries them is defined a floor up (domain/request-context.ts).
  */
 import type { OperationName } from "./model.generated.js";
+import type { OperationShapes } from "./types.generated.js";
+
+/**
+ * One KMS request as authorization reads it: the operation's name and its decoded, validated
+ * input, typed together, so a rule that reads a member names the operations that have it and
+ * the compiler checks the member's type.
+ */
+export type KmsRequest = {
+  [N in OperationName]: { readonly operation: N; readonly input: OperationShapes[N]["input"] };
+}[OperationName];
 
 /**
  * The IAM identity policies of a caller: policy documents (plain JSON values, checked only for
@@ -47,7 +57,8 @@ export interface RequestScope {
   /** The request's clock reading, taken once so every rule in one request sees the same time. */
   readonly now: Date;
   readonly audit: AuditNotes;
-  /** The operation's name and its decoded, validated input (for authorization and audit). */
+  /** The operation's name; the same as request.operation. */
   readonly operation: OperationName;
-  readonly input: Readonly<Record<string, unknown>>;
+  /** The operation and its decoded, validated input, for authorization. */
+  readonly request: KmsRequest;
 }

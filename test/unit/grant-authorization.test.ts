@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { findAuthorizingGrant, type GrantAction } from "../../src/domain/grants.js";
 import { PolicyCache } from "../../src/domain/policy/evaluate.js";
-import type { RequestContext } from "../../src/domain/request-context.js";
+import { newRequestContext, type RequestContext } from "../../src/domain/request-context.js";
 import type { Services } from "../../src/domain/services.js";
 import { deriveGrantTokenKey, mintGrantToken } from "../../src/platform/crypto/grant-token.js";
 import { createSystemRandom } from "../../src/platform/crypto/random.js";
@@ -19,7 +19,8 @@ import { withDefaults } from "../../src/vocabulary/config.js";
 import type { GrantRecord } from "../../src/vocabulary/grant-records.js";
 import type { KeyRecord } from "../../src/vocabulary/key-records.js";
 import { isKmsError } from "../../src/vocabulary/kms-errors.js";
-import type { Caller } from "../../src/vocabulary/request.js";
+import type { OperationName } from "../../src/vocabulary/model.generated.js";
+import type { Caller, KmsRequest } from "../../src/vocabulary/request.js";
 
 const account = "111122223333";
 const region = "us-east-1";
@@ -68,7 +69,7 @@ describe("findAuthorizingGrant", () => {
   function context(
     who: string,
     input: Record<string, unknown> = {},
-    options: { now?: Date; delayMs?: number } = {},
+    options: { now?: Date; delayMs?: number; operation?: OperationName } = {},
   ): RequestContext {
     const services = {
       config: withDefaults({ grantPropagationDelayMs: options.delayMs ?? 0 }),
@@ -77,15 +78,12 @@ describe("findAuthorizingGrant", () => {
       grantTokenKey: tokenKey,
       policies: new PolicyCache(),
     } as unknown as Services;
-    return {
+    return newRequestContext(services, {
       requestId: "test",
       caller: caller(who),
       now: options.now ?? new Date(created.getTime() + 1000),
-      services,
-      audit: { resources: [] },
-      operation: "Decrypt",
-      input,
-    };
+      request: { operation: options.operation ?? "Decrypt", input } as KmsRequest,
+    });
   }
 
   async function addGrant(fields: Partial<GrantRecord>): Promise<GrantRecord> {
@@ -107,7 +105,7 @@ describe("findAuthorizingGrant", () => {
   }
 
   async function allowed(ctx: RequestContext, action: GrantAction): Promise<string | undefined> {
-    return (await findAuthorizingGrant(ctx, key, action))?.grantId;
+    return (await findAuthorizingGrant(ctx, key, action, ctx.grantTokens.grantIds()))?.grantId;
   }
 
   it("allows the grantee exactly the listed operations", async () => {
@@ -120,7 +118,12 @@ describe("findAuthorizingGrant", () => {
     assert.equal(await allowed(context(bob), "Decrypt"), undefined);
     // A grant on another key allows nothing on this one.
     assert.equal(
-      await findAuthorizingGrant(context(alice), { ...key, arn: `${keyArn}0` }, "Decrypt"),
+      await findAuthorizingGrant(
+        context(alice),
+        { ...key, arn: `${keyArn}0` },
+        "Decrypt",
+        new Set(),
+      ),
       undefined,
     );
   });
@@ -184,12 +187,13 @@ describe("findAuthorizingGrant", () => {
       SourceEncryptionContext: { side: "source" },
       DestinationEncryptionContext: { side: "destination" },
     };
-    assert.equal(await allowed(context(alice, input), "ReEncryptFrom"), from.grantId);
-    assert.equal(await allowed(context(alice, input), "ReEncryptTo"), undefined);
+    const reEncrypt = { operation: "ReEncrypt" } as const;
+    assert.equal(await allowed(context(alice, input, reEncrypt), "ReEncryptFrom"), from.grantId);
+    assert.equal(await allowed(context(alice, input, reEncrypt), "ReEncryptTo"), undefined);
     // Without naming a side, a grant must allow both halves.
-    assert.equal(await allowed(context(alice, input), "ReEncrypt"), undefined);
+    assert.equal(await allowed(context(alice, input, reEncrypt), "ReEncrypt"), undefined);
     const both = await addGrant({ operations: ["ReEncryptFrom", "ReEncryptTo"] });
-    assert.equal(await allowed(context(alice, input), "ReEncrypt"), both.grantId);
+    assert.equal(await allowed(context(alice, input, reEncrypt), "ReEncrypt"), both.grantId);
   });
 
   it("lets a grant's CreateGrant create only narrower grants", async () => {
@@ -199,7 +203,10 @@ describe("findAuthorizingGrant", () => {
       constraints: { encryptionContextSubset: { Department: "IT" } },
     });
     const create = (input: Record<string, unknown>) =>
-      allowed(context(alice, { GranteePrincipal: bob, ...input }), "CreateGrant");
+      allowed(
+        context(alice, { GranteePrincipal: bob, ...input }, { operation: "CreateGrant" }),
+        "CreateGrant",
+      );
     assert.equal(
       await create({
         Operations: ["Decrypt"],
@@ -286,8 +293,9 @@ describe("findAuthorizingGrant", () => {
     const grant = await addGrant({});
     const otherKey = deriveGrantTokenKey(new Uint8Array(32).fill(8));
     const forged = mintGrantToken(otherKey, grant.grantId, new Uint8Array(16));
+    const ctx = context(alice, { GrantTokens: [forged] });
     await assert.rejects(
-      findAuthorizingGrant(context(alice, { GrantTokens: [forged] }), key, "Decrypt"),
+      async () => findAuthorizingGrant(ctx, key, "Decrypt", ctx.grantTokens.grantIds()),
       (error: unknown) => {
         assert.ok(isKmsError(error));
         assert.equal(error.type, "InvalidGrantTokenException");

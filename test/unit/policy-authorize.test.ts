@@ -11,12 +11,12 @@ import {
 } from "../../src/domain/policy/authorize.js";
 import { defaultKeyPolicy } from "../../src/domain/policy/default-policy.js";
 import { assertPolicyKeepsCallerAccess } from "../../src/domain/policy/lockout.js";
-import type { RequestContext } from "../../src/domain/request-context.js";
+import { newRequestContext, type RequestContext } from "../../src/domain/request-context.js";
 import type { GrantRecord } from "../../src/vocabulary/grant-records.js";
 import type { KeyRecord } from "../../src/vocabulary/key-records.js";
 import { isKmsError } from "../../src/vocabulary/kms-errors.js";
 import type { OperationName } from "../../src/vocabulary/model.generated.js";
-import type { Caller, IdentityPolicies } from "../../src/vocabulary/request.js";
+import type { Caller, IdentityPolicies, KmsRequest } from "../../src/vocabulary/request.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const a = "111122223333";
@@ -96,19 +96,16 @@ describe("authorization decisions", () => {
       sourceIp: "192.0.2.1",
       userAgent: "test",
     };
-    return {
+    return newRequestContext(trent.services, {
       requestId: "r",
       caller,
       now: new Date("2024-05-01T00:00:00Z"),
-      services: trent.services,
-      audit: { resources: [] },
-      operation,
-      input,
-    };
+      request: { operation, input } as KmsRequest,
+    });
   }
 
   async function refusal(ctx: RequestContext, key: KeyRecord, crossAccount = true) {
-    return decideKeyAccess(ctx, key, { action: ctx.operation, crossAccount, grants: true });
+    return decideKeyAccess(ctx, key, { action: ctx.operation, crossAccount, grants: new Set() });
   }
 
   it("the default policy: the root and administrators are allowed, others need identity policies", async () => {
@@ -240,8 +237,8 @@ describe("authorization decisions", () => {
     );
     const input = { SourceKeyId: key.keyId, DestinationKeyId: "alias/other" };
     const ctx = context(alice, [], "ReEncrypt", input);
-    await authorizeKey(ctx, key, "ReEncrypt", { reference: key.keyId });
-    const error = await authorizeKey(ctx, key, "ReEncrypt", { reference: "alias/other" }).catch(
+    await authorizeKey(ctx, key, "ReEncrypt", { action: "ReEncryptFrom" });
+    const error = await authorizeKey(ctx, key, "ReEncrypt", { action: "ReEncryptTo" }).catch(
       (e: unknown) => e,
     );
     assert.ok(isKmsError(error));

@@ -17,7 +17,7 @@ import {
 } from "../../src/domain/policy/principals.js";
 import type { KeyRecord } from "../../src/vocabulary/key-records.js";
 import type { OperationName } from "../../src/vocabulary/model.generated.js";
-import type { Caller } from "../../src/vocabulary/request.js";
+import type { Caller, KmsRequest } from "../../src/vocabulary/request.js";
 
 const account = "111122223333";
 const other = "444455556666";
@@ -383,8 +383,7 @@ describe("condition keys of a request", () => {
       caller,
       principal: principalIdentity(caller.principalArn, caller.accountId),
       now,
-      operation,
-      input,
+      request: { operation, input } as KmsRequest,
       action: options.action ?? `kms:${operation}`,
       ...("key" in options ? (options.key ? { key: options.key } : {}) : { key: { key } }),
     });
@@ -408,8 +407,7 @@ describe("condition keys of a request", () => {
       caller: { ...caller, principalArn: session },
       principal: principalIdentity(session, account),
       now,
-      operation: "DescribeKey",
-      input: {},
+      request: { operation: "DescribeKey", input: { KeyId: "k" } },
       action: "kms:DescribeKey",
     });
     assert.deepEqual(c.get("aws:PrincipalArn"), [`arn:aws:iam::${account}:role/Admin`]);

@@ -181,9 +181,14 @@ export interface KeyCheck {
   readonly policy?: string;
   /** Whether a key of another account may be used (the operation allows cross-account use). */
   readonly crossAccount: boolean;
-  /** Whether a grant may allow the action (not for the lockout check). */
-  readonly grants: boolean;
+  /**
+   * Whether a grant may allow the action, given the grant ids of the request's grant tokens
+   * (grants named by a token count before they propagate); false for the lockout check.
+   */
+  readonly grants: ReadonlySet<string> | false;
 }
+
+const noGrantTokens: ReadonlySet<string> = new Set();
 
 /**
  * An evaluation request whose condition context is built on first use: most policies (the
@@ -222,8 +227,7 @@ export async function decideKeyAccess(
       caller: ctx.caller,
       principal,
       now: ctx.now,
-      operation: ctx.operation,
-      input: ctx.input,
+      request: ctx.request,
       action: permission,
       key: facts,
     }),
@@ -244,22 +248,9 @@ export async function decideKeyAccess(
     if (sameAccount && keyPolicy.allowedFor === "principal") return undefined;
     if (identity === "allow") return undefined;
   }
-  if (check.grants && (await findAuthorizingGrant(ctx, key, check.action))) return undefined;
+  if (check.grants && (await findAuthorizingGrant(ctx, key, check.action, check.grants)))
+    return undefined;
   return keyPolicy.decision === "allow" ? "noIdentityAllow" : "noResourceAllow";
-}
-
-/**
- * ReEncrypt is authorized twice: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the
- * destination. A caller may say which; otherwise the reference tells (DestinationKeyId names
- * the destination), and when source and destination are named alike the source comes first.
- */
-function reEncryptSide(ctx: RequestContext, reference: string | undefined): GrantAction {
-  const { SourceKeyId: source, DestinationKeyId: destination } = ctx.input;
-  if (reference !== undefined && reference === destination && reference !== source)
-    return "ReEncryptTo";
-  if (reference !== undefined && reference !== destination) return "ReEncryptFrom";
-  // The audit notes already name the key being authorized; the source's is the first.
-  return ctx.audit.resources.length <= 1 ? "ReEncryptFrom" : "ReEncryptTo";
 }
 
 /**
@@ -270,17 +261,20 @@ export async function authorizeKey(
   ctx: RequestContext,
   key: KeyRecord,
   operation: OperationName,
-  options: { readonly reference?: string; readonly action?: GrantAction } = {},
+  options: {
+    /** ReEncrypt is authorized twice: kms:ReEncryptFrom on the source, kms:ReEncryptTo on the destination. */
+    readonly action?: GrantAction;
+    /** Grant ids of the request's verified grant tokens. */
+    readonly presentedGrants?: ReadonlySet<string>;
+  } = {},
 ): Promise<void> {
   const rule = accessRules[operation];
   if (!rule.key) return;
-  const action =
-    options.action ??
-    (operation === "ReEncrypt" ? reEncryptSide(ctx, options.reference) : operation);
+  const action = options.action ?? operation;
   const refusal = await decideKeyAccess(ctx, key, {
     action,
     crossAccount: rule.key === "any",
-    grants: true,
+    grants: options.presentedGrants ?? noGrantTokens,
   });
   if (refusal) throw accessDeniedError(ctx, `kms:${action}`, key.arn, refusal);
 }
@@ -297,8 +291,7 @@ export function authorizeByIdentity(ctx: RequestContext, action: string, resourc
       caller: ctx.caller,
       principal,
       now: ctx.now,
-      operation: ctx.operation,
-      input: ctx.input,
+      request: ctx.request,
       action: permission,
     }),
   );
@@ -314,22 +307,22 @@ export function authorizeByIdentity(ctx: RequestContext, action: string, resourc
  * operations need their permission on the alias (the key is checked when the handler loads it).
  */
 export function authorizeRequest(ctx: RequestContext): void {
-  const rule = accessRules[ctx.operation];
+  const { request } = ctx;
+  const rule = accessRules[request.operation];
   if (rule.identity === "*") {
     // ListRetirableGrants is authorized on the retiring principal it asks about.
-    const retiring = ctx.input.RetiringPrincipal;
     const resource =
-      ctx.operation === "ListRetirableGrants" && typeof retiring === "string" ? retiring : "*";
-    authorizeByIdentity(ctx, ctx.operation, resource);
-    if (ctx.operation === "CreateKey" && Array.isArray(ctx.input.Tags) && ctx.input.Tags.length > 0)
+      request.operation === "ListRetirableGrants" ? request.input.RetiringPrincipal : "*";
+    authorizeByIdentity(ctx, request.operation, resource);
+    if (request.operation === "CreateKey" && (request.input.Tags?.length ?? 0) > 0)
       authorizeByIdentity(ctx, "TagResource", "*");
-  } else if (rule.identity === "alias") {
-    const name = ctx.input.AliasName;
+  } else if (rule.identity === "alias" && "AliasName" in request.input) {
+    const name = request.input.AliasName;
     // A malformed alias name is the handler's validation error, not an authorization question.
-    if (typeof name === "string" && name.startsWith("alias/"))
+    if (name.startsWith("alias/"))
       authorizeByIdentity(
         ctx,
-        ctx.operation,
+        request.operation,
         aliasArn(ctx.caller.region, ctx.caller.accountId, name),
       );
   }

@@ -14,7 +14,7 @@
  */
 import type { KeyRecord, TagRecord } from "../../vocabulary/key-records.js";
 import type { OperationName } from "../../vocabulary/model.generated.js";
-import type { Caller } from "../../vocabulary/request.js";
+import type { Caller, KmsRequest } from "../../vocabulary/request.js";
 import type { ConditionContext } from "./conditions.js";
 import { type PrincipalIdentity, principalArnOf } from "./principals.js";
 
@@ -30,8 +30,7 @@ export interface AuthorizationFacts {
   readonly caller: Caller;
   readonly principal: PrincipalIdentity;
   readonly now: Date;
-  readonly operation: OperationName;
-  readonly input: Readonly<Record<string, unknown>>;
+  readonly request: KmsRequest;
   /** The permission being checked, e.g. "kms:ReEncryptFrom". */
   readonly action: string;
   /** The key the permission is checked on; absent for operations without a key resource. */
@@ -56,24 +55,6 @@ const requestAliasOperations: ReadonlySet<OperationName> = new Set<OperationName
   "VerifyMac",
 ]);
 
-/** Operations with an encryption context (kms:EncryptionContext:*, kms:EncryptionContextKeys). */
-const encryptionContextOperations: ReadonlySet<OperationName> = new Set<OperationName>([
-  "Decrypt",
-  "Encrypt",
-  "GenerateDataKey",
-  "GenerateDataKeyPair",
-  "GenerateDataKeyPairWithoutPlaintext",
-  "GenerateDataKeyWithoutPlaintext",
-]);
-
-/** Operations that only ever use SYMMETRIC_DEFAULT, which kms:EncryptionAlgorithm reports. */
-const dataKeyOperations: ReadonlySet<OperationName> = new Set<OperationName>([
-  "GenerateDataKey",
-  "GenerateDataKeyPair",
-  "GenerateDataKeyPairWithoutPlaintext",
-  "GenerateDataKeyWithoutPlaintext",
-]);
-
 const customKeyStoreOperations: ReadonlySet<OperationName> = new Set<OperationName>([
   "ConnectCustomKeyStore",
   "CreateCustomKeyStore",
@@ -83,15 +64,6 @@ const customKeyStoreOperations: ReadonlySet<OperationName> = new Set<OperationNa
   "UpdateCustomKeyStore",
 ]);
 
-function text(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
-
-function stringMap(value: unknown): Record<string, string> | undefined {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-  return value as Record<string, string>;
-}
-
 /** The alias name a KeyId parameter uses, if it names the key by an alias or alias ARN. */
 function aliasNameOf(reference: string | undefined): string | undefined {
   if (!reference) return undefined;
@@ -100,8 +72,10 @@ function aliasNameOf(reference: string | undefined): string | undefined {
   return m?.[1];
 }
 
+type Side = "Source" | "Destination";
+
 /** Source or destination side of ReEncrypt, which is authorized once for each key. */
-function reEncryptSide(action: string): "Source" | "Destination" {
+function reEncryptSide(action: string): Side {
   return action.toLowerCase() === "kms:reencryptto" ? "Destination" : "Source";
 }
 
@@ -151,7 +125,7 @@ function addGlobalKeys(values: ContextValues, facts: AuthorizationFacts): void {
 }
 
 function addKeyAttributes(values: ContextValues, facts: AuthorizationFacts): void {
-  const { key, input, operation } = facts;
+  const { key, request } = facts;
   let spec: string | undefined;
   let usage: string | undefined;
   let origin: string | undefined;
@@ -160,11 +134,12 @@ function addKeyAttributes(values: ContextValues, facts: AuthorizationFacts): voi
   if (key) {
     ({ keySpec: spec, keyUsage: usage, origin, multiRegion } = key.key);
     multiRegionType = key.key.multiRegionKeyType;
-  } else if (operation === "CreateKey") {
+  } else if (request.operation === "CreateKey") {
     // CreateKey's condition keys describe the key the request asks for, defaults included.
-    spec = text(input.KeySpec) ?? text(input.CustomerMasterKeySpec) ?? "SYMMETRIC_DEFAULT";
-    usage = text(input.KeyUsage) ?? "ENCRYPT_DECRYPT";
-    origin = text(input.Origin) ?? "AWS_KMS";
+    const { input } = request;
+    spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
+    usage = input.KeyUsage ?? "ENCRYPT_DECRYPT";
+    origin = input.Origin ?? "AWS_KMS";
     multiRegion = input.MultiRegion === true;
     multiRegionType = multiRegion ? "PRIMARY" : undefined;
   } else return;
@@ -187,75 +162,100 @@ function addTags(values: ContextValues, prefix: string, tags: readonly TagRecord
   for (const tag of tags) values.add(`${prefix}${tag.key}`, tag.value);
 }
 
-function requestTags(input: Readonly<Record<string, unknown>>): TagRecord[] {
-  const tags = Array.isArray(input.Tags) ? input.Tags : [];
-  return tags.flatMap((tag: unknown) => {
-    const t = stringMap(tag);
-    return t && typeof t.TagKey === "string" && typeof t.TagValue === "string"
-      ? [{ key: t.TagKey, value: t.TagValue }]
-      : [];
-  });
+function requestTags(
+  tags: readonly { TagKey: string; TagValue: string }[] | undefined,
+): TagRecord[] {
+  return (tags ?? []).map((tag) => ({ key: tag.TagKey, value: tag.TagValue }));
+}
+
+function addRequestTags(values: ContextValues, tags: readonly TagRecord[]): void {
+  addTags(values, "aws:RequestTag/", tags);
+  values.setAll(
+    "aws:TagKeys",
+    tags.map((t) => t.key),
+  );
+}
+
+/** kms:RequestAlias, for operations that use or return key material. */
+function addRequestAlias(values: ContextValues, request: KmsRequest, side: Side): void {
+  if (!requestAliasOperations.has(request.operation)) return;
+  const reference =
+    request.operation === "ReEncrypt"
+      ? side === "Destination"
+        ? request.input.DestinationKeyId
+        : request.input.SourceKeyId
+      : "KeyId" in request.input
+        ? request.input.KeyId
+        : undefined;
+  values.set("kms:RequestAlias", aliasNameOf(reference));
 }
 
 function addOperationKeys(values: ContextValues, facts: AuthorizationFacts): void {
-  const { input, operation, action } = facts;
-  const side = reEncryptSide(action);
+  const { request } = facts;
+  const side = reEncryptSide(facts.action);
+  addRequestAlias(values, request, side);
 
-  if (requestAliasOperations.has(operation)) {
-    const reference = operation === "ReEncrypt" ? input[`${side}KeyId`] : input.KeyId;
-    values.set("kms:RequestAlias", aliasNameOf(text(reference)));
-  }
-
-  if (encryptionContextOperations.has(operation)) {
-    addEncryptionContext(values, stringMap(input.EncryptionContext) ?? {});
-    const algorithm = dataKeyOperations.has(operation)
-      ? "SYMMETRIC_DEFAULT"
-      : (text(input.EncryptionAlgorithm) ?? "SYMMETRIC_DEFAULT");
-    values.set("kms:EncryptionAlgorithm", algorithm);
-  }
-  if (operation === "ReEncrypt") {
-    // Each side is authorized with its own key, context and algorithm.
-    addEncryptionContext(values, stringMap(input[`${side}EncryptionContext`]) ?? {});
-    values.set(
-      "kms:EncryptionAlgorithm",
-      text(input[`${side}EncryptionAlgorithm`]) ?? "SYMMETRIC_DEFAULT",
-    );
-  }
-
-  switch (operation) {
+  switch (request.operation) {
+    case "Encrypt":
+    case "Decrypt":
+      addEncryptionContext(values, request.input.EncryptionContext ?? {});
+      values.set(
+        "kms:EncryptionAlgorithm",
+        request.input.EncryptionAlgorithm ?? "SYMMETRIC_DEFAULT",
+      );
+      break;
+    case "GenerateDataKey":
+    case "GenerateDataKeyWithoutPlaintext":
+      // Data keys are only ever wrapped with SYMMETRIC_DEFAULT.
+      addEncryptionContext(values, request.input.EncryptionContext ?? {});
+      values.set("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+      break;
     case "GenerateDataKeyPair":
     case "GenerateDataKeyPairWithoutPlaintext":
-      values.set("kms:DataKeyPairSpec", text(input.KeyPairSpec));
+      addEncryptionContext(values, request.input.EncryptionContext ?? {});
+      values.set("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+      values.set("kms:DataKeyPairSpec", request.input.KeyPairSpec);
       break;
+    case "ReEncrypt": {
+      // Each side is authorized with its own key, context and algorithm.
+      const { input } = request;
+      const destination = side === "Destination";
+      addEncryptionContext(
+        values,
+        (destination ? input.DestinationEncryptionContext : input.SourceEncryptionContext) ?? {},
+      );
+      values.set(
+        "kms:EncryptionAlgorithm",
+        (destination ? input.DestinationEncryptionAlgorithm : input.SourceEncryptionAlgorithm) ??
+          "SYMMETRIC_DEFAULT",
+      );
+      break;
+    }
     case "Sign":
     case "Verify":
-      values.set("kms:SigningAlgorithm", text(input.SigningAlgorithm));
-      values.set("kms:MessageType", text(input.MessageType) ?? "RAW");
+      values.set("kms:SigningAlgorithm", request.input.SigningAlgorithm);
+      values.set("kms:MessageType", request.input.MessageType ?? "RAW");
       break;
     case "GenerateMac":
     case "VerifyMac":
-      values.set("kms:MacAlgorithm", text(input.MacAlgorithm));
+      values.set("kms:MacAlgorithm", request.input.MacAlgorithm);
       break;
     case "DeriveSharedSecret":
-      values.set("kms:KeyAgreementAlgorithm", text(input.KeyAgreementAlgorithm));
+      values.set("kms:KeyAgreementAlgorithm", request.input.KeyAgreementAlgorithm);
       break;
     case "CreateGrant": {
-      const constraints = stringMap(input.Constraints);
-      const equals = stringMap(constraints?.EncryptionContextEquals);
-      const subset = stringMap(constraints?.EncryptionContextSubset);
+      const { input } = request;
+      const equals = input.Constraints?.EncryptionContextEquals;
+      const subset = input.Constraints?.EncryptionContextSubset;
       // For CreateGrant the encryption context keys describe the grant's constraint.
       addEncryptionContext(values, equals ?? subset ?? {});
       values.set(
         "kms:GrantConstraintType",
         equals ? "EncryptionContextEquals" : subset ? "EncryptionContextSubset" : undefined,
       );
-      const operations = Array.isArray(input.Operations) ? input.Operations : [];
-      values.setAll(
-        "kms:GrantOperations",
-        operations.filter((o): o is string => typeof o === "string"),
-      );
-      values.set("kms:GranteePrincipal", text(input.GranteePrincipal));
-      values.set("kms:RetiringPrincipal", text(input.RetiringPrincipal));
+      values.setAll("kms:GrantOperations", input.Operations);
+      values.set("kms:GranteePrincipal", input.GranteePrincipal);
+      values.set("kms:RetiringPrincipal", input.RetiringPrincipal);
       values.set("kms:GrantIsForAWSResource", false);
       break;
     }
@@ -264,48 +264,49 @@ function addOperationKeys(values: ContextValues, facts: AuthorizationFacts): voi
       values.set("kms:GrantIsForAWSResource", false);
       break;
     case "CreateKey":
-    case "PutKeyPolicy":
       // Present only when the request says it (the documented Null-condition pattern).
-      if (typeof input.BypassPolicyLockoutSafetyCheck === "boolean")
-        values.set("kms:BypassPolicyLockoutSafetyCheck", input.BypassPolicyLockoutSafetyCheck);
+      values.set(
+        "kms:BypassPolicyLockoutSafetyCheck",
+        request.input.BypassPolicyLockoutSafetyCheck,
+      );
+      addRequestTags(values, requestTags(request.input.Tags));
+      break;
+    case "PutKeyPolicy":
+      values.set(
+        "kms:BypassPolicyLockoutSafetyCheck",
+        request.input.BypassPolicyLockoutSafetyCheck,
+      );
       break;
     case "ImportKeyMaterial":
-      values.set("kms:ExpirationModel", text(input.ExpirationModel));
-      if (input.ValidTo instanceof Date)
-        values.set("kms:ValidTo", Math.floor(input.ValidTo.getTime() / 1000));
+      values.set("kms:ExpirationModel", request.input.ExpirationModel);
+      if (request.input.ValidTo instanceof Date)
+        values.set("kms:ValidTo", Math.floor(request.input.ValidTo.getTime() / 1000));
       break;
     case "GetParametersForImport":
-      values.set("kms:WrappingAlgorithm", text(input.WrappingAlgorithm));
-      values.set("kms:WrappingKeySpec", text(input.WrappingKeySpec));
+      values.set("kms:WrappingAlgorithm", request.input.WrappingAlgorithm);
+      values.set("kms:WrappingKeySpec", request.input.WrappingKeySpec);
       break;
     case "ReplicateKey":
-      values.set("kms:ReplicaRegion", text(input.ReplicaRegion));
+      values.set("kms:ReplicaRegion", request.input.ReplicaRegion);
+      addRequestTags(values, requestTags(request.input.Tags));
       break;
     case "UpdatePrimaryRegion":
-      values.set("kms:PrimaryRegion", text(input.PrimaryRegion));
+      values.set("kms:PrimaryRegion", request.input.PrimaryRegion);
+      break;
+    case "TagResource":
+      addRequestTags(values, requestTags(request.input.Tags));
+      break;
+    case "UntagResource":
+      values.setAll("aws:TagKeys", request.input.TagKeys);
       break;
   }
-
-  if (operation === "CreateKey" || operation === "TagResource" || operation === "ReplicateKey") {
-    const tags = requestTags(input);
-    addTags(values, "aws:RequestTag/", tags);
-    values.setAll(
-      "aws:TagKeys",
-      tags.map((t) => t.key),
-    );
-  }
-  if (operation === "UntagResource" && Array.isArray(input.TagKeys))
-    values.setAll(
-      "aws:TagKeys",
-      input.TagKeys.filter((k): k is string => typeof k === "string"),
-    );
 }
 
 /** Builds the condition context of one authorization check. */
 export function conditionContext(facts: AuthorizationFacts): ConditionContext {
   const values = new ContextValues();
   addGlobalKeys(values, facts);
-  if (facts.key || customKeyStoreOperations.has(facts.operation))
+  if (facts.key || customKeyStoreOperations.has(facts.request.operation))
     values.set("kms:CallerAccount", facts.caller.accountId);
   addKeyAttributes(values, facts);
   if (facts.key?.aliases) values.setAll("kms:ResourceAliases", facts.key.aliases);

@@ -22,7 +22,12 @@ export async function assertPolicyKeepsCallerAccess(
   key: KeyRecord,
   policy: string,
 ): Promise<void> {
-  if (ctx.input.BypassPolicyLockoutSafetyCheck === true) return;
+  const { request } = ctx;
+  if (
+    (request.operation === "CreateKey" || request.operation === "PutKeyPolicy") &&
+    request.input.BypassPolicyLockoutSafetyCheck === true
+  )
+    return;
   const refusal = await decideKeyAccess(ctx, key, {
     action: "PutKeyPolicy",
     policy,
