@@ -4,7 +4,8 @@
  * the cost of OpenSSL's encoder alone. Run: npx tsx bench/data-key-pair-encoding.ts
  */
 import { generateKeyPairSync } from "node:crypto";
-import { generateFastKeyPair, keyPairAlgorithms } from "../src/platform/crypto/data-key-pairs.js";
+import { generateFastKeyPair } from "../src/platform/crypto/data-key-pairs.js";
+import { keyPairParameters } from "../src/platform/crypto/key-parameters.js";
 import type { DataKeyPairSpec } from "../src/vocabulary/types.generated.js";
 
 function microsecondsPerCall(iterations: number, work: () => void): number {
@@ -28,7 +29,7 @@ console.log(
 );
 console.log("spec                    openssl gen+export  gen only  export only  trent  speed-up");
 for (const spec of specs) {
-  const algorithm = keyPairAlgorithms[spec];
+  const algorithm = keyPairParameters(spec);
   const keyType = algorithm.kind === "ec" ? "ec" : "ed25519";
   const options = algorithm.kind === "ec" ? { namedCurve: algorithm.opensslName } : {};
   const generate = () => generateKeyPairSync(keyType as "ec", options as { namedCurve: string });

@@ -117,6 +117,19 @@ export function memberNotAllowed(member: string, when: string): KmsError {
   return new KmsError("ValidationException", `${member} is not valid when ${when}.`);
 }
 
+/** A public endpoint proxy takes no VPC endpoint service members (CreateCustomKeyStore, UpdateCustomKeyStore). */
+export function assertNoVpcEndpointService(input: {
+  readonly XksProxyVpcEndpointServiceName?: string | undefined;
+  readonly XksProxyVpcEndpointServiceOwner?: string | undefined;
+}): void {
+  for (const member of [
+    "XksProxyVpcEndpointServiceName",
+    "XksProxyVpcEndpointServiceOwner",
+  ] as const)
+    if (input[member] !== undefined)
+      throw memberNotAllowed(member, "XksProxyConnectivity is PUBLIC_ENDPOINT");
+}
+
 /** The wire entry of DescribeCustomKeyStores: never the secret access key. */
 export function customKeyStoreEntry(store: CustomKeyStoreRecord): CustomKeyStoresListEntry {
   return {

@@ -7,15 +7,16 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyPair.html
  */
 
-import { isChinaRegion } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { enumValues } from "../vocabulary/model.js";
 import type { DataKeyPairSpec } from "../vocabulary/types.generated.js";
 import { validationError } from "../vocabulary/validation.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
 import { sealUnderKey } from "./envelope.js";
 import { resolveKey } from "./key-access.js";
+import { isOfferedIn } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 
 export type DataKeyPairOperation = "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext";
@@ -40,30 +41,12 @@ export interface SealedDataKeyPair {
 }
 
 /**
- * Every DataKeyPairSpec of the model, in the model's order, and where AWS offers it: SM2 only
- * in the China regions ("The SM2 key spec is only available in China Regions", API reference).
- */
-const keyPairSpecRegions: Readonly<Record<DataKeyPairSpec, "all" | "china">> = {
-  RSA_2048: "all",
-  RSA_3072: "all",
-  RSA_4096: "all",
-  ECC_NIST_P256: "all",
-  ECC_NIST_P384: "all",
-  ECC_NIST_P521: "all",
-  ECC_SECG_P256K1: "all",
-  SM2: "china",
-  ECC_NIST_EDWARDS25519: "all",
-};
-
-/**
  * Outside China SM2 is not a value the service knows, so it fails like any other value outside
  * the enum, with the region's own value set (an input error, checked before the key is read).
  */
 function assertSpecOffered(spec: DataKeyPairSpec, region: string): void {
-  if (keyPairSpecRegions[spec] === "all" || isChinaRegion(region)) return;
-  const offered = Object.entries(keyPairSpecRegions)
-    .filter(([, where]) => where === "all")
-    .map(([name]) => name);
+  if (isOfferedIn(region, spec)) return;
+  const offered = enumValues("DataKeyPairSpec").filter((value) => isOfferedIn(region, value));
   throw validationError("keyPairSpec", spec, `satisfy enum value set: [${offered.join(", ")}]`);
 }
 

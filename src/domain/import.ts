@@ -20,7 +20,6 @@ import {
   unwrapKeyMaterial,
 } from "../platform/crypto/import-wrapping.js";
 import type { Store } from "../platform/store/store.js";
-import { isChinaRegion } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { KeyMaterialEntry } from "../vocabulary/rotation-records.js";
@@ -32,7 +31,7 @@ import type {
 } from "../vocabulary/types.generated.js";
 import { invalidCiphertext } from "./envelope.js";
 import { lockKey } from "./key-changes.js";
-import { isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
+import { assertOfferedIn, isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 import {
   assertOnDemandRotationSupported,
@@ -104,17 +103,8 @@ export function wrappingAlgorithmFor(
     throw validation(
       "The wrapping algorithm RSAES_PKCS1_V1_5 is no longer supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.",
     );
-  // SM2 exists only in the China Regions, as for KeySpec SM2 in CreateKey.
-  if (spec === "SM2" && !isChinaRegion(region))
-    throw new KmsError(
-      "UnsupportedOperationException",
-      "WrappingKeySpec SM2 is not supported in this Region",
-    );
-  if (algorithm === "SM2PKE" && !isChinaRegion(region))
-    throw new KmsError(
-      "UnsupportedOperationException",
-      "WrappingAlgorithm SM2PKE is not supported in this Region",
-    );
+  assertOfferedIn(region, "WrappingKeySpec", spec);
+  assertOfferedIn(region, "WrappingAlgorithm", algorithm);
   if (!algorithmsBySpec[spec].includes(algorithm))
     throw validation(
       `WrappingAlgorithm ${algorithm} is not compatible with WrappingKeySpec ${spec}`,

@@ -3,30 +3,19 @@
  * regions), the ECDH algorithm, and a peer public key on the same curve given as DER
  * SubjectPublicKeyInfo. https://docs.aws.amazon.com/kms/latest/APIReference/API_DeriveSharedSecret.html
  */
-import {
-  type AgreementCurve,
-  deriveSharedSecret,
-  peerPublicPoint,
-} from "../platform/crypto/key-agreement.js";
+import { deriveSharedSecret, peerPublicPoint } from "../platform/crypto/key-agreement.js";
+import type { AsymmetricKeySpec } from "../platform/crypto/key-parameters.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { KeyAgreementAlgorithmSpec, KeySpec } from "../vocabulary/types.generated.js";
+import type { KeyAgreementAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { asymmetricKeyPair } from "./asymmetric-keys.js";
 import { keySpecs } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 import { incompatibleAlgorithm } from "./signing.js";
 
-const agreementCurves: Partial<Record<KeySpec, AgreementCurve>> = {
-  ECC_NIST_P256: "P-256",
-  ECC_NIST_P384: "P-384",
-  ECC_NIST_P521: "P-521",
-  SM2: "SM2",
-};
-
-function curveOf(key: KeyRecord): AgreementCurve {
-  const curve = agreementCurves[key.keySpec];
-  if (curve === undefined) throw incompatibleAlgorithm("ECDH", key.keySpec);
-  return curve;
+/** Only elliptic-curve specs list ECDH in the key spec table, which checkKeyAgreement reads. */
+function curveSpecOf(key: KeyRecord): AsymmetricKeySpec {
+  return key.keySpec as AsymmetricKeySpec;
 }
 
 /**
@@ -41,7 +30,7 @@ export function checkKeyAgreement(
 ): Uint8Array {
   if (!keySpecs[key.keySpec].keyAgreementAlgorithms?.includes(algorithm))
     throw incompatibleAlgorithm(algorithm, key.keySpec);
-  const point = peerPublicPoint(curveOf(key), peerPublicKey);
+  const point = peerPublicPoint(curveSpecOf(key), peerPublicKey);
   if (point === undefined) throw new KmsError("ValidationException", "");
   return point;
 }
@@ -53,5 +42,5 @@ export async function deriveWithKey(
   peerPoint: Uint8Array,
 ): Promise<Uint8Array> {
   const { privateKeyPkcs8 } = await asymmetricKeyPair(ctx, key);
-  return deriveSharedSecret(curveOf(key), privateKeyPkcs8, peerPoint);
+  return deriveSharedSecret(curveSpecOf(key), privateKeyPkcs8, peerPoint);
 }

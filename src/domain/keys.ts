@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html
  */
 import { randomHex } from "../platform/crypto/random.js";
-import { isChinaRegion, keyArn } from "../vocabulary/arns.js";
+import { keyArn } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { Random } from "../vocabulary/ports.js";
@@ -15,7 +15,7 @@ import type {
   KeyUsageType,
   OriginType,
 } from "../vocabulary/types.generated.js";
-import { keySpecs } from "./key-specs.js";
+import { assertOfferedIn, keySpecs } from "./key-specs.js";
 
 export interface KeyTypeRequest {
   readonly KeySpec?: KeySpec | undefined;
@@ -43,12 +43,7 @@ export function keyTypeOf(request: KeyTypeRequest, region: string): KeyType {
     );
   const keySpec = request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
   const info = keySpecs[keySpec];
-  // SM2 exists only in the China Regions; elsewhere AWS refuses the spec, not the request.
-  if (info.chinaOnly && !isChinaRegion(region))
-    throw new KmsError(
-      "UnsupportedOperationException",
-      `KeySpec ${keySpec} is not supported in this Region`,
-    );
+  assertOfferedIn(region, "KeySpec", keySpec);
   if (keySpec === "SYMMETRIC_DEFAULT") {
     const keyUsage = request.KeyUsage ?? "ENCRYPT_DECRYPT";
     if (keyUsage !== "ENCRYPT_DECRYPT")

@@ -9,6 +9,7 @@
  */
 
 import {
+  assertNoVpcEndpointService,
   checkProxyForSetup,
   cloudHsmClusterNotFound,
   customKeyStoreArn,
@@ -102,12 +103,7 @@ export const createCustomKeyStore = defineOperation<
       throw missingMember("xksProxyVpcEndpointServiceName");
     throw vpcEndpointServiceUnsupported();
   }
-  for (const member of [
-    "XksProxyVpcEndpointServiceName",
-    "XksProxyVpcEndpointServiceOwner",
-  ] as const)
-    if (input[member] !== undefined)
-      throw memberNotAllowed(member, "XksProxyConnectivity is PUBLIC_ENDPOINT");
+  assertNoVpcEndpointService(input);
 
   const xks: XksProxySettings = {
     connectivity,

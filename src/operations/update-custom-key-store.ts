@@ -8,6 +8,7 @@
  */
 
 import {
+  assertNoVpcEndpointService,
   checkProxyForSetup,
   cloudHsmClusterNotFound,
   customKeyStoreArn,
@@ -83,12 +84,7 @@ export const updateCustomKeyStore = defineOperation<
   if (addressChange && record.connectionState !== "DISCONNECTED")
     throw mustBeDisconnected(record.connectionState);
   if (connectivity === "VPC_ENDPOINT_SERVICE") throw vpcEndpointServiceUnsupported();
-  for (const member of [
-    "XksProxyVpcEndpointServiceName",
-    "XksProxyVpcEndpointServiceOwner",
-  ] as const)
-    if (input[member] !== undefined)
-      throw memberNotAllowed(member, "XksProxyConnectivity is PUBLIC_ENDPOINT");
+  assertNoVpcEndpointService(input);
 
   const credential = input.XksProxyAuthenticationCredential;
   const next: XksProxySettings = {

@@ -10,6 +10,11 @@ export function partitionOf(region: string): string {
   return "aws";
 }
 
+/** A region name as AWS writes them: us-east-1, cn-north-1, us-gov-west-1, ap-southeast-2... */
+export function isRegionName(text: string): boolean {
+  return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(text);
+}
+
 export function isChinaRegion(region: string): boolean {
   return partitionOf(region) === "aws-cn";
 }

@@ -3,10 +3,27 @@
  * (TRENT_*), with local-kms's names (PORT, KMS_ACCOUNT_ID, KMS_REGION, KMS_DATA_PATH) honoured
  * so it can stand in for local-kms unchanged. Nothing else reads process.env.
  */
+import { isRegionName } from "./arns.js";
+
 export type AuthMode = "open" | "sigv4";
 
 /** The data key pair specs slow enough to pre-generate (see crypto/key-pair-pool.ts). */
-export type PooledKeyPairSpec = "RSA_2048" | "RSA_3072" | "RSA_4096";
+export const pooledKeyPairSpecs = ["RSA_2048", "RSA_3072", "RSA_4096"] as const;
+export type PooledKeyPairSpec = (typeof pooledKeyPairSpecs)[number];
+
+/** The same size for every pooled spec. */
+function poolSizes(size: number): Readonly<Record<PooledKeyPairSpec, number>> {
+  return Object.freeze(
+    Object.fromEntries(pooledKeyPairSpecs.map((spec) => [spec, size])) as Record<
+      PooledKeyPairSpec,
+      number
+    >,
+  );
+}
+
+function isPooledKeyPairSpec(name: string | undefined): name is PooledKeyPairSpec {
+  return (pooledKeyPairSpecs as readonly (string | undefined)[]).includes(name);
+}
 
 export interface TrentConfig {
   readonly host: string;
@@ -192,16 +209,12 @@ export function parseKeyPairPoolSize(
   const name = "TRENT_KEY_PAIR_POOL_SIZE";
   if (/^\s*\d+\s*$/.test(text)) {
     const size = integer(name, text.trim(), 0, 0);
-    return Object.freeze({ RSA_2048: size, RSA_3072: size, RSA_4096: size });
+    return poolSizes(size);
   }
   const sizes = { ...fallback };
   for (const entry of text.split(",")) {
     const [spec, value] = entry.split("=").map((part) => part.trim());
-    if (
-      (spec !== "RSA_2048" && spec !== "RSA_3072" && spec !== "RSA_4096") ||
-      value === undefined ||
-      value === ""
-    )
+    if (!isPooledKeyPairSpec(spec) || value === undefined || value === "")
       throw new ConfigError(
         `${name} must be an integer or a list like RSA_2048=4,RSA_4096=2, got '${text}'`,
       );
@@ -381,7 +394,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
   if (!/^\d{12}$/.test(accountId))
     throw new ConfigError(`TRENT_ACCOUNT_ID must be 12 digits, got '${accountId}'`);
   const region = first(env, "TRENT_REGION", "KMS_REGION") ?? defaultConfig.region;
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+  if (!isRegionName(region))
     throw new ConfigError(`TRENT_REGION is not a region name: '${region}'`);
   const credentialsFile = first(env, "TRENT_CREDENTIALS_FILE");
   // A credentials file alone means sigv4: nobody should believe they are protected by it while

@@ -9,7 +9,6 @@ import { describe, it } from "node:test";
 import {
   generateFastKeyPair,
   generateRsaKeyPairBlocking,
-  keyPairAlgorithms,
 } from "../../src/platform/crypto/data-key-pairs.js";
 import {
   bitString,
@@ -18,6 +17,7 @@ import {
   sequence,
   tlv,
 } from "../../src/platform/crypto/der.js";
+import { keyPairParameters } from "../../src/platform/crypto/key-parameters.js";
 import { parseKeyPairPoolSize } from "../../src/vocabulary/config.js";
 import type { DataKeyPairSpec } from "../../src/vocabulary/types.generated.js";
 
@@ -64,7 +64,7 @@ describe("der writer", () => {
 describe("elliptic-curve data key pairs", () => {
   for (const [spec, curve] of ecSpecs) {
     it(`${spec}: DER byte-identical to OpenSSL's, on ${curve}`, () => {
-      const algorithm = keyPairAlgorithms[spec];
+      const algorithm = keyPairParameters(spec);
       assert.equal(algorithm.kind, "ec");
       // P-521 scalars are 66 bytes with a top byte of 0 or 1, so about half of these pairs have
       // a scalar that must be zero-padded; the other curves hit it about once in 256.

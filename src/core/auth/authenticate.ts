@@ -12,7 +12,7 @@
  * about how Trent reads request bodies.
  */
 
-import { accountRootArn, partitionOf } from "../../vocabulary/arns.js";
+import { accountRootArn, isRegionName, partitionOf } from "../../vocabulary/arns.js";
 import type { TrentConfig } from "../../vocabulary/config.js";
 import type { Clock } from "../../vocabulary/ports.js";
 import type { Caller } from "../../vocabulary/request.js";
@@ -39,11 +39,9 @@ function header(facts: RequestFacts, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
 export function authenticateOpen(config: TrentConfig, facts: RequestFacts): Caller {
   const scope = parseCredentialScope(header(facts, "authorization"));
-  const region = scope && regionPattern.test(scope.region) ? scope.region : config.region;
+  const region = scope && isRegionName(scope.region) ? scope.region : config.region;
   return {
     accountId: config.accountId,
     region,
@@ -64,7 +62,7 @@ export function authenticateSigV4(
   const { identity, accessKeyId, region } = verifySigV4(facts, {
     now: clock.now(),
     service: signingName,
-    isValidRegion: (candidate) => regionPattern.test(candidate),
+    isValidRegion: isRegionName,
     // Access keys are partition-bound in AWS: a key of an aws-cn identity is unknown in
     // us-east-1, exactly as an unknown key is.
     findIdentity: (id, candidateRegion) => {

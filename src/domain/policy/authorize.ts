@@ -36,7 +36,7 @@ import {
   evaluateIdentityPolicies,
   evaluateNormalizedPolicy,
 } from "./evaluate.js";
-import { type PrincipalIdentity, principalIdentity } from "./principals.js";
+import { principalIdentity } from "./principals.js";
 
 /** How AWS authorizes one operation. */
 interface AccessRule {
@@ -196,18 +196,26 @@ const noGrantTokens: ReadonlySet<string> = new Set();
  * building every condition key for every request was a tenth of a request's CPU.
  */
 function evaluationRequest(
-  principal: PrincipalIdentity,
-  action: string,
+  ctx: RequestContext,
+  permission: string,
   resource: string,
-  buildContext: () => ConditionContext,
+  key?: KeyFacts,
 ): EvaluationRequest {
+  const principal = principalIdentity(ctx.caller.principalArn, ctx.caller.accountId);
   let context: ConditionContext | undefined;
   return {
     principal,
-    action,
+    action: permission,
     resource,
     get context() {
-      context ??= buildContext();
+      context ??= conditionContext({
+        caller: ctx.caller,
+        principal,
+        now: ctx.now,
+        request: ctx.request,
+        action: permission,
+        ...(key ? { key } : {}),
+      });
       return context;
     },
   };
@@ -219,18 +227,12 @@ export async function decideKeyAccess(
   key: KeyRecord,
   check: KeyCheck,
 ): Promise<Refusal | undefined> {
-  const principal = principalIdentity(ctx.caller.principalArn, ctx.caller.accountId);
   const permission = `kms:${check.action}`;
-  const facts = await keyFacts(ctx, key, check.policy);
-  const request = evaluationRequest(principal, permission, key.arn, () =>
-    conditionContext({
-      caller: ctx.caller,
-      principal,
-      now: ctx.now,
-      request: ctx.request,
-      action: permission,
-      key: facts,
-    }),
+  const request = evaluationRequest(
+    ctx,
+    permission,
+    key.arn,
+    await keyFacts(ctx, key, check.policy),
   );
 
   const keyPolicy = evaluateNormalizedPolicy(
@@ -284,17 +286,8 @@ export async function authorizeKey(
  * kms:CreateKey in the replica Region).
  */
 export function authorizeByIdentity(ctx: RequestContext, action: string, resource: string): void {
-  const principal = principalIdentity(ctx.caller.principalArn, ctx.caller.accountId);
   const permission = `kms:${action}`;
-  const request = evaluationRequest(principal, permission, resource, () =>
-    conditionContext({
-      caller: ctx.caller,
-      principal,
-      now: ctx.now,
-      request: ctx.request,
-      action: permission,
-    }),
-  );
+  const request = evaluationRequest(ctx, permission, resource);
   const decision = identityDecision(ctx, request);
   if (decision === "explicitDeny")
     throw accessDeniedError(ctx, permission, resource, "identityDeny");

@@ -7,18 +7,12 @@
  * trailing bytes) is refused with DerError rather than guessed at.
  */
 
+import { oids, derTags as tags } from "./der.js";
+
 export class DerError extends Error {}
 
-const tags = {
-  integer: 0x02,
-  bitString: 0x03,
-  octetString: 0x04,
-  objectIdentifier: 0x06,
-  sequence: 0x30,
-} as const;
-
 /** Reads consecutive TLVs from one byte range; each read checks the tag it expects. */
-class DerReader {
+export class DerReader {
   private offset = 0;
 
   constructor(private readonly bytes: Uint8Array) {}
@@ -155,16 +149,6 @@ function parsePrivateKeyInfo(der: Uint8Array): PrivateKeyInfo {
       : undefined;
   return { algorithm, namedCurve, privateKey: info.read(tags.octetString) };
 }
-
-export const oids = {
-  ecPublicKey: "1.2.840.10045.2.1",
-  ed25519: "1.3.101.112",
-  prime256v1: "1.2.840.10045.3.1.7",
-  secp384r1: "1.3.132.0.34",
-  secp521r1: "1.3.132.0.35",
-  secp256k1: "1.3.132.0.10",
-  sm2: "1.2.156.10197.1.301",
-} as const;
 
 /**
  * The private scalar d of an elliptic-curve PKCS#8 key and its curve's OID. The inner

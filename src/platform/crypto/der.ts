@@ -9,15 +9,32 @@
  *           0x30 SEQUENCE, 0xa0 + n context-specific constructed [n] (EXPLICIT tagging)
  *   length  < 128: one byte holding it (short form); otherwise 0x80 | k, then the length in k
  *           big-endian bytes (long form), k as small as possible, as DER requires.
- * Writers only: Trent never parses untrusted DER here.
+ * Writers only: untrusted DER is read by der-reader.ts.
  */
 
-const tags = {
+/** The universal tags Trent writes and reads (der-reader.ts shares this table). */
+export const derTags = {
   integer: 0x02,
   bitString: 0x03,
   octetString: 0x04,
   objectIdentifier: 0x06,
   sequence: 0x30,
+} as const;
+
+const tags = derTags;
+
+/** The object identifiers Trent writes and recognises, in dotted form. */
+export const oids = {
+  ecPublicKey: "1.2.840.10045.2.1",
+  ed25519: "1.3.101.112",
+  prime256v1: "1.2.840.10045.3.1.7",
+  secp384r1: "1.3.132.0.34",
+  secp521r1: "1.3.132.0.35",
+  secp256k1: "1.3.132.0.10",
+  sm2: "1.2.156.10197.1.301",
+  mlDsa44: "2.16.840.1.101.3.4.3.17",
+  mlDsa65: "2.16.840.1.101.3.4.3.18",
+  mlDsa87: "2.16.840.1.101.3.4.3.19",
 } as const;
 
 function lengthBytes(length: number): number[] {
@@ -61,6 +78,16 @@ export function bitString(bytes: Uint8Array): Uint8Array {
   return tlv(tags.bitString, Uint8Array.of(0), bytes);
 }
 
+/** A non-negative INTEGER from big-endian bytes: minimal, with a 0x00 when the top bit is set. */
+export function unsignedInteger(value: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0) start++;
+  const minimal = value.subarray(start);
+  return (minimal[0] as number) & 0x80
+    ? tlv(tags.integer, Uint8Array.of(0), minimal)
+    : tlv(tags.integer, minimal);
+}
+
 /** A small non-negative INTEGER (versions): one content byte suffices below 128. */
 export function smallInteger(value: number): Uint8Array {
   if (!Number.isInteger(value) || value < 0 || value > 0x7f)
@@ -88,4 +115,17 @@ export function objectIdentifier(dotted: string): Uint8Array {
     bytes.push(...base128);
   }
   return tlv(tags.objectIdentifier, Uint8Array.from(bytes));
+}
+
+/** The bytes of `parts` one after another. */
+export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

@@ -40,6 +40,8 @@ import {
   randomBytes,
 } from "node:crypto";
 import type { AlgorithmSpec, KeySpec } from "../../vocabulary/types.generated.js";
+import { objectIdentifier, oids } from "./der.js";
+import { type AsymmetricKeySpec, asymmetricKeyParameters } from "./key-parameters.js";
 import { sm2Decrypt } from "./sm2.js";
 
 /** The wrapping algorithms Trent accepts (RSAES_PKCS1_V1_5 is refused before it gets here). */
@@ -211,8 +213,8 @@ export function importedKeyMaterialId(
     .digest("hex");
 }
 
-/** DER of the SM2 curve OID 1.2.156.10197.1.301, which Node reports no key type for. */
-const sm2CurveOid = Buffer.from("06082a811ccf5501822d", "hex");
+/** DER of the SM2 curve OID, which Node reports no key type for. */
+const sm2CurveOid = Buffer.from(objectIdentifier(oids.sm2));
 
 type PrivateKeyShape =
   | { readonly type: "rsa"; readonly modulusLength: number }
@@ -220,17 +222,22 @@ type PrivateKeyShape =
   | { readonly type: "sm2" }
   | { readonly type: "ed25519" };
 
-const privateKeyShapes: Partial<Record<KeySpec, PrivateKeyShape>> = {
-  RSA_2048: { type: "rsa", modulusLength: 2048 },
-  RSA_3072: { type: "rsa", modulusLength: 3072 },
-  RSA_4096: { type: "rsa", modulusLength: 4096 },
-  ECC_NIST_P256: { type: "ec", namedCurve: "prime256v1" },
-  ECC_NIST_P384: { type: "ec", namedCurve: "secp384r1" },
-  ECC_NIST_P521: { type: "ec", namedCurve: "secp521r1" },
-  ECC_SECG_P256K1: { type: "ec", namedCurve: "secp256k1" },
-  SM2: { type: "sm2" },
-  ECC_NIST_EDWARDS25519: { type: "ed25519" },
-};
+/** What an imported private key of `keySpec` must be; undefined where import is not offered (ML-DSA). */
+function privateKeyShape(keySpec: KeySpec): PrivateKeyShape | undefined {
+  const parameters = asymmetricKeyParameters[keySpec as AsymmetricKeySpec];
+  switch (parameters?.kind) {
+    case "rsa":
+      return { type: "rsa", modulusLength: parameters.modulusLength };
+    case "ec":
+      return parameters.oid === oids.sm2
+        ? { type: "sm2" }
+        : { type: "ec", namedCurve: parameters.opensslName };
+    case "ed25519":
+      return { type: "ed25519" };
+    default:
+      return undefined;
+  }
+}
 
 export interface ImportedKeyPair {
   /** PKCS#8 DER as Node writes it, so every encoding of one key is stored (and named) alike. */
@@ -265,7 +272,7 @@ export function importedKeyPair(
   keySpec: KeySpec,
   material: Uint8Array,
 ): ImportedKeyPair | undefined {
-  const shape = privateKeyShapes[keySpec];
+  const shape = privateKeyShape(keySpec);
   if (!shape) return undefined;
   try {
     const key = createPrivateKey({ key: Buffer.from(material), format: "der", type: "pkcs8" });

@@ -7,30 +7,23 @@
  * multiplication runs in OpenSSL, which also rejects a peer point that is not on the curve.
  */
 import { createECDH, ECDH } from "node:crypto";
-import { ecPrivateScalar, oids, parseSubjectPublicKeyInfo } from "./der-reader.js";
-
-export type AgreementCurve = "P-256" | "P-384" | "P-521" | "SM2";
-
-const curves: Record<AgreementCurve, { readonly oid: string; readonly openssl: string }> = {
-  "P-256": { oid: oids.prime256v1, openssl: "prime256v1" },
-  "P-384": { oid: oids.secp384r1, openssl: "secp384r1" },
-  "P-521": { oid: oids.secp521r1, openssl: "secp521r1" },
-  SM2: { oid: oids.sm2, openssl: "SM2" },
-};
+import { oids } from "./der.js";
+import { ecPrivateScalar, parseSubjectPublicKeyInfo } from "./der-reader.js";
+import { type AsymmetricKeySpec, ecCurveOf } from "./key-parameters.js";
 
 /**
  * The peer's public point from its DER SubjectPublicKeyInfo, or undefined unless it is an
- * elliptic-curve key on `curve` whose point lies on that curve.
+ * elliptic-curve key on the curve of `spec` whose point lies on that curve.
  */
-export function peerPublicPoint(curve: AgreementCurve, spki: Uint8Array): Uint8Array | undefined {
+export function peerPublicPoint(spec: AsymmetricKeySpec, spki: Uint8Array): Uint8Array | undefined {
   try {
     const info = parseSubjectPublicKeyInfo(spki);
-    if (info.algorithm !== oids.ecPublicKey || info.namedCurve !== curves[curve].oid)
+    if (info.algorithm !== oids.ecPublicKey || info.namedCurve !== ecCurveOf(spec).oid)
       return undefined;
     // convertKey decodes the point (compressed or not) and fails for one off the curve.
     const point = ECDH.convertKey(
       info.publicKey,
-      curves[curve].openssl,
+      ecCurveOf(spec).opensslName,
       undefined,
       undefined,
       "uncompressed",
@@ -44,13 +37,14 @@ export function peerPublicPoint(curve: AgreementCurve, spki: Uint8Array): Uint8A
 
 /** The raw shared secret of our PKCS#8 private key and a point peerPublicPoint accepted. */
 export function deriveSharedSecret(
-  curve: AgreementCurve,
+  spec: AsymmetricKeySpec,
   privateKeyPkcs8: Uint8Array,
   peerPoint: Uint8Array,
 ): Uint8Array {
   const { namedCurve, scalar } = ecPrivateScalar(privateKeyPkcs8);
-  if (namedCurve !== curves[curve].oid) throw new RangeError(`the private key is not on ${curve}`);
-  const ecdh = createECDH(curves[curve].openssl);
+  if (namedCurve !== ecCurveOf(spec).oid)
+    throw new RangeError(`the private key is not on the curve of ${spec}`);
+  const ecdh = createECDH(ecCurveOf(spec).opensslName);
   ecdh.setPrivateKey(scalar);
   return new Uint8Array(ecdh.computeSecret(peerPoint));
 }

@@ -17,6 +17,7 @@
  * terminated by close().
  */
 import { Worker } from "node:worker_threads";
+import { pooledKeyPairSpecs } from "../../vocabulary/config.js";
 import type { DataKeyPairSpec } from "../../vocabulary/types.generated.js";
 import {
   type DataKeyPair,
@@ -36,7 +37,15 @@ export type PoolResponse =
   | { readonly id: number; readonly publicKey: Uint8Array; readonly privateKey: Uint8Array }
   | { readonly id: number; readonly error: string };
 
-export const rsaKeyPairSpecs: readonly RsaKeyPairSpec[] = ["RSA_2048", "RSA_3072", "RSA_4096"];
+export const rsaKeyPairSpecs: readonly RsaKeyPairSpec[] = pooledKeyPairSpecs;
+
+/** One value per RSA spec. */
+function perSpec<T>(value: (spec: RsaKeyPairSpec) => T): Record<RsaKeyPairSpec, T> {
+  return Object.fromEntries(rsaKeyPairSpecs.map((spec) => [spec, value(spec)])) as Record<
+    RsaKeyPairSpec,
+    T
+  >;
+}
 
 export interface KeyPairPoolOptions {
   /** Worker threads generating RSA pairs (at least 1). */
@@ -112,11 +121,7 @@ export class KeyPairPool {
       inFlight: 0,
       warm: false,
     });
-    this.specs = {
-      RSA_2048: state("RSA_2048"),
-      RSA_3072: state("RSA_3072"),
-      RSA_4096: state("RSA_4096"),
-    };
+    this.specs = perSpec(state);
   }
 
   /** A fresh pair of `spec`, never handed out before. */
@@ -144,11 +149,7 @@ export class KeyPairPool {
       generating: s.inFlight,
       waiting: s.waiters.length,
     });
-    return {
-      RSA_2048: of(this.specs.RSA_2048),
-      RSA_3072: of(this.specs.RSA_3072),
-      RSA_4096: of(this.specs.RSA_4096),
-    };
+    return perSpec((spec) => of(this.specs[spec]));
   }
 
   /** Number of live worker threads (they start at the first RSA request). */

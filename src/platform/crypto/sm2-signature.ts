@@ -16,8 +16,8 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { weierstrass } from "@noble/curves/abstract/weierstrass.js";
-import { sequence, tlv } from "./der.js";
-import { DerError, decodeSignaturePair, ecPrivateScalar, oids } from "./der-reader.js";
+import { oids, sequence, tlv } from "./der.js";
+import { DerError, decodeSignaturePair, ecPrivateScalar } from "./der-reader.js";
 
 /** The distinguishing ID KMS uses for every RAW SM2DSA signature. */
 export const defaultDistinguishingId = "1234567812345678";

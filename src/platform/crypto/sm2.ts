@@ -18,6 +18,8 @@
  *    x2³ + a·x2 + b. Both candidates are tried in full and C3 picks the one that is right.
  */
 import { createECDH, createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { derTags, octetString, oids, sequence, unsignedInteger } from "./der.js";
+import { DerReader, ecPrivateScalar } from "./der-reader.js";
 
 const p = 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn;
 const a = p - 3n;
@@ -73,78 +75,16 @@ function allZero(bytes: Uint8Array): boolean {
   return acc === 0;
 }
 
-const idEcPublicKey = Buffer.from("2a8648ce3d0201", "hex"); // 1.2.840.10045.2.1
-const sm2Curve = Buffer.from("2a811ccf5501822d", "hex"); // 1.2.156.10197.1.301
-
 /**
  * The private scalar d of an SM2 key given as PKCS#8 DER. Parsed here because Node does not map
  * OpenSSL's SM2 key type, so a re-imported SM2 KeyObject exposes neither its curve nor SEC1.
- *   PrivateKeyInfo ::= SEQUENCE { version INTEGER, SEQUENCE { id-ecPublicKey, sm2 }, OCTET STRING }
- *   ECPrivateKey ::= SEQUENCE { version INTEGER (1), privateKey OCTET STRING, ... } (RFC 5915)
  */
 function privateScalar(privateKeyPkcs8: Uint8Array): Buffer {
-  const info = new DerReader(new DerReader(privateKeyPkcs8).read(0x30));
-  info.read(0x02);
-  const algorithm = new DerReader(info.read(0x30));
-  if (!idEcPublicKey.equals(algorithm.read(0x06)) || !sm2Curve.equals(algorithm.read(0x06)))
-    throw new Error("not an SM2 private key");
-  const ecPrivateKey = new DerReader(new DerReader(info.read(0x04)).read(0x30));
-  ecPrivateKey.read(0x02);
-  const d = toBigInt(ecPrivateKey.read(0x04));
+  const { namedCurve, scalar } = ecPrivateScalar(privateKeyPkcs8);
+  if (namedCurve !== oids.sm2) throw new Error("not an SM2 private key");
+  const d = toBigInt(scalar);
   if (d < 1n || d >= n) throw new Error("SM2 private scalar out of range");
   return toBytes(d);
-}
-
-/** A strict reader of the few DER shapes this module parses; throws on anything else. */
-class DerReader {
-  private offset = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-
-  get done(): boolean {
-    return this.offset === this.bytes.length;
-  }
-
-  read(tag: number): Uint8Array {
-    const bytes = this.bytes;
-    if (bytes[this.offset] !== tag) throw new Error("unexpected DER tag");
-    let length = bytes[this.offset + 1];
-    let start = this.offset + 2;
-    if (length === undefined) throw new Error("truncated DER");
-    if (length & 0x80) {
-      const count = length & 0x7f;
-      if (count === 0 || count > 3) throw new Error("unsupported DER length");
-      length = 0;
-      for (let i = 0; i < count; i++) {
-        const byte = bytes[start + i];
-        if (byte === undefined) throw new Error("truncated DER");
-        length = length * 256 + byte;
-      }
-      if (length < 0x80 || bytes[start] === 0) throw new Error("non-minimal DER length");
-      start += count;
-    }
-    if (start + length > bytes.length) throw new Error("truncated DER");
-    this.offset = start + length;
-    return bytes.subarray(start, start + length);
-  }
-}
-
-function derLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.of(length);
-  const bytes: number[] = [];
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function derTlv(tag: number, content: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.of(tag), derLength(content.length), content]);
-}
-
-/** A non-negative DER INTEGER: minimal big-endian bytes, with a 0x00 when the top bit is set. */
-function derUnsignedInteger(value: Uint8Array): Buffer {
-  let start = 0;
-  while (start < value.length - 1 && value[start] === 0) start++;
-  const minimal = Buffer.from(value.subarray(start));
-  return derTlv(0x02, minimal[0]! & 0x80 ? Buffer.concat([Buffer.of(0), minimal]) : minimal);
 }
 
 /** Reads a DER INTEGER holding a field element: 1..33 bytes, non-negative, below p. */
@@ -159,17 +99,7 @@ function fieldElement(content: Uint8Array): Buffer {
 }
 
 function encode(x1: Buffer, y1: Buffer, c3: Buffer, c2: Buffer): Uint8Array {
-  return new Uint8Array(
-    derTlv(
-      0x30,
-      Buffer.concat([
-        derUnsignedInteger(x1),
-        derUnsignedInteger(y1),
-        derTlv(0x04, c3),
-        derTlv(0x04, c2),
-      ]),
-    ),
-  );
+  return sequence(unsignedInteger(x1), unsignedInteger(y1), octetString(c3), octetString(c2));
 }
 
 /**
@@ -220,12 +150,12 @@ export function sm2Decrypt(
   let c2: Uint8Array;
   try {
     const outer = new DerReader(ciphertext);
-    const body = new DerReader(outer.read(0x30));
+    const body = new DerReader(outer.read(derTags.sequence));
     if (!outer.done) return undefined;
-    x1 = fieldElement(body.read(0x02));
-    y1 = fieldElement(body.read(0x02));
-    c3 = body.read(0x04);
-    c2 = body.read(0x04);
+    x1 = fieldElement(body.read(derTags.integer));
+    y1 = fieldElement(body.read(derTags.integer));
+    c3 = body.read(derTags.octetString);
+    c2 = body.read(derTags.octetString);
     if (!body.done || c3.length !== hashLength || c2.length === 0) return undefined;
   } catch {
     return undefined;
