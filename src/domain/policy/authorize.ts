@@ -226,6 +226,7 @@ export async function decideKeyAccess(
       input: ctx.input,
       action: permission,
       key: facts,
+      recipient: ctx.recipient?.document,
     }),
   );
 
@@ -300,6 +301,7 @@ export function authorizeByIdentity(ctx: RequestContext, action: string, resourc
       operation: ctx.operation,
       input: ctx.input,
       action: permission,
+      recipient: ctx.recipient?.document,
     }),
   );
   const decision = identityDecision(ctx, request);
