@@ -93,6 +93,11 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     throw error;
   }
   for (const warning of rootKeys.warnings) log(warning);
+  // Whoever holds the key of a configured root can mint attestation documents: say so.
+  if (config.nitroRootCertFile !== undefined)
+    log(
+      `Nitro Enclaves attestation documents chain to the root(s) in TRENT_NITRO_ROOT_CERT_FILE (SHA-256 ${nitroRoots.fingerprints().join(", ")}), not AWS's`,
+    );
   const vault = new KeyMaterialVault(custody.keyring);
   const audit = new AuditTrail({
     sink: await openAuditSink(config, log),

@@ -16,7 +16,7 @@ import {
   verifyAttestationDocument,
 } from "../../src/platform/crypto/nitro-attestation.js";
 import { awsNitroRootFingerprint, NitroRoots } from "../../src/platform/crypto/nitro-roots.js";
-import { ConfigError } from "../../src/vocabulary/config.js";
+import { ConfigError, configFromEnv } from "../../src/vocabulary/config.js";
 import {
   attestationDocument,
   createTestNitroPki,
@@ -24,6 +24,7 @@ import {
   testModuleId,
   testPcrs,
 } from "../support/nitro-enclave.js";
+import { startTestTrent } from "../support/trent.js";
 
 const realDocument = new Uint8Array(
   Buffer.from(
@@ -231,6 +232,29 @@ describe("documents signed by a test PKI", () => {
   it("survive absurd nesting without crashing", () => {
     const nested = new Uint8Array(200_000).fill(0x81);
     assert.equal(refusal(nested, { roots, ...now() }), "malformed");
+  });
+});
+
+describe("configuration", () => {
+  it("TRENT_NITRO_MAX_AGE_SECONDS: 300 by default, 0 or more, named in its error", () => {
+    assert.equal(configFromEnv({}).nitroMaxAgeSeconds, 300);
+    assert.equal(configFromEnv({}).nitroRootCertFile, undefined);
+    assert.equal(configFromEnv({ TRENT_NITRO_MAX_AGE_SECONDS: "0" }).nitroMaxAgeSeconds, 0);
+    assert.throws(
+      () => configFromEnv({ TRENT_NITRO_MAX_AGE_SECONDS: "five" }),
+      /^Error: TRENT_NITRO_MAX_AGE_SECONDS must be an integer >= 0, got 'five'$/,
+    );
+    assert.equal(
+      configFromEnv({ TRENT_NITRO_ROOT_CERT_FILE: "/etc/trent/nitro.pem" }).nitroRootCertFile,
+      "/etc/trent/nitro.pem",
+    );
+  });
+
+  it("a root file that cannot be read stops the start-up", async () => {
+    await assert.rejects(
+      startTestTrent({ nitroRootCertFile: "/nonexistent/nitro-root.pem" }),
+      /^Error: TRENT_NITRO_ROOT_CERT_FILE: cannot read \/nonexistent\/nitro-root\.pem/,
+    );
   });
 });
 
