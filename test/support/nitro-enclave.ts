@@ -53,6 +53,15 @@ const opensslConfig = [
  */
 export function createTestNitroPki(name = "trent-test", leafDays = 1): TestNitroPki {
   const dir = mkdtempSync(join(tmpdir(), "trent-nitro-"));
+  try {
+    return issueChain(dir, name, leafDays);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function issueChain(dir: string, name: string, leafDays: number): TestNitroPki {
   writeFileSync(join(dir, "ext.cnf"), opensslConfig);
   for (const part of ["root", "intermediate", "leaf"])
     openssl(
@@ -77,18 +86,9 @@ export function createTestNitroPki(name = "trent-test", leafDays = 1): TestNitro
     );
     openssl(
       [
-        ...[
-          "x509",
-          "-req",
-          "-in",
-          `${part}.csr`,
-          "-CA",
-          `${issuer}.pem`,
-          "-CAkey",
-          `${issuer}.key`,
-        ],
-        ...["-CAcreateserial", "-sha384", "-days", String(days), "-out", `${part}.pem`],
-        ...["-extfile", "ext.cnf", "-extensions", extensions],
+        ...["x509", "-req", "-in", `${part}.csr`, "-CA", `${issuer}.pem`],
+        ...["-CAkey", `${issuer}.key`, "-CAcreateserial", "-sha384", "-days", String(days)],
+        ...["-out", `${part}.pem`, "-extfile", "ext.cnf", "-extensions", extensions],
       ],
       dir,
     );
