@@ -19,6 +19,7 @@ import { checkRegistry } from "./operations/registry.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
 import { openAuditSink } from "./platform/audit/sinks.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
+import { NitroRoots } from "./platform/crypto/nitro-roots.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
 import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
 import type { Store } from "./platform/store/store.js";
@@ -65,6 +66,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     config.authMode === "sigv4" && config.credentialsFile !== undefined
       ? loadCredentialsFile(config.credentialsFile)
       : undefined;
+  const nitroRoots = NitroRoots.load(config.nitroRootCertFile);
   const log = options.log ?? stderrLog;
   const random = options.random ?? createSystemRandom();
   const clock = options.clock ?? systemClock;
@@ -91,6 +93,11 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     throw error;
   }
   for (const warning of rootKeys.warnings) log(warning);
+  // Whoever holds the key of a configured root can mint attestation documents: say so.
+  if (config.nitroRootCertFile !== undefined)
+    log(
+      `Nitro Enclaves attestation documents chain to the root(s) in TRENT_NITRO_ROOT_CERT_FILE (SHA-256 ${nitroRoots.fingerprints().join(", ")}), not AWS's`,
+    );
   const vault = new KeyMaterialVault(custody.keyring);
   const audit = new AuditTrail({
     sink: await openAuditSink(config, log),
@@ -114,6 +121,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     importKey: custody.importKey,
     audit,
     xksTransport: options.xksTransport ?? httpsXksTransport(),
+    nitroRoots,
   };
 
   const kms = createKmsCore(services, { log });

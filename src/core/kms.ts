@@ -2,8 +2,8 @@
  * The one entry into Trent's core. Every front door (the HTTP JSON 1.1 route, the embedding
  * API, seed files, the console) hands a KMS call here as an operation name, a decoded input and
  * an authenticated caller, and gets back the operation's output or a KmsError. In between, in
- * this order: the input is checked against the model's constraints with AWS's wording, the
- * request is authorized (operations without a key here; key operations when they load their
+ * this order: the input is checked against the model's constraints with AWS's wording (and a
+ * Recipient's attestation document is verified), the request is authorized (operations without a key here; key operations when they load their
  * key), the operation runs, and its CloudTrail record is written. The answer leaves only after
  * that record was handed to the operating system (platform/audit/sinks.ts), so no front door
  * can answer a request that left no trace.
@@ -14,6 +14,7 @@
  */
 
 import { authorizeRequest } from "../domain/policy/authorize.js";
+import { attestRecipient } from "../domain/recipient.js";
 import { newRequestContext } from "../domain/request-context.js";
 import type { Services } from "../domain/services.js";
 import { findOperation } from "../operations/registry.js";
@@ -147,12 +148,21 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
           throw new KmsError("UnknownOperationException", `Unknown operation ${operation}`);
         const shapeName = modelOperations[operation].input;
         if (shapeName) assertValid(shapeName, input);
+        // A Nitro enclave's attestation document is verified with the input, before
+        // authorization: policies may test its measurements (domain/recipient.ts).
+        const recipient = attestRecipient(
+          services,
+          operation,
+          input as Readonly<Record<string, unknown>>,
+          time,
+        );
         const ctx = newRequestContext(services, {
           requestId: facts.requestId,
           caller,
           now: time,
           request: { operation, input } as KmsRequest,
           audit: notes,
+          recipient,
         });
         // Operations without a key (and alias operations, on their alias) are authorized here;
         // key operations are authorized when they load their key (resolveKey).

@@ -98,6 +98,17 @@ export interface TrentConfig {
    * per group of records.
    */
   readonly auditFsync: boolean;
+  /**
+   * TRENT_NITRO_ROOT_CERT_FILE: PEM file of the root certificate(s) that Nitro Enclaves
+   * attestation documents (the Recipient parameter) must chain to; undefined trusts AWS's Nitro
+   * Enclaves root G1, built in (platform/crypto/nitro-roots.ts).
+   */
+  readonly nitroRootCertFile: string | undefined;
+  /**
+   * TRENT_NITRO_MAX_AGE_SECONDS: how far an attestation document's timestamp may be from the
+   * request's time, either way; 0 checks only the certificates' validity.
+   */
+  readonly nitroMaxAgeSeconds: number;
 }
 
 /**
@@ -170,6 +181,8 @@ export const defaultConfig: TrentConfig = Object.freeze({
   auditFile: undefined,
   auditStdout: false,
   auditFsync: false,
+  nitroRootCertFile: undefined,
+  nitroMaxAgeSeconds: 300,
 });
 
 export class ConfigError extends Error {}
@@ -475,6 +488,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       "TRENT_AUDIT_FSYNC",
       first(env, "TRENT_AUDIT_FSYNC"),
       defaultConfig.auditFsync,
+    ),
+    nitroRootCertFile: first(env, "TRENT_NITRO_ROOT_CERT_FILE"),
+    nitroMaxAgeSeconds: integer(
+      "TRENT_NITRO_MAX_AGE_SECONDS",
+      first(env, "TRENT_NITRO_MAX_AGE_SECONDS"),
+      defaultConfig.nitroMaxAgeSeconds,
+      0,
     ),
   });
 }

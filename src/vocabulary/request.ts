@@ -49,6 +49,11 @@ export interface Caller {
 export interface AuditNotes {
   resources: string[];
   keyMaterialId?: string;
+  /**
+   * CloudTrail's additionalEventData.recipient of a request answered for a Nitro enclave: the
+   * attestation document's module id and measurements, named as CloudTrail names them.
+   */
+  recipient?: Readonly<Record<string, string>>;
 }
 
 export interface RequestScope {

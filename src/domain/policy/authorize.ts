@@ -215,6 +215,7 @@ function evaluationRequest(
         request: ctx.request,
         action: permission,
         ...(key ? { key } : {}),
+        ...(ctx.recipient ? { recipient: ctx.recipient.document } : {}),
       });
       return context;
     },

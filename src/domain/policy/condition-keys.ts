@@ -35,6 +35,13 @@ export interface AuthorizationFacts {
   readonly action: string;
   /** The key the permission is checked on; absent for operations without a key resource. */
   readonly key?: KeyFacts;
+  /** The measurements of the request's verified Nitro Enclaves attestation document, if any. */
+  readonly recipient?: AttestedMeasurements;
+}
+
+/** What kms:RecipientAttestation:* reads of an attestation document: its PCRs by index. */
+export interface AttestedMeasurements {
+  readonly pcrs: ReadonlyMap<number, Uint8Array>;
 }
 
 /** Operations that use or return key material: where kms:RequestAlias applies. */
@@ -302,6 +309,21 @@ function addOperationKeys(values: ContextValues, facts: AuthorizationFacts): voi
   }
 }
 
+/**
+ * kms:RecipientAttestation:ImageSha384 (PCR0) and kms:RecipientAttestation:PCR<n>, as lower-case
+ * hex, present only when the request carries a verified Nitro Enclaves attestation document
+ * (Decrypt, DeriveSharedSecret, GenerateDataKey, GenerateDataKeyPair, GenerateRandom), so a
+ * statement requiring them does not match a request without one.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-nitro-enclave.html
+ */
+function addRecipientAttestation(values: ContextValues, measurements: AttestedMeasurements): void {
+  for (const [index, pcr] of measurements.pcrs) {
+    const hex = Buffer.from(pcr).toString("hex");
+    values.set(`kms:RecipientAttestation:PCR${index}`, hex);
+    if (index === 0) values.set("kms:RecipientAttestation:ImageSha384", hex);
+  }
+}
+
 /** Builds the condition context of one authorization check. */
 export function conditionContext(facts: AuthorizationFacts): ConditionContext {
   const values = new ContextValues();
@@ -312,5 +334,6 @@ export function conditionContext(facts: AuthorizationFacts): ConditionContext {
   if (facts.key?.aliases) values.setAll("kms:ResourceAliases", facts.key.aliases);
   if (facts.key?.tags) addTags(values, "aws:ResourceTag/", facts.key.tags);
   addOperationKeys(values, facts);
+  if (facts.recipient) addRecipientAttestation(values, facts.recipient);
   return values.freeze();
 }

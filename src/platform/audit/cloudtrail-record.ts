@@ -60,7 +60,7 @@ export interface CloudTrailRecord {
   readonly errorMessage?: string;
   readonly requestParameters: Record<string, AuditValue> | null;
   readonly responseElements: Record<string, AuditValue> | null;
-  readonly additionalEventData?: { readonly keyMaterialId: string };
+  readonly additionalEventData?: AdditionalEventData;
   readonly requestID: string;
   readonly eventID: string;
   readonly readOnly: boolean;
@@ -69,6 +69,24 @@ export interface CloudTrailRecord {
   readonly managementEvent: true;
   readonly recipientAccountId: string;
   readonly eventCategory: "Management";
+}
+
+/**
+ * What CloudTrail adds for KMS: the key material a request used, and for a request answered to a
+ * Nitro enclave, its attestation document's module id and measurements (never a secret).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/ct-nitro-enclave.html
+ */
+export interface AdditionalEventData {
+  readonly keyMaterialId?: string;
+  readonly recipient?: Readonly<Record<string, string>>;
+}
+
+function additionalEventData(notes: AuditNotes): AdditionalEventData | undefined {
+  if (notes.keyMaterialId === undefined && notes.recipient === undefined) return undefined;
+  return {
+    ...(notes.keyMaterialId === undefined ? {} : { keyMaterialId: notes.keyMaterialId }),
+    ...(notes.recipient === undefined ? {} : { recipient: notes.recipient }),
+  };
 }
 
 /** What KMS does by itself, named as CloudTrail names these events (no API has the names). */
@@ -237,6 +255,7 @@ export function cloudTrailRecord(
 ): CloudTrailRecord {
   const { operation, error, notes } = outcome;
   const accountId = outcome.caller?.accountId ?? defaults.accountId;
+  const additional = additionalEventData(notes);
   return {
     eventVersion,
     userIdentity: userIdentity(outcome.caller),
@@ -249,9 +268,7 @@ export function cloudTrailRecord(
     ...(error ? { errorCode: error.type, errorMessage: error.message } : {}),
     requestParameters: requestParameters(operation, outcome.input),
     responseElements: error ? null : responseElements(operation, outcome.output),
-    ...(notes.keyMaterialId === undefined
-      ? {}
-      : { additionalEventData: { keyMaterialId: notes.keyMaterialId } }),
+    ...(additional === undefined ? {} : { additionalEventData: additional }),
     requestID: outcome.requestId,
     eventID: outcome.eventId,
     readOnly: auditRules[operation].readOnly,

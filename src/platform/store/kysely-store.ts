@@ -86,9 +86,12 @@ export interface StoreDialect extends MigrationDialect {
  * Reruns of a transaction aborted by the database (deadlock_detected, serialization_failure):
  * at most `attempts` runs, and none begun after `budgetMs`. Before each rerun it waits a random
  * time up to `baseMs` doubled per failed run (capped at `capMs`): "full jitter", so two
- * transactions that deadlocked do not meet again at the same moment.
+ * transactions that deadlocked do not meet again at the same moment. PostgreSQL detects a
+ * deadlock only after deadlock_timeout (1 s by default) and a loaded host stretches that, so the
+ * budget leaves room for several detections while staying well inside a client's patience (the
+ * 30 s request timeout): a 2 s budget let a deadlock on a busy machine end in a 500.
  */
-const rerun = { attempts: 10, baseMs: 4, capMs: 200, budgetMs: 2000 } as const;
+const rerun = { attempts: 10, baseMs: 4, capMs: 200, budgetMs: 10_000 } as const;
 
 function rerunDelay(failedRuns: number): number {
   return Math.random() * Math.min(rerun.capMs, rerun.baseMs * 2 ** (failedRuns - 1));
