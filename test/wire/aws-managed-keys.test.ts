@@ -31,6 +31,7 @@ import {
   GetKeyRotationStatusCommand,
   GetParametersForImportCommand,
   GetPublicKeyCommand,
+  ImportKeyMaterialCommand,
   type KeyMetadata,
   KMSClient,
   ListAliasesCommand,
@@ -377,6 +378,17 @@ describe("AWS managed keys", () => {
           ),
         ],
         ["UntagResource", kms.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: ["a"] }))],
+        [
+          "ImportKeyMaterial",
+          kms.send(
+            new ImportKeyMaterialCommand({
+              KeyId: keyId,
+              ImportToken: new Uint8Array(64),
+              EncryptedKeyMaterial: new Uint8Array(256),
+              ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+            }),
+          ),
+        ],
         [
           "DeleteImportedKeyMaterial",
           kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId })),
