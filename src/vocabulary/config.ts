@@ -86,6 +86,14 @@ export interface TrentConfig {
    */
   readonly grantPropagationDelayMs: number;
   /**
+   * Whether callers may use AWS managed keys (alias/aws/s3, ...) directly, for what the key's
+   * AWS service may do with it: their requests count as made through that service (the key
+   * policy's kms:ViaService condition holds), since Trent has no services to go through. False
+   * answers as AWS does a direct call: the key policy only lets the account read the key
+   * (docs/aws-managed-keys.md).
+   */
+  readonly awsManagedKeysDirectUse: boolean;
+  /**
    * Where audit records are appended as JSON lines: a path, "none" to write no file, or
    * undefined for audit.jsonl in dataDir (no file when dataDir is ":memory:").
    */
@@ -178,6 +186,7 @@ export const defaultConfig: TrentConfig = Object.freeze({
   keyPairWorkers: 2,
   keyPairPoolSize: Object.freeze({ RSA_2048: 4, RSA_3072: 2, RSA_4096: 2 }),
   grantPropagationDelayMs: 0,
+  awsManagedKeysDirectUse: true,
   auditFile: undefined,
   auditStdout: false,
   auditFsync: false,
@@ -477,6 +486,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       first(env, "TRENT_GRANT_PROPAGATION_DELAY_MS"),
       defaultConfig.grantPropagationDelayMs,
       0,
+    ),
+    awsManagedKeysDirectUse: boolean(
+      "TRENT_AWS_MANAGED_KEYS_DIRECT_USE",
+      first(env, "TRENT_AWS_MANAGED_KEYS_DIRECT_USE"),
+      defaultConfig.awsManagedKeysDirectUse,
     ),
     auditFile: first(env, "TRENT_AUDIT_FILE") ?? defaultConfig.auditFile,
     auditStdout: boolean(

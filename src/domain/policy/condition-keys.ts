@@ -9,8 +9,10 @@
  * A key an operation does not supply is absent (not empty), so Null and ...IfExists behave as
  * on AWS. Condition key names are case-insensitive, including the context-key part of
  * kms:EncryptionContext:<context-key> and the tag-key part of aws:ResourceTag/<tag-key>; the
- * values keep their case. Trent has no integrated AWS services, so kms:ViaService is never
- * present and kms:GrantIsForAWSResource is always false.
+ * values keep their case. Trent has no integrated AWS services, so kms:GrantIsForAWSResource is
+ * always false, and kms:ViaService is present only on requests that use an AWS managed key
+ * while Trent stands in for its service (config awsManagedKeysDirectUse; aws-managed-keys.ts):
+ * then it names that service's endpoint, and aws:ViaAWSService is true.
  */
 import type { KeyRecord, TagRecord } from "../../vocabulary/key-records.js";
 import type { OperationName } from "../../vocabulary/model.generated.js";
@@ -24,6 +26,8 @@ export interface KeyFacts {
   readonly aliases?: readonly string[];
   /** Tags of the key, for aws:ResourceTag/<tag-key>; omit when not needed. */
   readonly tags?: readonly TagRecord[];
+  /** The endpoint of the service the request comes through (kms:ViaService), if any. */
+  readonly viaService?: string;
 }
 
 export interface AuthorizationFacts {
@@ -127,7 +131,8 @@ function addGlobalKeys(values: ContextValues, facts: AuthorizationFacts): void {
   values.set("aws:SecureTransport", false);
   values.set("aws:RequestedRegion", caller.region);
   values.set("aws:PrincipalIsAWSService", false);
-  values.set("aws:ViaAWSService", false);
+  values.set("aws:ViaAWSService", facts.key?.viaService !== undefined);
+  values.set("kms:ViaService", facts.key?.viaService);
   if (facts.key) values.set("aws:ResourceAccount", facts.key.key.accountId);
 }
 
