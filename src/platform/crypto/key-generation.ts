@@ -112,6 +112,18 @@ function keyPair(
   });
 }
 
+/**
+ * The DER SubjectPublicKeyInfo of the ML-DSA key of `spec` whose FIPS 204 seed is `seed` (the
+ * secret Trent stores for ML-DSA keys), or undefined when `spec` is no ML-DSA spec or the seed
+ * is not 32 bytes. Seed files give ML-DSA keys as their seed.
+ */
+export function mlDsaPublicKey(spec: KeySpec, seed: Uint8Array): Uint8Array | undefined {
+  const generator = generators[spec];
+  if (generator.kind !== "ml-dsa" || seed.length !== 32) return undefined;
+  const { publicKey } = mlDsa[generator.level].keygen(seed);
+  return mlDsaSubjectPublicKeyInfo(generator.level, publicKey);
+}
+
 /** New key material for a key of `spec`; random bytes and seeds come from `random`. */
 export async function generateKeyMaterial(
   spec: KeySpec,
