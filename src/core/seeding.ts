@@ -72,10 +72,16 @@ export async function applySeedPlan(services: Services, plan: SeedPlan): Promise
   const known = new Map<string, KeyRecord>();
   const storedPrimaries = new Set<string>();
   for (const seed of plan.keys) {
-    const arns = [seed.region, ...seed.replicas.map((r) => r.region)].map((region, i) => ({
-      arn: keyArn(region, seed.accountId, seed.keyId),
-      place: i === 0 ? seed.place : (seed.replicas[i - 1]?.place ?? seed.place),
-    }));
+    // A replica in the primary's own Region is the replica rule's problem, not a duplicate.
+    const arns = [
+      { arn: keyArn(seed.region, seed.accountId, seed.keyId), place: seed.place },
+      ...seed.replicas
+        .filter((replica) => replica.region !== seed.region)
+        .map((replica) => ({
+          arn: keyArn(replica.region, seed.accountId, seed.keyId),
+          place: replica.place,
+        })),
+    ];
     let clash = false;
     for (const { arn, place } of arns) {
       const first = declared.get(arn);

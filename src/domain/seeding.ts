@@ -89,6 +89,14 @@ export function describeFailure(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** AWS refuses rotation of asymmetric and HMAC keys without a message: say why. */
+function whyNoRotation(error: unknown): string {
+  const reason = describeFailure(error);
+  return reason === "UnsupportedOperationException"
+    ? "only symmetric encryption keys rotate (KMS answers UnsupportedOperationException)"
+    : reason;
+}
+
 /** The model's constraint failures of `input` (a request shape), each at its field. */
 function checkModel(
   problems: SeedProblems,
@@ -175,11 +183,13 @@ function preparedGiven(
       record.origin === "EXTERNAL"
         ? assertOnDemandRotationSupported(record)
         : assertSymmetricForRotation(record);
-    if (!problems.passes(seed.place, "material", rotates)) {
+    try {
+      rotates();
+    } catch (error) {
       problems.add(
         seed.place,
         "material",
-        "several key materials (rotations) are only possible for symmetric encryption keys",
+        `several key materials are rotations, which this key cannot have: ${whyNoRotation(error)}`,
       );
       return [];
     }
@@ -264,8 +274,16 @@ function rotationOf(
       problems.add(seed.place, "rotation", "a next rotation date needs rotation enabled");
     return { ...defaults, periodInDays: period ?? defaults.periodInDays };
   }
-  if (!problems.passes(seed.place, "rotation", () => assertAutomaticRotationSupported(record)))
+  try {
+    assertAutomaticRotationSupported(record);
+  } catch (error) {
+    problems.add(
+      seed.place,
+      "rotation",
+      `automatic rotation is not possible: ${whyNoRotation(error)}`,
+    );
     return undefined;
+  }
   const enabled = automaticRotationEnabled(defaults, period, now);
   return rotation.nextRotation === undefined
     ? enabled
@@ -274,7 +292,9 @@ function rotationOf(
 
 /**
  * Checks a seeded key (and its replicas) against KMS's rules and builds its records. Adds every
- * problem found to `problems`; undefined when the key cannot be built at all.
+ * problem found to `problems`, and still returns the key when its records could be built, so
+ * the aliases and grants naming it are checked too (a seed with problems is never written);
+ * undefined when the key cannot be built at all.
  */
 export function prepareSeedKey(
   problems: SeedProblems,
@@ -283,7 +303,6 @@ export function prepareSeedKey(
   random: Random,
 ): PreparedKey | undefined {
   const { place, accountId, region, keyId } = seed;
-  const before = problems.list.length;
   if (!isWellFormedKeyId(keyId) || keyId !== keyId.toLowerCase()) {
     problems.add(
       place,
@@ -327,7 +346,7 @@ export function prepareSeedKey(
     );
   const policy = policyOf(problems, place, seed.policy, region, accountId);
   const tags = tagsOf(problems, place, seed);
-  if (type === undefined || origin === undefined || problems.list.length > before) return undefined;
+  if (type === undefined || origin === undefined) return undefined;
 
   let materials: PreparedMaterials;
   if (seed.material.kind === "generate") {
@@ -437,7 +456,6 @@ export function prepareSeedKey(
       );
     return [{ seed: replica, record: replicaRecordWithMaterial, tags: replicaTags }];
   });
-  if (problems.list.length > before) return undefined;
   return {
     seed,
     record,

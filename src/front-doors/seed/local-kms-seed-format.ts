@@ -84,7 +84,7 @@ class LocalKmsSeedReader {
 
   read(): void {
     const { doc } = this;
-    const root = doc.mapping(doc.root, "(document)", topFields, true);
+    const root = doc.mapping(doc.root, "", topFields, true);
     if (!root) return;
     const keys = doc.field(root, "Keys");
     if (isSeq(keys)) {
@@ -223,7 +223,7 @@ class LocalKmsSeedReader {
       return doc.problem(
         node ?? key,
         listPath,
-        `at least one backing key must be given for a ${kind} key`,
+        `at least one backing key must be given for ${kind}`,
       );
     const materials = items.map((item, i) => {
       const itemPath = `${listPath}[${i}]`;
@@ -254,7 +254,7 @@ class LocalKmsSeedReader {
         `${metadata.path}.KeyUsage`,
         "ignored, as local-kms ignores it: AES keys are ENCRYPT_DECRYPT",
       );
-    const material = this.backingKeys(key, path, metadata, "AES");
+    const material = this.backingKeys(key, path, metadata, "an AES key");
     const nextRotation = this.nextRotation(key, path);
     if (material === undefined || nextRotation === null) return;
     this.keys.push(
@@ -286,7 +286,7 @@ class LocalKmsSeedReader {
     const rotation = doc.field(key, "NextKeyRotation");
     if (rotation !== undefined)
       doc.warn(rotation, `${path}.NextKeyRotation`, "ignored: HMAC keys do not rotate in KMS");
-    const material = this.backingKeys(key, path, metadata, "HMAC");
+    const material = this.backingKeys(key, path, metadata, "an HMAC key");
     if (material === undefined) return;
     this.keys.push(
       this.seedKey(

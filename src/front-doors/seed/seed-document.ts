@@ -62,12 +62,12 @@ export class SeedDocument {
   }
 
   problem(node: unknown, path: string, message: string): undefined {
-    this.problems.push(`${this.position(node)}: ${path}: ${message}`);
+    this.problems.push(`${this.position(node)}: ${path || "(document)"}: ${message}`);
     return undefined;
   }
 
   warn(node: unknown, path: string, message: string): void {
-    this.warnings.push(`${this.position(node)}: ${path}: ${message}`);
+    this.warnings.push(`${this.position(node)}: ${path || "(document)"}: ${message}`);
   }
 
   /**
@@ -87,7 +87,7 @@ export class SeedDocument {
       if (fields.includes(key)) continue;
       const message = `unknown field '${key}' (expected ${fields.join(", ")})`;
       if (lenient) this.warn(pair.key, path, `${message}; ignored`);
-      else this.problem(pair.key, `${path}.${key}`, message);
+      else this.problem(pair.key, joinPath(path, key), message);
     }
     return node;
   }
@@ -141,7 +141,7 @@ export class SeedDocument {
   requiredString(map: YAMLMap, name: string, path: string): string | undefined {
     const node = map.get(name, true);
     if (node === undefined) return this.problem(map, path, `is missing ${name}`);
-    return this.string(node, `${path}.${name}`);
+    return this.string(node, joinPath(path, name));
   }
 
   boolean(node: unknown, path: string): boolean | undefined {
@@ -214,6 +214,11 @@ export class SeedDocument {
     }
     return { ...this.location(map, path), fields: located };
   }
+}
+
+/** "keys[0]" and "keySpec" → "keys[0].keySpec"; at the top, the name alone. */
+export function joinPath(path: string, name: string): string {
+  return path === "" ? name : `${path}.${name}`;
 }
 
 /** A scalar's text as written (plain scalars), or its value as a string. */

@@ -97,7 +97,7 @@ class TrentSeedReader {
 
   read(defaults: SeedDefaults): void {
     const { doc } = this;
-    const root = doc.mapping(doc.root, "(document)", topFields);
+    const root = doc.mapping(doc.root, "", topFields);
     if (!root) return;
     const version = doc.field(root, "version");
     if (version !== undefined) {
@@ -120,7 +120,7 @@ class TrentSeedReader {
         doc.problem(
           account.keyNode,
           accountPath,
-          'an account id is 12 digits (quote it: "012345678901")',
+          `an account id is 12 digits, not '${account.key}'`,
         );
         continue;
       }
