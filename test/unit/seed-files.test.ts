@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { type OpenedTrent, openTrent } from "../../src/app.js";
+import { type OpenedTrent, openTrent, startTrent } from "../../src/app.js";
 import { SeedError } from "../../src/domain/seed-plan.js";
 import { applySeed, readSeed } from "../../src/front-doors/seed/apply-seed.js";
-import { withDefaults } from "../../src/vocabulary/config.js";
+import { configFromEnv, withDefaults } from "../../src/vocabulary/config.js";
 
 const defaults = { accountId: "111122223333", region: "us-east-1" };
 const keyId = "11111111-2222-3333-4444-555555555555";
@@ -508,5 +508,53 @@ grants:
     // Every grant the seed names gets a token minted by this Trent, created or found.
     assert.equal(again.grants.length, 1);
     assert.match(again.grants[0]!.token, /^[A-Za-z0-9_-]+$/);
+  });
+});
+
+describe("seed configuration", () => {
+  it("reads TRENT_SEED_FILE and KMS_SEED_PATH, whose default is local-kms's /init/seed.yaml", () => {
+    const unset = configFromEnv({});
+    assert.deepEqual(
+      [unset.seedFile, unset.localKmsSeedFile, unset.localKmsSeedFileIsDefault],
+      [undefined, "/init/seed.yaml", true],
+    );
+    const set = configFromEnv({
+      TRENT_SEED_FILE: "/etc/trent/seed.yaml",
+      KMS_SEED_PATH: "/seeds/kms.yaml",
+    });
+    assert.deepEqual(
+      [set.seedFile, set.localKmsSeedFile, set.localKmsSeedFileIsDefault],
+      ["/etc/trent/seed.yaml", "/seeds/kms.yaml", false],
+    );
+    // Embedders and tests start from defaultConfig: no seed unless they ask for one.
+    assert.equal(withDefaults({}).localKmsSeedFile, undefined);
+  });
+
+  it("skips the default /init/seed.yaml silently when it is missing, and says so when it was named", async () => {
+    const missing = "/nonexistent/init/seed.yaml";
+    for (const [isDefault, expected] of [
+      [true, []],
+      [false, [`KMS_SEED_PATH names ${missing}, which does not exist: no local-kms seed applied`]],
+    ] as const) {
+      const lines: string[] = [];
+      const trent = await startTrent(
+        withDefaults({
+          port: 0,
+          dataDir: ":memory:",
+          localKmsSeedFile: missing,
+          localKmsSeedFileIsDefault: isDefault,
+        }),
+        { log: (line) => lines.push(line) },
+      );
+      try {
+        assert.deepEqual(
+          lines.filter((line) => line.includes("seed")),
+          [...expected],
+        );
+        assert.deepEqual(await trent.services.store.keys.listAll({ limit: 5 }), []);
+      } finally {
+        await trent.close();
+      }
+    }
   });
 });
