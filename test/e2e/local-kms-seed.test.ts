@@ -22,10 +22,10 @@ const account = "123456789012";
 const region = "eu-west-2";
 
 const ids = {
-  aes: "bc436485-5092-42b8-92a3-0aa8b93536dc",
+  aes: "c1a8f0e2-3b4d-4e6f-8a9b-0c1d2e3f4a5b",
   hmac: "3f0a8d4e-1c2b-4d5e-8f90-a1b2c3d4e5f6",
-  rsa: "ff275b92-0def-4dfc-b0f6-87c96b26c6c7",
-  p256: "800d5768-3fd7-4edd-a4b8-4c81c3e4c147",
+  rsa: "d2b9e1f3-4c5e-4f70-9b8c-1d2e3f4a5b6c",
+  p256: "e3cae2f4-5d6f-4081-ac9d-2e3f4a5b6c7d",
   secp256k1: "6b1d3c1e-9d0c-4c53-9a51-7d6f1b0e4a21",
   secp256k1Hex: "9e2f4a6b-8c0d-4e1f-a2b3-c4d5e6f7a8b9",
 };
@@ -60,7 +60,7 @@ const seed = `Keys:
     Aes:
       - Metadata:
           KeyId: ${ids.aes}
-          Description: rotated twice in local-kms terms
+          Description: two backing keys: rotated once
         BackingKeys:
           - ${backingKeys[0]}
           - ${backingKeys[1]}
@@ -76,20 +76,20 @@ const seed = `Keys:
       - Metadata:
           KeyId: ${ids.rsa}
           KeyUsage: SIGN_VERIFY
-          Description: RSA key with 2048 bits
+          Description: a signing key of 2048 bits
         PrivateKeyPem: |
 ${indent(pems.rsa, 10)}
     Ecc:
       - Metadata:
           KeyId: ${ids.p256}
           KeyUsage: SIGN_VERIFY
-          Description: ECC key with curve secp256r1
+          Description: a P-256 signer
         PrivateKeyPem: |
 ${indent(pems.p256, 10)}
       - Metadata:
           KeyId: ${ids.secp256k1}
           KeyUsage: SIGN_VERIFY
-          Description: ECC key with curve secp256k1
+          Description: a secp256k1 signer
         PrivateKeyPem: |
 ${indent(pems.secp256k1, 10)}
       - Metadata:
@@ -244,25 +244,25 @@ describe("a local-kms seed file through boto3", () => {
         "SYMMETRIC_DEFAULT",
         "ENCRYPT_DECRYPT",
         "Enabled",
-        "rotated twice in local-kms terms",
+        "two backing keys: rotated once",
       ],
       hmac: [ids.hmac, arn(ids.hmac), "HMAC_256", "GENERATE_VERIFY_MAC", "Enabled", ""],
-      rsa: [ids.rsa, arn(ids.rsa), "RSA_2048", "SIGN_VERIFY", "Enabled", "RSA key with 2048 bits"],
-      p256: [
-        ids.p256,
-        arn(ids.p256),
-        "ECC_NIST_P256",
+      rsa: [
+        ids.rsa,
+        arn(ids.rsa),
+        "RSA_2048",
         "SIGN_VERIFY",
         "Enabled",
-        "ECC key with curve secp256r1",
+        "a signing key of 2048 bits",
       ],
+      p256: [ids.p256, arn(ids.p256), "ECC_NIST_P256", "SIGN_VERIFY", "Enabled", "a P-256 signer"],
       secp256k1: [
         ids.secp256k1,
         arn(ids.secp256k1),
         "ECC_SECG_P256K1",
         "SIGN_VERIFY",
         "Enabled",
-        "ECC key with curve secp256k1",
+        "a secp256k1 signer",
       ],
       secp256k1Hex: [
         ids.secp256k1Hex,

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { type OpenedTrent, openTrent, startTrent } from "../../src/app.js";
 import { SeedError } from "../../src/domain/seed-plan.js";
@@ -555,6 +556,27 @@ describe("seed configuration", () => {
       } finally {
         await trent.close();
       }
+    }
+  });
+});
+
+describe("the example of docs/seeding.md", () => {
+  it("applies as documented", async () => {
+    const doc = readFileSync(new URL("../../docs/seeding.md", import.meta.url), "utf8");
+    const example = /```yaml\n(# seed\.yaml\n[\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(example, "docs/seeding.md has its example");
+    const trent = await openTrent(withDefaults({ dataDir: ":memory:", auditFile: "none" }), {
+      log: () => {},
+    });
+    try {
+      const report = await applySeed(trent, { yaml: example, name: "docs/seeding.md" });
+      assert.deepEqual(
+        [report.createdKeys.length, report.createdAliases.length, report.createdGrants.length],
+        [13, 3, 1],
+      );
+      assert.deepEqual(report.warnings, []);
+    } finally {
+      await trent.close();
     }
   });
 });
