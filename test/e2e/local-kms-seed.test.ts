@@ -60,7 +60,7 @@ const seed = `Keys:
     Aes:
       - Metadata:
           KeyId: ${ids.aes}
-          Description: two backing keys: rotated once
+          Description: two backing keys, rotated once
         BackingKeys:
           - ${backingKeys[0]}
           - ${backingKeys[1]}
@@ -244,7 +244,7 @@ describe("a local-kms seed file through boto3", () => {
         "SYMMETRIC_DEFAULT",
         "ENCRYPT_DECRYPT",
         "Enabled",
-        "two backing keys: rotated once",
+        "two backing keys, rotated once",
       ],
       hmac: [ids.hmac, arn(ids.hmac), "HMAC_256", "GENERATE_VERIFY_MAC", "Enabled", ""],
       rsa: [
