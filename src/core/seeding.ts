@@ -71,6 +71,8 @@ export async function applySeedPlan(services: Services, plan: SeedPlan): Promise
   const prepared: PreparedKey[] = [];
   const known = new Map<string, KeyRecord>();
   const storedPrimaries = new Set<string>();
+  /** Key ARNs the transaction is to create, unless another node (or process) got there first. */
+  const toCreate: string[] = [];
   for (const seed of plan.keys) {
     // A replica in the primary's own Region is the replica rule's problem, not a duplicate.
     const arns = [
@@ -98,10 +100,14 @@ export async function applySeedPlan(services: Services, plan: SeedPlan): Promise
       storedPrimaries.add(key.record.arn);
       known.set(stored.arn, stored);
       skipped.push(`key ${stored.arn} exists: left as it is`);
-    } else known.set(key.record.arn, key.record);
+    } else {
+      known.set(key.record.arn, key.record);
+      toCreate.push(key.record.arn);
+    }
     for (const replica of key.replicas) {
       const storedReplica = await store.keys.get(replica.record.arn);
       if (storedReplica) skipped.push(`key ${storedReplica.arn} exists: left as it is`);
+      else toCreate.push(replica.record.arn);
       known.set(replica.record.arn, storedReplica ?? replica.record);
     }
   }
@@ -269,6 +275,22 @@ export async function applySeedPlan(services: Services, plan: SeedPlan): Promise
       grantId: grant.grantId,
       seedSource: plan.source,
     });
+
+  // What another writer created between the checks and the transaction was left as it is too.
+  const made = new Set([
+    ...written.keys.map((k) => k.arn),
+    ...written.aliases.map((a) => a.arn),
+    ...written.grants.map((g) => g.grantId),
+  ]);
+  const meanwhile = " (created meanwhile by another writer): left as it is";
+  for (const arn of toCreate) if (!made.has(arn)) skipped.push(`key ${arn} exists${meanwhile}`);
+  for (const { alias } of aliases) {
+    const arn = aliasArn(alias.region, alias.accountId, alias.aliasName);
+    if (!made.has(arn)) skipped.push(`alias ${arn} exists${meanwhile}`);
+  }
+  for (const grant of grants)
+    if (!made.has(grant.grantId))
+      skipped.push(`grant ${grant.grantId} of ${grant.keyArn} exists${meanwhile}`);
 
   return {
     source: plan.source,
