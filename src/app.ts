@@ -16,7 +16,7 @@ import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import type { Services } from "./domain/services.js";
 import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
-import { applySeed, seedReportLines } from "./front-doors/seed/apply-seed.js";
+import { applySeed, type SeedInput, seedReportLines } from "./front-doors/seed/apply-seed.js";
 import { checkRegistry } from "./operations/registry.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
 import { openAuditSink } from "./platform/audit/sinks.js";
@@ -36,6 +36,11 @@ export interface TrentOptions {
   readonly store?: Store;
   /** How to reach external key store proxies (tests: a local proxy and its CA); node:https else. */
   readonly xksTransport?: XksTransport;
+  /**
+   * Seeds applied after the configured seed files, at start and after every reset: paths, YAML
+   * text or seed documents as objects (docs/seeding.md). For embedders.
+   */
+  readonly seeds?: readonly SeedInput[];
 }
 
 export interface Trent {
@@ -153,8 +158,8 @@ export async function openTrent(
  * The seeds applied at every start (and again after a test-suite reset): TRENT_SEED_FILE, then
  * KMS_SEED_PATH, local-kms's, whose default /init/seed.yaml applies only when it exists.
  */
-function startupSeeds(config: TrentConfig, log: Logger): string[] {
-  const seeds: string[] = [];
+function startupSeeds(config: TrentConfig, log: Logger): SeedInput[] {
+  const seeds: SeedInput[] = [];
   if (config.seedFile !== undefined) seeds.push(config.seedFile);
   const localKms = config.localKmsSeedFile;
   if (localKms !== undefined) {
@@ -167,7 +172,7 @@ function startupSeeds(config: TrentConfig, log: Logger): string[] {
 
 async function applyStartupSeeds(
   services: Services,
-  seeds: readonly string[],
+  seeds: readonly SeedInput[],
   log: Logger,
 ): Promise<void> {
   for (const seed of seeds)
@@ -186,7 +191,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const opened = await openCore(config, options, log);
   const { services } = opened;
   const { store, vault, clock, random } = services;
-  const seeds = startupSeeds(config, log);
+  const seeds = [...startupSeeds(config, log), ...(options.seeds ?? [])];
   try {
     // After the root key proof, before listening: clients never see the store unseeded.
     await applyStartupSeeds(services, seeds, log);

@@ -631,6 +631,58 @@ describe("a Trent seed file applied at start", () => {
   });
 });
 
+describe("seeds given by an embedder", () => {
+  it("applies documents given as objects at start and after a reset", async () => {
+    const lines: string[] = [];
+    const trent = await startTestTrent(
+      {},
+      {
+        log: (line) => lines.push(line),
+        seeds: [
+          {
+            keys: [
+              {
+                id: ids.hmac256,
+                keySpec: "HMAC_256",
+                keyUsage: "GENERATE_VERIFY_MAC",
+                material: { hex: hex(material.hmac256) },
+              },
+            ],
+            aliases: [{ name: "alias/mac", target: ids.hmac256 }],
+          },
+          { yaml: `keys:\n  - { id: ${ids.disabled}, enabled: false }\n`, name: "inline.yaml" },
+        ],
+      },
+    );
+    try {
+      assert.deepEqual(
+        lines.filter((line) => line.startsWith("seed ")),
+        [
+          "seed seed (Trent format): created 1 key, 1 alias, 0 grants; 0 already there",
+          "seed inline.yaml (Trent format): created 1 key, 0 aliases, 0 grants; 0 already there",
+        ],
+      );
+      await fetch(`${trent.url}/_trent/reset`, { method: "POST" });
+      const kms = trent.client();
+      const { Mac } = await kms.send(
+        new GenerateMacCommand({
+          KeyId: "alias/mac",
+          Message: message,
+          MacAlgorithm: "HMAC_SHA_256",
+        }),
+      );
+      assert.deepEqual(
+        Buffer.from(Mac!),
+        createHmac("sha256", material.hmac256).update(message).digest(),
+      );
+      const described = await kms.send(new DescribeKeyCommand({ KeyId: ids.disabled }));
+      assert.equal(described.KeyMetadata?.KeyState, "Disabled");
+    } finally {
+      await trent.close();
+    }
+  });
+});
+
 describe("a bad seed file at start", () => {
   it("refuses the start, naming every problem by file:line:col", async () => {
     const dir = mkdtempSync(join(tmpdir(), "trent-seed-bad-"));
