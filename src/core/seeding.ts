@@ -4,28 +4,25 @@
  * key, alias and grant it creates leaves an audit record, as the clock's work does
  * (platform/audit/cloudtrail-record.ts).
  *
- * In this order: every item is checked against KMS's rules and the store (domain/seeding.ts)
- * and every problem is collected; any problem refuses the whole seed, before anything is
- * written. Then key material that Trent generates is generated, and everything is written in
+ * In this order: every item is checked against KMS's rules and the store (domain/seed-keys.ts,
+ * seed-aliases.ts, seed-grants.ts) and every problem is collected; any problem refuses the
+ * whole seed, before anything is written. Then key material that Trent generates is generated, and everything is written in
  * one store transaction. Items that exist already (a key with the seed's key ARN, an alias of
  * that name, a grant with that id) are left as they are and reported, so applying a seed again
  * changes nothing. Records are written once the transaction has committed.
  */
 
 import type { CheckedMaterial } from "../domain/import.js";
-import { type SeedAlias, SeedError, type SeedFormat, type SeedPlan } from "../domain/seed-plan.js";
+import { prepareSeedAlias, seedAlias } from "../domain/seed-aliases.js";
+import { SeedProblems } from "../domain/seed-checks.js";
+import { checkGrantableState, prepareSeedGrant, seedGrant } from "../domain/seed-grants.js";
 import {
-  checkGrantableState,
   type PreparedKey,
-  prepareSeedAlias,
-  prepareSeedGrant,
   prepareSeedKey,
-  SeedProblems,
-  seedAlias,
-  seedGrant,
   seedKey,
   seedReplicaOfStoredPrimary,
-} from "../domain/seeding.js";
+} from "../domain/seed-keys.js";
+import { type SeedAlias, SeedError, type SeedFormat, type SeedPlan } from "../domain/seed-plan.js";
 import type { Services } from "../domain/services.js";
 import { mintGrantToken } from "../platform/crypto/grant-token.js";
 import { generateKeyMaterial } from "../platform/crypto/key-generation.js";

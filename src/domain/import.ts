@@ -225,7 +225,7 @@ function incorrectMaterial(key: KeyRecord): KmsError {
  * symmetric key, 28–128 bytes for HMAC keys by spec, a PKCS#8 private key of the key's
  * algorithm, curve and size for asymmetric keys, the 32-byte seed of an ML-DSA key (which
  * ImportKeyMaterial refuses before this; seed files give it). Imports and seed files
- * (seeding.ts) both check their material here.
+ * (seed-keys.ts) both check their material here.
  */
 export function checkedMaterial(key: KeyRecord, material: Uint8Array): CheckedMaterial {
   const spec = key.keySpec;

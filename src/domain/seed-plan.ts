@@ -1,8 +1,9 @@
 /**
  * A seed as the domain sees it: the keys, aliases and grants a seed file asks to exist, with
  * where in the file each one was written. The seed front door (front-doors/seed/) builds it
- * from Trent's YAML format or local-kms's; seeding.ts checks it against KMS's rules and the
- * store; core/seeding.ts applies it. Both file formats end here, so the rules are checked once.
+ * from Trent's YAML format or local-kms's; seed-keys.ts, seed-aliases.ts and seed-grants.ts
+ * check it against KMS's rules and the store; core/seeding.ts applies it. Both file formats
+ * end here, so the rules are checked once.
  *
  * Key material is plaintext in a plan. It lives only in memory until seeding seals it with the
  * key material vault, like every other key material; nothing writes a plan anywhere.

@@ -11,8 +11,8 @@
  *
  * This module reads the document's shape and decodes values (enums, dates, hex, base64, PEM);
  * KMS's rules (which spec takes which usage, alias names, grant operations) are checked by
- * domain/seeding.ts, for this format and local-kms's alike. Field names are camelCase, as in
- * Trent's credentials file; a misspelt field is an error, not silently ignored.
+ * domain/seed-keys.ts and its siblings, for this format and local-kms's alike. Field names are
+ * camelCase, as in Trent's credentials file; a misspelt field is an error, not silently ignored.
  */
 import { isMap, isScalar, isSeq, type YAMLMap } from "yaml";
 import type {

@@ -1,35 +1,26 @@
 /**
- * Seeding: keys with fixed ids and given (or generated) key material, aliases and grants with
- * fixed ids, as a seed file declares them. The KMS API cannot make any of these (CreateKey
- * picks the key id, ImportKeyMaterial needs a key of origin EXTERNAL and a wrapped upload), so
- * seeding has its own three steps, seedKey, seedAlias and seedGrant, each preceded by a
- * prepare step that checks the item against the rules the operations check: CreateKey's
+ * Seeding keys: keys with fixed ids and given (or generated) key material, which the KMS API
+ * cannot make (CreateKey picks the key id; ImportKeyMaterial needs a key of origin EXTERNAL and
+ * a wrapped upload). prepareSeedKey checks a seeded key against the rules the operations check
  * (keys.ts: KeySpec/KeyUsage pairs, SM2 only in China Regions, origins; the model's
- * constraints; policies; tags), ImportKeyMaterial's (import.ts: what material fits a spec),
- * rotation's, multi-Region's, CreateAlias's (aliases.ts) and CreateGrant's (grants.ts). No rule
- * is written twice.
+ * constraints; policies; tags; import.ts: what material fits a spec; rotation's and
+ * multi-Region's rules), so no rule is written twice; seedKey writes it.
  *
  * What seeding does differently from the API, on purpose: it needs no caller (no policy is
  * evaluated and the lockout check does not apply: the seed's author administers the store), a
  * key can be created Disabled, given material may belong to an AWS_KMS key (it then behaves
- * like a generated one), and earlier materials of a symmetric key appear as rotations made at
- * seeding time. Material is sealed by the same vault as every other key material.
+ * like a generated one), earlier materials of a symmetric key appear as rotations made at
+ * seeding time, and the replicas of a key with given material get that material too. Material
+ * is sealed by the same vault as every other key material.
  */
 import { seededKeyMaterialId } from "../platform/crypto/seed-material.js";
 import type { Store } from "../platform/store/store.js";
-import { accountRootArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
-import type { GrantRecord } from "../vocabulary/grant-records.js";
 import type { KeyRecord, TagRecord } from "../vocabulary/key-records.js";
-import { isKmsError } from "../vocabulary/kms-errors.js";
 import type { Random } from "../vocabulary/ports.js";
 import type { KeyMaterialEntry, RotationSettings } from "../vocabulary/rotation-records.js";
-import type { CreateKeyRequest, GrantConstraints } from "../vocabulary/types.generated.js";
-import { validationErrors } from "../vocabulary/validation.js";
-import { assertAliasName, assertNotAlias, maxAliasesPerKey } from "./aliases.js";
-import { assertWellFormedGrantId, checkGrantRequest } from "./grants.js";
+import type { CreateKeyRequest } from "../vocabulary/types.generated.js";
 import { assertImportableSpec, type CheckedMaterial, checkedMaterial } from "./import.js";
 import { isWellFormedKeyId } from "./key-access.js";
-import { assertKeyState } from "./key-states.js";
 import { keyTypeOf, newKeyMaterialId, newKeyRecord, originOf } from "./keys.js";
 import { assertReplicaRegion, replicaRecord, shareKeyMaterials } from "./multi-region.js";
 import { defaultKeyPolicy } from "./policy/default-policy.js";
@@ -42,52 +33,10 @@ import {
   defaultRotationSettings,
   rotationPeriod,
 } from "./rotation.js";
-import {
-  fieldLocation,
-  type SeedAlias,
-  type SeedGrant,
-  type SeedKey,
-  type SeedPlace,
-  type SeedReplica,
-  seedProblem,
-} from "./seed-plan.js";
+import { checkModel, describeFailure, type SeedProblems } from "./seed-checks.js";
+import { type SeedKey, type SeedPlace, type SeedReplica, seedProblem } from "./seed-plan.js";
 import type { Services } from "./services.js";
 import { tagsFromWire, validateTags } from "./tags.js";
-
-/** Problems found while preparing, each with its place in the seed document. */
-export class SeedProblems {
-  readonly list: string[] = [];
-
-  add(place: SeedPlace, field: string | undefined, problem: string): void {
-    this.list.push(seedProblem(fieldLocation(place, field), problem));
-  }
-
-  /** Runs `rule`; whether it held (a rule it breaks becomes a problem at `field`). */
-  passes(place: SeedPlace, field: string | undefined, rule: () => void): boolean {
-    return (
-      this.check(place, field, () => {
-        rule();
-        return true;
-      }) === true
-    );
-  }
-
-  /** Runs `check`; a rule it breaks becomes a problem at `field`, and the result undefined. */
-  check<T>(place: SeedPlace, field: string | undefined, check: () => T): T | undefined {
-    try {
-      return check();
-    } catch (error) {
-      this.add(place, field, describeFailure(error));
-      return undefined;
-    }
-  }
-}
-
-/** A KMS rule's error as a line of a seed problem: AWS's message, or its type when it has none. */
-export function describeFailure(error: unknown): string {
-  if (isKmsError(error)) return error.message === "" ? error.type : error.message;
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** AWS refuses rotation of asymmetric and HMAC keys without a message: say why. */
 function whyNoRotation(error: unknown): string {
@@ -95,23 +44,6 @@ function whyNoRotation(error: unknown): string {
   return reason === "UnsupportedOperationException"
     ? "only symmetric encryption keys rotate (KMS answers UnsupportedOperationException)"
     : reason;
-}
-
-/** The model's constraint failures of `input` (a request shape), each at its field. */
-function checkModel(
-  problems: SeedProblems,
-  place: SeedPlace,
-  shape: string,
-  input: unknown,
-  fields: Readonly<Record<string, string>>,
-): boolean {
-  const errors = validationErrors(shape, input);
-  for (const error of errors) {
-    // "Value '…' at 'tags.1.member.tagKey' failed to satisfy …": the member names the field.
-    const member = /at '([^'.]+)/.exec(error)?.[1];
-    problems.add(place, member === undefined ? undefined : (fields[member] ?? member), error);
-  }
-  return errors.length === 0;
 }
 
 export interface PreparedMaterial {
@@ -538,188 +470,4 @@ export async function seedReplicaOfStoredPrimary(
   if (current.origin !== "EXTERNAL") await shareKeyMaterials(services, tx, current, record, now);
   if (replica.tags.length > 0) await tx.tags.put(record.arn, replica.tags);
   return record;
-}
-
-/** The key a seeded alias or grant names, looked up among the seed's keys and the store's. */
-export type KeyLookup = (arn: string) => KeyRecord | undefined;
-
-/** The ARN a key reference of a seeded alias or grant names (key id or key ARN). */
-function referencedArn(
-  problems: SeedProblems,
-  place: SeedPlace,
-  field: string,
-  accountId: string,
-  region: string,
-  reference: string,
-): string | undefined {
-  if (reference.startsWith("arn:")) {
-    const arn = parseKmsArn(reference);
-    if (arn?.resourceType !== "key") {
-      problems.add(place, field, `'${reference}' is not a key ARN`);
-      return undefined;
-    }
-    if (arn.accountId !== accountId || arn.region !== region) {
-      problems.add(
-        place,
-        field,
-        `${reference} is not a key of account ${accountId} in ${region}, where this item is`,
-      );
-      return undefined;
-    }
-    return reference;
-  }
-  if (!isWellFormedKeyId(reference)) {
-    problems.add(place, field, `'${reference}' is not a key id or key ARN`);
-    return undefined;
-  }
-  return keyArn(region, accountId, reference);
-}
-
-/**
- * Checks a seeded alias: CreateAlias's name rules and model constraints, and a customer managed
- * key of the alias's account and Region as its target. `aliasesOf` counts the aliases its
- * target has and will have before this one, for the quota of 50.
- */
-export function prepareSeedAlias(
-  problems: SeedProblems,
-  alias: SeedAlias,
-  findKey: KeyLookup,
-  aliasesOf: (target: KeyRecord) => number,
-): { readonly target: KeyRecord } | undefined {
-  const { place } = alias;
-  const before = problems.list.length;
-  checkModel(
-    problems,
-    place,
-    "CreateAliasRequest",
-    { AliasName: alias.aliasName, TargetKeyId: alias.targetKeyId },
-    { aliasName: "name", targetKeyId: "target" },
-  );
-  if (alias.aliasName.startsWith("alias/aws/"))
-    problems.add(
-      place,
-      "name",
-      "alias names beginning with alias/aws/ are reserved for AWS managed keys",
-    );
-  else problems.check(place, "name", () => assertAliasName(alias.aliasName));
-  if (!problems.passes(place, "target", () => assertNotAlias(alias.targetKeyId))) return undefined;
-  const arn = referencedArn(
-    problems,
-    place,
-    "target",
-    alias.accountId,
-    alias.region,
-    alias.targetKeyId,
-  );
-  if (arn === undefined || problems.list.length > before) return undefined;
-  const target = findKey(arn);
-  if (!target) {
-    problems.add(place, "target", `no key ${arn} in the seed or the store`);
-    return undefined;
-  }
-  if (target.keyManager !== "CUSTOMER") {
-    problems.add(place, "target", `${arn} is an AWS managed key: aliases of its own are AWS's`);
-    return undefined;
-  }
-  problems.check(place, "target", () => assertKeyState(target, "CreateAlias"));
-  if (aliasesOf(target) >= maxAliasesPerKey)
-    problems.add(
-      place,
-      "target",
-      `${arn} would have more than ${maxAliasesPerKey} aliases, the most a KMS key can have`,
-    );
-  return problems.list.length > before ? undefined : { target };
-}
-
-export async function seedAlias(
-  tx: Store,
-  alias: SeedAlias,
-  target: KeyRecord,
-  now: Date,
-): Promise<boolean> {
-  if (await tx.aliases.get(alias.accountId, alias.region, alias.aliasName)) return false;
-  await tx.aliases.insert({
-    accountId: alias.accountId,
-    region: alias.region,
-    aliasName: alias.aliasName,
-    targetKeyId: target.keyId,
-    creationDate: now,
-    lastUpdatedDate: now,
-  });
-  return true;
-}
-
-/**
- * Checks a seeded grant: CreateGrant's model constraints, the operations and constraints its
- * key supports, a well-formed grant id; builds its record. A key the store holds must be in a
- * state CreateGrant accepts; a key the seed creates is new.
- */
-export function prepareSeedGrant(
-  problems: SeedProblems,
-  grant: SeedGrant,
-  findKey: KeyLookup,
-  now: Date,
-): GrantRecord | undefined {
-  const { place } = grant;
-  const before = problems.list.length;
-  problems.check(place, "id", () => assertWellFormedGrantId(grant.grantId));
-  checkModel(
-    problems,
-    place,
-    "CreateGrantRequest",
-    {
-      KeyId: grant.keyId,
-      GranteePrincipal: grant.granteePrincipal,
-      RetiringPrincipal: grant.retiringPrincipal,
-      Operations: [...grant.operations],
-      Constraints: grant.constraints,
-      Name: grant.name,
-    },
-    {
-      keyId: "key",
-      granteePrincipal: "grantee",
-      retiringPrincipal: "retiringPrincipal",
-      operations: "operations",
-      constraints: "constraints",
-      name: "name",
-    },
-  );
-  const arn = referencedArn(problems, place, "key", grant.accountId, grant.region, grant.keyId);
-  if (arn === undefined || problems.list.length > before) return undefined;
-  const key = findKey(arn);
-  if (!key) {
-    problems.add(place, "key", `no key ${arn} in the seed or the store`);
-    return undefined;
-  }
-  const checked = problems.check(place, "operations", () =>
-    checkGrantRequest(key, grant.operations, grant.constraints as GrantConstraints | undefined),
-  );
-  if (checked === undefined) return undefined;
-  return {
-    grantId: grant.grantId,
-    keyArn: key.arn,
-    region: key.region,
-    name: grant.name,
-    creationDate: now,
-    granteePrincipal: grant.granteePrincipal,
-    retiringPrincipal: grant.retiringPrincipal,
-    issuingAccount: accountRootArn(key.region, key.accountId),
-    operations: checked.operations,
-    constraints: checked.constraints,
-  };
-}
-
-/** Checks that a stored key accepts a new grant now (CreateGrant's state rule). */
-export function checkGrantableState(
-  problems: SeedProblems,
-  grant: SeedGrant,
-  key: KeyRecord,
-): void {
-  problems.check(grant.place, "key", () => assertKeyState(key, "CreateGrant"));
-}
-
-export async function seedGrant(tx: Store, grant: GrantRecord): Promise<boolean> {
-  if (await tx.grants.find(grant.grantId)) return false;
-  await tx.grants.insert(grant);
-  return true;
 }
