@@ -2,6 +2,7 @@
  * The composition root: config → store → services → HTTP server. The only place that wires
  * things together; main.ts (the command line) and the tests both start Trent through here.
  */
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { createAuthenticator } from "./core/auth/authenticate.js";
 import { loadCredentialsFile } from "./core/auth/credentials-file.js";
@@ -15,6 +16,7 @@ import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import type { Services } from "./domain/services.js";
 import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
+import { applySeed, type SeedInput, seedReportLines } from "./front-doors/seed/apply-seed.js";
 import { checkRegistry } from "./operations/registry.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
 import { openAuditSink } from "./platform/audit/sinks.js";
@@ -24,7 +26,7 @@ import { createSystemRandom } from "./platform/crypto/random.js";
 import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
 import type { Store } from "./platform/store/store.js";
 import { httpsXksTransport, type XksTransport } from "./platform/xks/transport.js";
-import { checkServable, type TrentConfig } from "./vocabulary/config.js";
+import { checkRootKeyConfig, checkServable, type TrentConfig } from "./vocabulary/config.js";
 import { type Clock, type Logger, type Random, systemClock } from "./vocabulary/ports.js";
 
 export interface TrentOptions {
@@ -35,6 +37,11 @@ export interface TrentOptions {
   readonly store?: Store;
   /** How to reach external key store proxies (tests: a local proxy and its CA); node:https else. */
   readonly xksTransport?: XksTransport;
+  /**
+   * Seeds applied after the configured seed files, at start and after every reset: paths, YAML
+   * text or seed documents as objects (docs/seeding.md). For embedders.
+   */
+  readonly seeds?: readonly SeedInput[];
 }
 
 export interface Trent {
@@ -58,16 +65,25 @@ export interface Trent {
 
 const stderrLog: Logger = (message) => process.stderr.write(`${message}\n`);
 
-export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
-  checkRegistry();
-  checkServable(config);
-  // Read and checked before anything is opened or listens: a bad file refuses the start.
-  const credentials =
-    config.authMode === "sigv4" && config.credentialsFile !== undefined
-      ? loadCredentialsFile(config.credentialsFile)
-      : undefined;
+/** Trent opened on its store without listening: what `trent seed apply` and `trent export` use. */
+export interface OpenedTrent {
+  /** Which configured root key is which registry version. */
+  readonly rootKeys: string;
+  readonly services: Services;
+  close(): Promise<void>;
+}
+
+/**
+ * Root keys → store → proof that the keys open it → services: everything but the front doors.
+ * `close` releases it all.
+ */
+async function openCore(
+  config: TrentConfig,
+  options: TrentOptions,
+  log: Logger,
+): Promise<OpenedTrent> {
+  // Read and checked before anything is opened: a bad file refuses the start.
   const nitroRoots = NitroRoots.load(config.nitroRootCertFile);
-  const log = options.log ?? stderrLog;
   const random = options.random ?? createSystemRandom();
   const clock = options.clock ?? systemClock;
   const rootKeys = await openRootKeys(config, log);
@@ -123,6 +139,75 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     xksTransport: options.xksTransport ?? httpsXksTransport(),
     nitroRoots,
   };
+  return {
+    rootKeys: custody.summary,
+    services,
+    async close() {
+      await services.dataKeyPairs.close();
+      await audit.close();
+      await store.close();
+      rootKeys.close();
+    },
+  };
+}
+
+/**
+ * Opens Trent's store as `trent serve` would, without listening: for the commands that work on
+ * a store (seed apply, export), beside a running server or not.
+ */
+export async function openTrent(
+  config: TrentConfig,
+  options: TrentOptions = {},
+): Promise<OpenedTrent> {
+  checkRootKeyConfig(config);
+  return openCore(config, options, options.log ?? stderrLog);
+}
+
+/**
+ * The seeds applied at every start (and again after a test-suite reset): TRENT_SEED_FILE, then
+ * KMS_SEED_PATH, local-kms's, whose default /init/seed.yaml applies only when it exists.
+ */
+function startupSeeds(config: TrentConfig, log: Logger): SeedInput[] {
+  const seeds: SeedInput[] = [];
+  if (config.seedFile !== undefined) seeds.push(config.seedFile);
+  const localKms = config.localKmsSeedFile;
+  if (localKms !== undefined) {
+    if (existsSync(localKms)) seeds.push(localKms);
+    else if (!config.localKmsSeedFileIsDefault)
+      log(`KMS_SEED_PATH names ${localKms}, which does not exist: no local-kms seed applied`);
+  }
+  return seeds;
+}
+
+async function applyStartupSeeds(
+  services: Services,
+  seeds: readonly SeedInput[],
+  log: Logger,
+): Promise<void> {
+  for (const seed of seeds)
+    for (const line of seedReportLines(await applySeed({ services }, seed))) log(line);
+}
+
+export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
+  checkRegistry();
+  checkServable(config);
+  // Read and checked before anything is opened or listens: a bad file refuses the start.
+  const credentials =
+    config.authMode === "sigv4" && config.credentialsFile !== undefined
+      ? loadCredentialsFile(config.credentialsFile)
+      : undefined;
+  const log = options.log ?? stderrLog;
+  const opened = await openCore(config, options, log);
+  const { services } = opened;
+  const { store, vault, clock, random } = services;
+  const seeds = [...startupSeeds(config, log), ...(options.seeds ?? [])];
+  try {
+    // After the root key proof, before listening: clients never see the store unseeded.
+    await applyStartupSeeds(services, seeds, log);
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
 
   const kms = createKmsCore(services, { log });
   const server = createTrentServer(
@@ -137,6 +222,8 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       async reset() {
         await store.reset();
         vault.forget();
+        // Back to the state the server started in: a suite's seeded keys survive its resets.
+        await applyStartupSeeds(services, seeds, log);
       },
     },
     log,
@@ -162,7 +249,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
 
   return {
     url: listeningUrl(server),
-    rootKeys: custody.summary,
+    rootKeys: opened.rootKeys,
     services,
     kms,
     server,
@@ -174,10 +261,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await services.dataKeyPairs.close();
-      await audit.close();
-      await store.close();
-      rootKeys.close();
+      await opened.close();
     },
   };
 }

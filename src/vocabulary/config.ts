@@ -117,6 +117,17 @@ export interface TrentConfig {
    * request's time, either way; 0 checks only the certificates' validity.
    */
   readonly nitroMaxAgeSeconds: number;
+
+  // Seeding (docs/seeding.md): seed files applied at start, before Trent listens.
+  /** TRENT_SEED_FILE: a seed file (Trent's format or local-kms's) applied at every start. */
+  readonly seedFile: string | undefined;
+  /**
+   * KMS_SEED_PATH: local-kms's seed file, applied at every start. Unset, it is /init/seed.yaml
+   * (local-kms's Docker default), applied only if that file exists.
+   */
+  readonly localKmsSeedFile: string | undefined;
+  /** Whether localKmsSeedFile is that default rather than a path someone set. */
+  readonly localKmsSeedFileIsDefault: boolean;
 }
 
 /**
@@ -192,6 +203,10 @@ export const defaultConfig: TrentConfig = Object.freeze({
   auditFsync: false,
   nitroRootCertFile: undefined,
   nitroMaxAgeSeconds: 300,
+  // Seeding: none unless asked for (configFromEnv adds local-kms's /init/seed.yaml default).
+  seedFile: undefined,
+  localKmsSeedFile: undefined,
+  localKmsSeedFileIsDefault: false,
 });
 
 export class ConfigError extends Error {}
@@ -411,6 +426,21 @@ function httpLimitsFromEnv(
   return limits;
 }
 
+/** local-kms reads its seed file from here in its Docker image unless KMS_SEED_PATH says otherwise. */
+export const localKmsDefaultSeedFile = "/init/seed.yaml";
+
+/** TRENT_SEED_FILE and KMS_SEED_PATH (docs/seeding.md). */
+export function seedConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+): Pick<TrentConfig, "seedFile" | "localKmsSeedFile" | "localKmsSeedFileIsDefault"> {
+  const localKmsSeedFile = first(env, "KMS_SEED_PATH");
+  return {
+    seedFile: first(env, "TRENT_SEED_FILE"),
+    localKmsSeedFile: localKmsSeedFile ?? localKmsDefaultSeedFile,
+    localKmsSeedFileIsDefault: localKmsSeedFile === undefined,
+  };
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig {
   const accountId = first(env, "TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID") ?? defaultConfig.accountId;
   if (!/^\d{12}$/.test(accountId))
@@ -510,6 +540,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       defaultConfig.nitroMaxAgeSeconds,
       0,
     ),
+    ...seedConfigFromEnv(env),
   });
 }
 

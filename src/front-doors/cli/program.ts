@@ -3,7 +3,7 @@
  * overridden by flags); `trent root-key` prints a fresh root key, and rotates or shows the root
  * keys sealing the store (root-key-commands.ts).
  * `trent backup` and `trent restore` copy the embedded SQLite store out of and into a data
- * directory (docs/backup.md).
+ * directory (docs/backup.md). `trent seed apply` and `trent export` (seed-commands.ts).
  */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -18,6 +18,7 @@ import {
   type TrentConfig,
 } from "../../vocabulary/config.js";
 import { addRootKeyCommands, restoredRootKeyFit } from "./root-key-commands.js";
+import { addSeedCommands, type OpenTrent } from "./seed-commands.js";
 
 interface ServeFlags {
   host?: string;
@@ -82,7 +83,7 @@ export type StartTrent = (
 ) => Promise<{ readonly url: string; readonly rootKeys: string; close(): Promise<void> }>;
 
 /** The `trent` command line; src/trent.ts runs it. */
-export function trentProgram(startTrent: StartTrent): Command {
+export function trentProgram(startTrent: StartTrent, openTrent?: OpenTrent): Command {
   const program = new Command()
     .name("trent")
     .description("Trent: a key management service that speaks the AWS KMS API");
@@ -106,6 +107,7 @@ export function trentProgram(startTrent: StartTrent): Command {
     });
 
   addRootKeyCommands(program);
+  if (openTrent) addSeedCommands(program, openTrent);
 
   program
     .command("backup")

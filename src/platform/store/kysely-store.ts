@@ -269,6 +269,13 @@ class Keys implements KeyRepository {
     return rows.map(fromKeyRow);
   }
 
+  async listAll(page: Page) {
+    let query = this.db.selectFrom("keys").selectAll();
+    if (page.after !== undefined) query = query.where("arn", ">", page.after);
+    const rows = await query.orderBy("arn").limit(page.limit).execute();
+    return rows.map(fromKeyRow);
+  }
+
   async listRelated(accountId: string, keyId: string) {
     const rows = await this.db
       .selectFrom("keys")

@@ -58,6 +58,8 @@ export interface KeyRepository {
   update(key: KeyRecord): Promise<void>;
   /** Keys of one account and region, ordered by key id. */
   list(accountId: string, region: string, page: Page): Promise<KeyRecord[]>;
+  /** Every key of every account and Region, ordered by ARN (`trent export`). */
+  listAll(page: Page): Promise<KeyRecord[]>;
   /**
    * The keys of one account with this key id, in every Region, ordered by Region: a
    * multi-Region key and its replicas share their key id.
