@@ -1,8 +1,10 @@
 /**
- * The composition root: config → store → services → HTTP server. The only place that wires
- * things together; main.ts (the command line) and the tests both start Trent through here.
+ * The composition root: config → log and metrics → store → services → HTTP server. The only
+ * place that wires things together; main.ts (the command line) and the tests both start Trent
+ * through here.
  */
 import type { Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import { createAuthenticator } from "./core/auth/authenticate.js";
 import { loadCredentialsFile } from "./core/auth/credentials-file.js";
 import { createKmsCore, type KmsCore } from "./core/kms.js";
@@ -14,22 +16,41 @@ import { openRootKeys } from "./domain/root-key-sources.js";
 import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import type { Services } from "./domain/services.js";
+import type { ExchangeObserver } from "./front-doors/http/exchange.js";
+import { createTrentMetrics, type TrentMetrics } from "./front-doors/http/metrics.js";
+import { readinessCheck } from "./front-doors/http/probes.js";
+import { requestLog } from "./front-doors/http/request-log.js";
 import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
+import { readTlsCredentials, reloadTlsCredentials, type TlsFiles } from "./front-doors/http/tls.js";
 import { checkRegistry } from "./operations/registry.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
 import { openAuditSink } from "./platform/audit/sinks.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
+import { createStructuredLogger, type StructuredLogger } from "./platform/log/pino-logger.js";
 import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
 import type { Store } from "./platform/store/store.js";
 import { httpsXksTransport, type XksTransport } from "./platform/xks/transport.js";
 import { checkServable, type TrentConfig } from "./vocabulary/config.js";
-import { type Clock, type Logger, type Random, systemClock } from "./vocabulary/ports.js";
+import {
+  type Clock,
+  type Logger,
+  type LogTarget,
+  type Random,
+  systemClock,
+  toLogger,
+} from "./vocabulary/ports.js";
 
 export interface TrentOptions {
   readonly clock?: Clock;
   readonly random?: Random;
-  readonly log?: Logger;
+  /**
+   * Where Trent logs. Unless given, JSON lines on standard error at config.logLevel
+   * (platform/log/). A Logger gets everything, one line per request included; a function
+   * (LineLogger) gets the operator's messages only (warnings, errors, events such as a key
+   * generated in an HSM), not the per-request lines, so tests can read or silence them.
+   */
+  readonly log?: LogTarget;
   /** Use this store instead of opening PostgreSQL (config.databaseUrl) or SQLite (config.dataDir). */
   readonly store?: Store;
   /** How to reach external key store proxies (tests: a local proxy and its CA); node:https else. */
@@ -44,6 +65,16 @@ export interface Trent {
   /** The core's in-process entry, which the HTTP front door uses too (core/kms.ts). */
   readonly kms: KmsCore;
   readonly server: Server;
+  /** Where Trent logs (for the start-up lines of main.ts and the trent command). */
+  readonly log: Logger;
+  /** The Prometheus registry behind GET /metrics, and the observers that feed it. */
+  readonly metrics: TrentMetrics;
+  /**
+   * Reads TRENT_TLS_CERT_FILE and TRENT_TLS_KEY_FILE again for new connections (SIGHUP);
+   * false when Trent serves plain HTTP or the files do not make a certificate (logged, the
+   * one in use stays).
+   */
+  reloadTls(): boolean;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
   sweepDeletions(): Promise<number>;
   /**
@@ -55,7 +86,11 @@ export interface Trent {
   close(): Promise<void>;
 }
 
-const stderrLog: Logger = (message) => process.stderr.write(`${message}\n`);
+function tlsFilesOf(config: TrentConfig): TlsFiles | undefined {
+  return config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
+    ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
+    : undefined;
+}
 
 export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
   checkRegistry();
@@ -65,14 +100,21 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     config.authMode === "sigv4" && config.credentialsFile !== undefined
       ? loadCredentialsFile(config.credentialsFile)
       : undefined;
-  const log = options.log ?? stderrLog;
+  const tlsFiles = tlsFilesOf(config);
+  // Read before anything is opened: a certificate that cannot serve refuses the start.
+  const tls = tlsFiles && readTlsCredentials(tlsFiles);
+  const structured: StructuredLogger | undefined =
+    options.log === undefined ? createStructuredLogger({ level: config.logLevel }) : undefined;
+  const log = structured ?? toLogger(options.log ?? (() => {}));
+  const requestLines = typeof options.log !== "function";
+  const metrics = createTrentMetrics();
   const random = options.random ?? createSystemRandom();
   const clock = options.clock ?? systemClock;
   const rootKeys = await openRootKeys(config, log);
   let store: Store;
   let custody: Awaited<ReturnType<typeof proveRootKeys>>;
   try {
-    store = await openConfiguredStore(config, log, options.store);
+    store = await openConfiguredStore(config, log, options.store, metrics.storeQueries);
   } catch (error) {
     rootKeys.close();
     throw error;
@@ -90,13 +132,19 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     rootKeys.close();
     throw error;
   }
-  for (const warning of rootKeys.warnings) log(warning);
+  for (const warning of rootKeys.warnings) log.warn(warning);
   const vault = new KeyMaterialVault(custody.keyring);
-  const audit = new AuditTrail({
-    sink: await openAuditSink(config, log),
-    store,
-    defaults: config,
+  const auditSink = await openAuditSink(config, log, process.stdout, metrics.auditWrites);
+  const audit = new AuditTrail({ sink: auditSink, store, defaults: config, log });
+  const dataKeyPairs = new KeyPairPool({
+    workers: config.keyPairWorkers,
+    poolSize: config.keyPairPoolSize,
     log,
+    onServed: metrics.keyPairServed,
+  });
+  metrics.watch({
+    keyPairPool: () => dataKeyPairs.stats(),
+    auditPending: () => auditSink.pending?.() ?? 0,
   });
   const services: Services = {
     config,
@@ -104,11 +152,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     clock,
     random,
     vault,
-    dataKeyPairs: new KeyPairPool({
-      workers: config.keyPairWorkers,
-      poolSize: config.keyPairPoolSize,
-      log,
-    }),
+    dataKeyPairs,
     grantTokenKey: custody.grantTokenKey,
     policies: new PolicyCache(),
     importKey: custody.importKey,
@@ -116,7 +160,9 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     xksTransport: options.xksTransport ?? httpsXksTransport(),
   };
 
-  const kms = createKmsCore(services, { log });
+  const kms = createKmsCore(services, { log, observers: [metrics.calls] });
+  const exchangeObservers: ExchangeObserver[] = [metrics.exchanges];
+  if (requestLines) exchangeObservers.push(requestLog(log));
   const server = createTrentServer(
     {
       config,
@@ -124,6 +170,10 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       authenticate: createAuthenticator(config, credentials, clock),
       clock,
       random,
+      observers: exchangeObservers,
+      readiness: readinessCheck({ store, log }),
+      metrics: metrics.registry,
+      tls,
     },
     {
       async reset() {
@@ -145,9 +195,11 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const sweepKeyMaterial = async () =>
     (await rotateDueKeys(services)) + (await expireImportedKeyMaterial(services));
   const sweeper = setInterval(() => {
-    sweepDeletions().catch((error: unknown) => log(`deletion sweep failed: ${String(error)}`));
+    sweepDeletions().catch((error: unknown) =>
+      log.error(`deletion sweep failed: ${String(error)}`, { err: error }),
+    );
     sweepKeyMaterial().catch((error: unknown) =>
-      log(`key material sweep failed: ${String(error)}`),
+      log.error(`key material sweep failed: ${String(error)}`, { err: error }),
     );
   }, config.deletionSweepMs);
   sweeper.unref();
@@ -158,6 +210,11 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     services,
     kms,
     server,
+    log,
+    metrics,
+    reloadTls: () =>
+      tlsFiles !== undefined &&
+      reloadTlsCredentials(server as unknown as HttpsServer, tlsFiles, log),
     sweepDeletions,
     sweepKeyMaterial,
     async close() {
@@ -170,6 +227,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       await audit.close();
       await store.close();
       rootKeys.close();
+      await structured?.flush();
     },
   };
 }

@@ -66,6 +66,7 @@ function identityAllowsRetiring(ctx: RequestContext, key: KeyRecord): boolean {
     input: ctx.input,
     action,
     key: { key },
+    secureTransport: ctx.secureTransport,
   });
   const request = { principal, action, resource: key.arn, context };
   return evaluateIdentityPolicies(policies, request).decision === "allow";

@@ -50,4 +50,6 @@ export interface RequestScope {
   /** The operation's name and its decoded, validated input (for authorization and audit). */
   readonly operation: OperationName;
   readonly input: Readonly<Record<string, unknown>>;
+  /** The request came over TLS (aws:SecureTransport); false when absent. */
+  readonly secureTransport?: boolean;
 }

@@ -226,6 +226,7 @@ export async function decideKeyAccess(
       input: ctx.input,
       action: permission,
       key: facts,
+      secureTransport: ctx.secureTransport,
     }),
   );
 
@@ -300,6 +301,7 @@ export function authorizeByIdentity(ctx: RequestContext, action: string, resourc
       operation: ctx.operation,
       input: ctx.input,
       action: permission,
+      secureTransport: ctx.secureTransport,
     }),
   );
   const decision = identityDecision(ctx, request);

@@ -36,6 +36,8 @@ export interface AuthorizationFacts {
   readonly action: string;
   /** The key the permission is checked on; absent for operations without a key resource. */
   readonly key?: KeyFacts;
+  /** The request came over TLS; false when absent. */
+  readonly secureTransport?: boolean;
 }
 
 /** Operations that use or return key material: where kms:RequestAlias applies. */
@@ -142,8 +144,9 @@ function addGlobalKeys(values: ContextValues, facts: AuthorizationFacts): void {
   values.set("aws:SourceIp", caller.sourceIp.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1"));
   values.set("aws:CurrentTime", `${now.toISOString().slice(0, 19)}Z`);
   values.set("aws:EpochTime", Math.floor(now.getTime() / 1000));
-  // Trent's listener speaks plain HTTP; TLS, when used, ends in front of it.
-  values.set("aws:SecureTransport", false);
+  // True only when Trent's own listener spoke TLS with the client (TRENT_TLS_CERT_FILE): TLS
+  // that ends at a proxy in front of Trent is not known to be end to end.
+  values.set("aws:SecureTransport", facts.secureTransport === true);
   values.set("aws:RequestedRegion", caller.region);
   values.set("aws:PrincipalIsAWSService", false);
   values.set("aws:ViaAWSService", false);

@@ -275,6 +275,22 @@ export interface CustomKeyStoreRepository {
   findXksKey(customKeyStoreId: string, xksKeyId: string): Promise<XksKeyRecord[]>;
 }
 
+/** What a readiness probe learns from one real query of the database. */
+export interface StoreHealth {
+  /** Migrations this Trent knows that the database has not run (it would migrate at start). */
+  readonly pendingMigrations: readonly string[];
+  /** Migrations the database ran that this Trent does not know: a newer Trent upgraded it. */
+  readonly unknownMigrations: readonly string[];
+}
+
+/**
+ * What metrics see of the database: each statement as it ends, by kind (the SQL's first word:
+ * select, insert, update, delete, begin, commit, ...), with its duration and whether it failed.
+ */
+export interface StoreQueryObserver {
+  query(kind: string, durationMs: number, failed: boolean): void;
+}
+
 export interface Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
@@ -298,5 +314,10 @@ export interface Store {
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Wipes every record (test-suite reset). */
   reset(): Promise<void>;
+  /**
+   * Reads the migrations table: resolves when the database answers, rejects with the driver's
+   * error when it does not (for /ready).
+   */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
