@@ -25,7 +25,31 @@ export function postgresKysely(
   // the pool discards it and the next query opens a new one. pg's messages carry no password.
   const logger = toLogger(log);
   pool.on("error", (error) => logger.warn(`PostgreSQL connection lost: ${error.message}`));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(observer) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: observer ? countingConnectFailures(pool, observer) : pool,
+    }),
+    log: queryLog(observer),
+  });
+}
+
+/**
+ * Kysely's log hook sees statements only; a database that refuses connections fails before
+ * any statement runs. Those failures count as statements of kind "connect".
+ */
+function countingConnectFailures(pool: pg.Pool, observer: StoreQueryObserver): pg.Pool {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  return Object.assign(pool, {
+    async connect() {
+      const started = performance.now();
+      try {
+        return await connect();
+      } catch (error) {
+        observer.query("connect", performance.now() - started, true);
+        throw error;
+      }
+    },
+  });
 }
 
 export async function openPostgresStore(

@@ -285,7 +285,8 @@ export interface StoreHealth {
 
 /**
  * What metrics see of the database: each statement as it ends, by kind (the SQL's first word:
- * select, insert, update, delete, begin, commit, ...), with its duration and whether it failed.
+ * select, insert, update, delete, begin, commit, ...), with its duration and whether it failed;
+ * a connection the database refused is a failed statement of kind "connect".
  */
 export interface StoreQueryObserver {
   query(kind: string, durationMs: number, failed: boolean): void;
