@@ -34,6 +34,7 @@ export interface HttpExchange extends Readonly<ExchangeNotes> {
   readonly method: string;
   /** The request's path without its query, cut to 200 characters. */
   readonly path: string;
+  /** The answer's status; 0 when the client went away before any answer was sent. */
   readonly status: number;
   readonly durationMs: number;
   readonly sourceIp: string;

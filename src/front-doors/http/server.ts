@@ -327,7 +327,8 @@ export function createTrentServer(
           requestId,
           method: req.method ?? "",
           path: pathOf(req.url),
-          status: res.statusCode,
+          // 0: the client went away before any answer was sent.
+          status: res.headersSent ? res.statusCode : 0,
           durationMs: performance.now() - started,
           sourceIp: req.socket.remoteAddress ?? "",
           secureTransport,
