@@ -5,7 +5,14 @@
  * the database aborts one to break a deadlock (kysely-store.ts, store.ts). Migrations take
  * Kysely's advisory lock, so nodes may start together.
  */
-import { Kysely, PostgresDialect } from "kysely";
+import {
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  PostgresDriver,
+} from "kysely";
 import pg from "pg";
 import { type LogTarget, toLogger } from "../../vocabulary/ports.js";
 import { openKyselyStore, queryLog } from "./kysely-store.js";
@@ -26,9 +33,9 @@ export function postgresKysely(
   const logger = toLogger(log);
   pool.on("error", (error) => logger.warn(`PostgreSQL connection lost: ${error.message}`));
   return new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: observer ? countingConnectFailures(pool, observer) : pool,
-    }),
+    dialect: observer
+      ? new ObservedPostgresDialect({ pool }, observer)
+      : new PostgresDialect({ pool }),
     log: queryLog(observer),
   });
 }
@@ -37,19 +44,36 @@ export function postgresKysely(
  * Kysely's log hook sees statements only; a database that refuses connections fails before
  * any statement runs. Those failures count as statements of kind "connect".
  */
-function countingConnectFailures(pool: pg.Pool, observer: StoreQueryObserver): pg.Pool {
-  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
-  return Object.assign(pool, {
-    async connect() {
-      const started = performance.now();
-      try {
-        return await connect();
-      } catch (error) {
-        observer.query("connect", performance.now() - started, true);
-        throw error;
-      }
-    },
-  });
+class ObservedPostgresDriver extends PostgresDriver {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly observer: StoreQueryObserver,
+  ) {
+    super(config);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const started = performance.now();
+    try {
+      return await super.acquireConnection();
+    } catch (error) {
+      this.observer.query("connect", performance.now() - started, true);
+      throw error;
+    }
+  }
+}
+
+class ObservedPostgresDialect extends PostgresDialect {
+  constructor(
+    private readonly config: PostgresDialectConfig,
+    private readonly observer: StoreQueryObserver,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new ObservedPostgresDriver(this.config, this.observer);
+  }
 }
 
 export async function openPostgresStore(
