@@ -204,7 +204,7 @@ describe("the request log", () => {
           new CreateGrantCommand({
             KeyId: key.Arn,
             GranteePrincipal: bob.arn,
-            Operations: ["Encrypt"],
+            Operations: ["Encrypt", "CreateGrant"],
           }),
         ),
       );
@@ -220,6 +220,26 @@ describe("the request log", () => {
         route: "kms",
         operation: "Encrypt",
         status: 200,
+      });
+      // A grant made by bob through his own grant's token: CreateGrant carrying a grant token,
+      // answering with another one.
+      const subGrant = await as(bob).send(
+        new CreateGrantCommand({
+          KeyId: key.Arn,
+          GranteePrincipal: bob.arn,
+          Operations: ["Encrypt"],
+          GrantTokens: [grantToken],
+        }),
+      );
+      made.push({
+        requestId: requestIdOf(subGrant),
+        route: "kms",
+        operation: "CreateGrant",
+        status: 200,
+      });
+      secrets.push({
+        label: "second grant token",
+        bytes: new TextEncoder().encode(subGrant.GrantToken!),
       });
       const denied = await failure(
         as(bob).send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob })),
