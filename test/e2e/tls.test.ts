@@ -177,6 +177,21 @@ describe("Trent over HTTPS", () => {
     );
   });
 
+  it("refuses to start with a key that is not the certificate's, or a missing file", async () => {
+    const one = await issueServerCertificate(ca, "one");
+    const two = await issueServerCertificate(ca, "two");
+    await assert.rejects(
+      startTestTrent({ tlsCertFile: one.certFile, tlsKeyFile: two.keyFile }),
+      new RegExp(
+        `^Error: TRENT_TLS_CERT_FILE ${one.certFile} and TRENT_TLS_KEY_FILE ${two.keyFile} do not make a TLS certificate and its key: `,
+      ),
+    );
+    await assert.rejects(
+      startTestTrent({ tlsCertFile: join(dir, "absent.pem"), tlsKeyFile: one.keyFile }),
+      { message: `cannot read TRENT_TLS_CERT_FILE ${join(dir, "absent.pem")}: ENOENT` },
+    );
+  });
+
   it("serves the AWS CLI with --ca-bundle", async () => {
     const aws = async (...args: string[]) =>
       (
