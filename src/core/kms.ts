@@ -20,7 +20,7 @@ import type { Services } from "../domain/services.js";
 import { findOperation } from "../operations/registry.js";
 import { isKmsError, KmsError } from "../vocabulary/kms-errors.js";
 import { modelOperations, type OperationName } from "../vocabulary/model.generated.js";
-import type { Logger } from "../vocabulary/ports.js";
+import { type LogTarget, toLogger } from "../vocabulary/ports.js";
 import type { AuditNotes, Caller, KmsRequest } from "../vocabulary/request.js";
 import type { OperationShapes } from "../vocabulary/types.generated.js";
 import { assertValid } from "../vocabulary/validation.js";
@@ -32,6 +32,11 @@ export interface CallFacts {
   readonly userAgent: string;
   /** When the request arrived; the clock's reading at the call when absent. */
   readonly time?: Date;
+  /**
+   * Whether the request came over TLS (aws:SecureTransport). False when absent: a front door
+   * that cannot tell must not claim it.
+   */
+  readonly secureTransport?: boolean;
 }
 
 /** One finished call, as observers (metrics, request logs) see it. */
@@ -74,19 +79,24 @@ export interface KmsCore {
 }
 
 export interface KmsCoreOptions {
-  readonly log: Logger;
+  /** Where unexpected errors are logged (once each, with their stack and request id). */
+  readonly log: LogTarget;
   readonly observers?: readonly CallObserver[];
 }
 
 export function createKmsCore(services: Services, options: KmsCoreOptions): KmsCore {
-  const { log } = options;
+  const log = toLogger(options.log);
   const observers = options.observers ?? [];
 
-  function asKmsError(error: unknown, requestId: string): KmsError {
+  function asKmsError(error: unknown, requestId: string, operation: OperationName): KmsError {
     if (isKmsError(error)) return error;
     // Logged for the operator, never the input: it may hold plaintext.
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    log(`request ${requestId} failed unexpectedly: ${detail}`);
+    const detail = error instanceof Error ? error.message : String(error);
+    log.error(`request ${requestId} failed unexpectedly: ${detail}`, {
+      requestId,
+      operation,
+      err: error instanceof Error ? error : new Error(detail),
+    });
     return new KmsError(
       "KMSInternalException",
       `An internal error occurred (request ${requestId}).`,
@@ -130,7 +140,10 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
       try {
         observe(outcome);
       } catch (error) {
-        log(`an observer of request ${facts.requestId} failed: ${String(error)}`);
+        log.error(`an observer of request ${facts.requestId} failed: ${String(error)}`, {
+          requestId: facts.requestId,
+          err: error,
+        });
       }
     }
   }
@@ -163,13 +176,14 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
           request: { operation, input } as KmsRequest,
           audit: notes,
           recipient,
+          secureTransport: facts.secureTransport === true,
         });
         // Operations without a key (and alias operations, on their alias) are authorized here;
         // key operations are authorized when they load their key (resolveKey).
         authorizeRequest(ctx);
         output = await handler.handle(input, ctx);
       } catch (error) {
-        failure = asKmsError(error, facts.requestId);
+        failure = asKmsError(error, facts.requestId, operation);
       }
       await finish(operation, facts, started, time, caller, input, output, failure, notes);
       if (failure) throw failure;
@@ -178,7 +192,7 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
 
     async refuse(operation, error, facts, known = {}) {
       const started = performance.now();
-      const failure = asKmsError(error, facts.requestId);
+      const failure = asKmsError(error, facts.requestId, operation);
       const time = facts.time ?? services.clock.now();
       await finish(operation, facts, started, time, known.caller, known.input, undefined, failure, {
         resources: [],

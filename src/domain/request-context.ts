@@ -35,6 +35,8 @@ export interface RequestFacts {
   /** Where the operation notes what the audit record should name; fresh when absent. */
   readonly audit?: AuditNotes;
   readonly recipient?: AttestedRecipient | undefined;
+  /** The request came over TLS (aws:SecureTransport). */
+  readonly secureTransport?: boolean;
 }
 
 export function newRequestContext(services: Services, facts: RequestFacts): RequestContext {
@@ -48,5 +50,6 @@ export function newRequestContext(services: Services, facts: RequestFacts): Requ
     services,
     grantTokens: new PresentedGrantTokens(facts.request, services.grantTokenKey),
     ...(facts.recipient ? { recipient: facts.recipient } : {}),
+    secureTransport: facts.secureTransport === true,
   };
 }

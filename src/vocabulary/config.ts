@@ -25,7 +25,7 @@ function isPooledKeyPairSpec(name: string | undefined): name is PooledKeyPairSpe
   return (pooledKeyPairSpecs as readonly (string | undefined)[]).includes(name);
 }
 
-export interface TrentConfig {
+export interface TrentConfig extends ObservabilityConfig {
   readonly host: string;
   readonly port: number;
   /** Directory holding the SQLite file and the generated root key, or ":memory:". */
@@ -174,7 +174,80 @@ export interface Pkcs11Config {
 
 export const defaultPkcs11KeyLabel = "trent-root-key";
 
+/*
+ * Observability and transport: logs, metrics, TLS (TRENT_LOG_LEVEL, TRENT_METRICS_TOKEN,
+ * TRENT_TLS_CERT_FILE, TRENT_TLS_KEY_FILE). Kept together so the block can move as one.
+ */
+
+/** pino's levels from most to least verbose, and `silent` for no log at all. */
+export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** A secret from the configuration; logging or serialising the config shows nothing of it. */
+export class SecretText {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toJSON(): string {
+    return "(redacted)";
+  }
+
+  toString(): string {
+    return "(redacted)";
+  }
+}
+
+export interface ObservabilityConfig {
+  /** TRENT_LOG_LEVEL: the least severe level written; one line per request at `info`. */
+  readonly logLevel: LogLevel;
+  /**
+   * TRENT_METRICS_TOKEN: when set, GET /metrics answers only requests with
+   * `Authorization: Bearer <token>`; open to anyone who can reach the port otherwise.
+   */
+  readonly metricsToken: SecretText | undefined;
+  /**
+   * TRENT_TLS_CERT_FILE and TRENT_TLS_KEY_FILE: PEM certificate (chain) and private key; when
+   * set, the listener speaks HTTPS only, and both files are read again on SIGHUP.
+   */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+}
+
+export const defaultObservabilityConfig: ObservabilityConfig = Object.freeze({
+  logLevel: "info",
+  metricsToken: undefined,
+  tlsCertFile: undefined,
+  tlsKeyFile: undefined,
+});
+
+export function observabilityFromEnv(env: NodeJS.ProcessEnv): ObservabilityConfig {
+  const level = first(env, "TRENT_LOG_LEVEL") ?? defaultObservabilityConfig.logLevel;
+  if (!(logLevels as readonly string[]).includes(level))
+    throw new ConfigError(`TRENT_LOG_LEVEL must be one of ${logLevels.join(", ")}, got '${level}'`);
+  const token = first(env, "TRENT_METRICS_TOKEN");
+  const tlsCertFile = first(env, "TRENT_TLS_CERT_FILE");
+  const tlsKeyFile = first(env, "TRENT_TLS_KEY_FILE");
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined))
+    throw new ConfigError(
+      `${tlsCertFile === undefined ? "TRENT_TLS_KEY_FILE" : "TRENT_TLS_CERT_FILE"} is set without ${tlsCertFile === undefined ? "TRENT_TLS_CERT_FILE" : "TRENT_TLS_KEY_FILE"}: HTTPS needs both the certificate and its private key`,
+    );
+  return Object.freeze({
+    logLevel: level as LogLevel,
+    metricsToken: token === undefined ? undefined : new SecretText(token),
+    tlsCertFile,
+    tlsKeyFile,
+  });
+}
+
 export const defaultConfig: TrentConfig = Object.freeze({
+  ...defaultObservabilityConfig,
   host: "127.0.0.1",
   port: 8080,
   dataDir: "data",
@@ -464,6 +537,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
     );
   const pkcs11 = parsePkcs11(env, rootKeyText !== undefined || rootKeyFile !== undefined);
   return Object.freeze({
+    ...observabilityFromEnv(env),
     host: first(env, "TRENT_HOST") ?? defaultConfig.host,
     port: integer("TRENT_PORT", first(env, "TRENT_PORT", "PORT"), defaultConfig.port, 0),
     dataDir: first(env, "TRENT_DATA_DIR", "KMS_DATA_PATH") ?? defaultConfig.dataDir,

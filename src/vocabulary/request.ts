@@ -66,4 +66,6 @@ export interface RequestScope {
   readonly operation: OperationName;
   /** The operation and its decoded, validated input, for authorization. */
   readonly request: KmsRequest;
+  /** The request came over TLS (aws:SecureTransport); false when absent. */
+  readonly secureTransport?: boolean;
 }

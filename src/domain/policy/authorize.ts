@@ -230,6 +230,7 @@ function evaluationRequest(
         action: permission,
         ...(key ? { key } : {}),
         ...(ctx.recipient ? { recipient: ctx.recipient.document } : {}),
+        secureTransport: ctx.secureTransport === true,
       });
       return context;
     },

@@ -41,6 +41,8 @@ export interface AuthorizationFacts {
   readonly key?: KeyFacts;
   /** The measurements of the request's verified Nitro Enclaves attestation document, if any. */
   readonly recipient?: AttestedMeasurements;
+  /** The request came over TLS; false when absent. */
+  readonly secureTransport?: boolean;
 }
 
 /** What kms:RecipientAttestation:* reads of an attestation document: its PCRs by index. */
@@ -127,8 +129,9 @@ function addGlobalKeys(values: ContextValues, facts: AuthorizationFacts): void {
   values.set("aws:SourceIp", caller.sourceIp.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1"));
   values.set("aws:CurrentTime", `${now.toISOString().slice(0, 19)}Z`);
   values.set("aws:EpochTime", Math.floor(now.getTime() / 1000));
-  // Trent's listener speaks plain HTTP; TLS, when used, ends in front of it.
-  values.set("aws:SecureTransport", false);
+  // True only when Trent's own listener spoke TLS with the client (TRENT_TLS_CERT_FILE): TLS
+  // that ends at a proxy in front of Trent is not known to be end to end.
+  values.set("aws:SecureTransport", facts.secureTransport === true);
   values.set("aws:RequestedRegion", caller.region);
   values.set("aws:PrincipalIsAWSService", false);
   values.set("aws:ViaAWSService", facts.key?.viaService !== undefined);

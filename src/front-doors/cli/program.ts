@@ -19,6 +19,7 @@ import {
 } from "../../vocabulary/config.js";
 import { addRootKeyCommands, restoredRootKeyFit } from "./root-key-commands.js";
 import { addSeedCommands, type OpenTrent } from "./seed-commands.js";
+import { type ServingTrent, serveUntilStopped } from "./serving.js";
 
 interface ServeFlags {
   host?: string;
@@ -78,9 +79,7 @@ function rootKeyFile(config: TrentConfig): string | undefined {
 }
 
 /** What `trent serve` starts: given by the composition root, so this front door wires nothing. */
-export type StartTrent = (
-  config: TrentConfig,
-) => Promise<{ readonly url: string; readonly rootKeys: string; close(): Promise<void> }>;
+export type StartTrent = (config: TrentConfig) => Promise<ServingTrent>;
 
 /** The `trent` command line; src/trent.ts runs it. */
 export function trentProgram(startTrent: StartTrent, openTrent?: OpenTrent): Command {
@@ -99,11 +98,7 @@ export function trentProgram(startTrent: StartTrent, openTrent?: OpenTrent): Com
     .action(async (flags: ServeFlags) => {
       const config = applyFlags(flags);
       const trent = await startTrent(config);
-      process.stderr.write(`${trent.rootKeys}\n`);
-      process.stdout.write(`Trent listening on ${trent.url} (${storeLocation(config)})\n`);
-      const stop = () => void trent.close().then(() => process.exit(0));
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
+      serveUntilStopped(trent, storeLocation(config), config.tlsCertFile !== undefined);
     });
 
   addRootKeyCommands(program);

@@ -277,6 +277,23 @@ export interface CustomKeyStoreRepository {
   findXksKey(customKeyStoreId: string, xksKeyId: string): Promise<XksKeyRecord[]>;
 }
 
+/** What a readiness probe learns from one real query of the database. */
+export interface StoreHealth {
+  /** Migrations this Trent knows that the database has not run (it would migrate at start). */
+  readonly pendingMigrations: readonly string[];
+  /** Migrations the database ran that this Trent does not know: a newer Trent upgraded it. */
+  readonly unknownMigrations: readonly string[];
+}
+
+/**
+ * What metrics see of the database: each statement as it ends, by kind (the SQL's first word:
+ * select, insert, update, delete, begin, commit, ...), with its duration and whether it failed;
+ * a connection the database refused is a failed statement of kind "connect".
+ */
+export interface StoreQueryObserver {
+  query(kind: string, durationMs: number, failed: boolean): void;
+}
+
 export interface Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
@@ -300,5 +317,10 @@ export interface Store {
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Wipes every record (test-suite reset). */
   reset(): Promise<void>;
+  /**
+   * Reads the migrations table: resolves when the database answers, rejects with the driver's
+   * error when it does not (for /ready).
+   */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
