@@ -14,15 +14,20 @@ import { openRootKeys } from "./domain/root-key-sources.js";
 import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import type { Services } from "./domain/services.js";
-import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
+import { createTrentServer, listeningUrl, type StatusReport } from "./front-doors/http/server.js";
 import { checkRegistry } from "./operations/registry.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
 import { openAuditSink } from "./platform/audit/sinks.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
-import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
+import {
+  openConfiguredStore,
+  storeDescription,
+  storeFacts,
+} from "./platform/store/configured-store.js";
 import type { Store } from "./platform/store/store.js";
 import { httpsXksTransport, type XksTransport } from "./platform/xks/transport.js";
+import { trentVersion } from "./version.js";
 import { checkServable, type TrentConfig } from "./vocabulary/config.js";
 import { type Clock, type Logger, type Random, systemClock } from "./vocabulary/ports.js";
 
@@ -44,6 +49,10 @@ export interface Trent {
   /** The core's in-process entry, which the HTTP front door uses too (core/kms.ts). */
   readonly kms: KmsCore;
   readonly server: Server;
+  /** Wipes all state, as POST /_trent/reset does (which only open mode serves). */
+  reset(): Promise<void>;
+  /** What GET /_trent/status reports in open mode: version, store, key count, callers. */
+  status(): Promise<StatusReport>;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
   sweepDeletions(): Promise<number>;
   /**
@@ -117,6 +126,20 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   };
 
   const kms = createKmsCore(services, { log });
+  const reset = async () => {
+    await store.reset();
+    vault.forget();
+  };
+  const version = trentVersion();
+  const { engine, location } = storeFacts(config, options.store !== undefined);
+  const status = async (): Promise<StatusReport> => ({
+    version,
+    authMode: config.authMode,
+    store: { engine, location },
+    keys: await store.keys.count(),
+    accountId: config.accountId,
+    region: config.region,
+  });
   const server = createTrentServer(
     {
       config,
@@ -125,12 +148,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       clock,
       random,
     },
-    {
-      async reset() {
-        await store.reset();
-        vault.forget();
-      },
-    },
+    { reset, status },
     log,
   );
   await new Promise<void>((resolve, reject) => {
@@ -158,6 +176,8 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     services,
     kms,
     server,
+    reset,
+    status,
     sweepDeletions,
     sweepKeyMaterial,
     async close() {

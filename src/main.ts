@@ -1,25 +1,12 @@
-/** `npm start`: Trent on its embedded default (SQLite in ./data, 127.0.0.1:8080) or as configured. */
+/**
+ * `npm start`: exactly `trent serve`, so both print the same start-up lines and take the same
+ * variables and flags (`npm start -- --port 9000`). Defaults: SQLite in ./data, 127.0.0.1:8080.
+ */
 import { startTrent } from "./app.js";
-import { ConfigError, configFromEnv, storeLocation } from "./vocabulary/config.js";
+import { runTrentCommand, trentProgram } from "./front-doors/cli/program.js";
+import { trentVersion } from "./version.js";
 
-try {
-  const config = configFromEnv();
-  const trent = await startTrent(config);
-  process.stderr.write(`${trent.rootKeys}\n`);
-  process.stdout.write(
-    `Trent listening on ${trent.url} (account ${config.accountId}, region ${config.region}, auth ${config.authMode}, ${storeLocation(config)})\n`,
-  );
-  const stop = () => {
-    trent.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-} catch (error) {
-  process.stderr.write(
-    `trent: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-}
+await runTrentCommand(trentProgram({ startTrent, version: trentVersion() }), [
+  "serve",
+  ...process.argv.slice(2),
+]);

@@ -218,28 +218,6 @@ export const settings = {
     fallback: undefined,
     parse: databaseUrl,
   },
-  accountId: {
-    env: ["TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID"],
-    flag: "--account-id",
-    placeholder: "<id>",
-    option: "text",
-    group: "Callers",
-    help: "account of callers in open mode",
-    shownDefault: "111122223333",
-    fallback: "111122223333",
-    parse: matching(/^\d{12}$/, "12 digits"),
-  },
-  region: {
-    env: ["TRENT_REGION", "KMS_REGION"],
-    flag: "--region",
-    placeholder: "<region>",
-    option: "text",
-    group: "Callers",
-    help: "region of unsigned requests (a signed request's comes from its credential scope)",
-    shownDefault: "us-east-1",
-    fallback: "us-east-1",
-    parse: matching(regionName, "a region name like us-east-1"),
-  },
   rootKey: {
     env: ["TRENT_ROOT_KEY"],
     flag: "--root-key",
@@ -350,6 +328,28 @@ export const settings = {
     fallback: Object.freeze([]) as readonly string[],
     parse: list,
   },
+  accountId: {
+    env: ["TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID"],
+    flag: "--account-id",
+    placeholder: "<id>",
+    option: "text",
+    group: "Callers",
+    help: "account of callers in open mode",
+    shownDefault: "111122223333",
+    fallback: "111122223333",
+    parse: matching(/^\d{12}$/, "12 digits"),
+  },
+  region: {
+    env: ["TRENT_REGION", "KMS_REGION"],
+    flag: "--region",
+    placeholder: "<region>",
+    option: "text",
+    group: "Callers",
+    help: "region of unsigned requests (a signed request's comes from its credential scope)",
+    shownDefault: "us-east-1",
+    fallback: "us-east-1",
+    parse: matching(regionName, "a region name like us-east-1"),
+  },
   authMode: {
     env: ["TRENT_AUTH_MODE"],
     flag: "--auth-mode",
@@ -383,6 +383,17 @@ export const settings = {
     fallback: false,
     parse: boolean,
   },
+  grantPropagationDelayMs: {
+    env: ["TRENT_GRANT_PROPAGATION_DELAY_MS"],
+    flag: "--grant-propagation-delay-ms",
+    placeholder: "<ms>",
+    option: "integer",
+    group: "Callers",
+    help: "new grants take effect only after this delay unless their grant token is presented",
+    shownDefault: "0",
+    fallback: 0,
+    parse: integer(0),
+  },
   auditFile: {
     env: ["TRENT_AUDIT_FILE"],
     flag: "--audit-file",
@@ -415,17 +426,6 @@ export const settings = {
     shownDefault: "false",
     fallback: false,
     parse: boolean,
-  },
-  grantPropagationDelayMs: {
-    env: ["TRENT_GRANT_PROPAGATION_DELAY_MS"],
-    flag: "--grant-propagation-delay-ms",
-    placeholder: "<ms>",
-    option: "integer",
-    group: "Callers",
-    help: "new grants take effect only after this delay unless their grant token is presented",
-    shownDefault: "0",
-    fallback: 0,
-    parse: integer(0),
   },
   maxBodyBytes: {
     env: ["TRENT_MAX_BODY_BYTES"],
@@ -541,7 +541,7 @@ export interface SettingNames {
 }
 
 /** The settings an environment gives; an empty variable counts as unset. */
-export function settingInputsFromEnv(env: NodeJS.ProcessEnv): SettingInputs {
+export function settingInputsFromEnv(env: NodeJS.ProcessEnv = process.env): SettingInputs {
   const inputs: Partial<Record<SettingKey, SettingInput>> = {};
   for (const key of settingKeys)
     for (const name of settings[key].env) {

@@ -1,7 +1,8 @@
 /**
  * The node:http listener. Reads bodies up to the configured limit (a larger body is answered
  * with an error and never buffered), routes POST / to the KMS route (kms-route.ts), and serves the small
- * operational routes: /health and, in open mode only, the test-suite reset endpoints.
+ * operational routes: /health, /_trent/status and, in open mode only, the test-suite reset
+ * endpoints.
  *
  * It also bounds what a client can hold: requests (headers, then the whole body) must arrive
  * within the configured timeouts and open connections are capped, so slow or abundant clients
@@ -21,7 +22,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Authenticator } from "../../core/auth/authenticate.js";
 import type { KmsCore } from "../../core/kms.js";
-import type { TrentConfig } from "../../vocabulary/config.js";
+import type { AuthMode, TrentConfig } from "../../vocabulary/config.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
 import type { Clock, Logger, Random } from "../../vocabulary/ports.js";
 import { errorResponse, handleKmsRequest } from "./kms-route.js";
@@ -39,6 +40,19 @@ export interface HttpFrontDoor {
 export interface ServerHooks {
   /** Wipes all state; only reachable in open mode. */
   reset(): Promise<void>;
+  /** What GET /_trent/status reports in open mode. */
+  status(): Promise<StatusReport>;
+}
+
+/** A running server's facts, for `trent status` and monitoring. */
+export interface StatusReport {
+  readonly version: string;
+  readonly authMode: AuthMode;
+  readonly store: { readonly engine: string; readonly location: string };
+  /** Keys in the store, every account and Region. */
+  readonly keys: number;
+  readonly accountId: string;
+  readonly region: string;
 }
 
 /** What the KMS route answers with, errors included, exactly as AWS KMS does. */
@@ -171,6 +185,17 @@ export function createTrentServer(door: HttpFrontDoor, hooks: ServerHooks, log: 
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/health") {
       send(res, requestId, 200, JSON.stringify({ status: "ok" }), jsonContentType);
+      return;
+    }
+    if (req.method === "GET" && path === "/_trent/status") {
+      // Without a signature, sigv4 mode tells no more than any unsigned request learns anyway:
+      // that the server is up and wants signatures. Open mode's callers act as the account
+      // root, so they may see everything.
+      const body =
+        config.authMode === "open"
+          ? { status: "ok", ...(await hooks.status()) }
+          : { status: "ok", authMode: config.authMode };
+      send(res, requestId, 200, JSON.stringify(body), jsonContentType);
       return;
     }
     if (req.method === "POST" && (path === "/_trent/reset" || path === "/moto-api/reset")) {
