@@ -559,7 +559,8 @@ export function settingInputsFromOptions(options: SettingOptions): SettingInputs
   const inputs: Partial<Record<SettingKey, SettingInput>> = {};
   for (const key of settingKeys) {
     const value: unknown = options[key];
-    if (value === undefined) continue;
+    // An empty list is the default of every list setting, not an empty entry.
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
     inputs[key] = { text: Array.isArray(value) ? value.join(",") : String(value), name: key };
   }
   return inputs;

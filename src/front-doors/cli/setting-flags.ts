@@ -35,11 +35,15 @@ export function addSettingFlags(command: Command, groups: readonly SettingGroup[
 /** The configuration of a command: its flags over the environment's variables. */
 export function configOfFlags(flags: Readonly<Record<string, unknown>>): TrentConfig {
   const inputs: Partial<Record<SettingKey, SettingInput>> = { ...settingInputsFromEnv() };
+  let flagGiven = false;
   for (const key of settingKeys) {
     const value = flags[key];
     if (value === undefined) continue;
     // A boolean flag given without a value (`--audit-fsync`) means true.
     inputs[key] = { text: value === true ? "true" : String(value), name: settings[key].flag };
+    flagGiven = true;
   }
-  return configFromInputs(inputs, "flag");
+  // Settings the user did not give are named in the words they used: variables for someone
+  // configuring through the environment, flags once they use flags.
+  return configFromInputs(inputs, flagGiven ? "flag" : "env");
 }
