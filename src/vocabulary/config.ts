@@ -530,8 +530,8 @@ export type SettingInputs = { readonly [K in SettingKey]?: SettingInput };
 
 /**
  * The vocabulary of the front door the configuration came through, for naming settings the
- * user did not give: `TRENT_X` for the environment (npm start), `--x (TRENT_X)` for the command
- * line, `x` for the embedding API.
+ * user did not give: `TRENT_X` for the environment, `--x` once the user uses flags, `x` for the
+ * embedding API.
  */
 export type NameStyle = "env" | "flag" | "option";
 
@@ -568,7 +568,7 @@ export function settingInputsFromOptions(options: SettingOptions): SettingInputs
 
 function canonicalName(key: SettingKey, style: NameStyle): string {
   const row = settings[key];
-  if (style === "flag") return `${row.flag} (${row.env[0]})`;
+  if (style === "flag") return row.flag;
   return style === "option" ? key : row.env[0];
 }
 
