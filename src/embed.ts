@@ -116,6 +116,8 @@ export async function startTrent(options: StartTrentOptions = {}): Promise<Embed
     },
     "option",
   );
+  // Seed files come from another branch: its applySeed(trent, seed) runs here, once
+  // startTrentServer has resolved and before anything is returned.
   if (seed !== undefined)
     throw new ConfigError(
       "seed files are not supported yet: create the keys through the client in a setup step",

@@ -105,7 +105,8 @@ export interface TrentConfig {
   readonly auditFsync: boolean;
   /**
    * How the user named each setting they gave (a variable, a flag, an embedding option), so that
-   * checks made after parsing name what the user typed. Absent for configs built in code.
+   * checks made after parsing name what the user typed. Configs built in code (withDefaults)
+   * have none given, and are named by their variables.
    */
   readonly settingNames?: SettingNames;
 }
