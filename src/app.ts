@@ -21,7 +21,7 @@ import type { ExchangeObserver } from "./front-doors/http/exchange.js";
 import { createTrentMetrics, type TrentMetrics } from "./front-doors/http/metrics.js";
 import { readinessCheck } from "./front-doors/http/probes.js";
 import { requestLog } from "./front-doors/http/request-log.js";
-import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
+import { createTrentServer, listeningUrl, type StatusReport } from "./front-doors/http/server.js";
 import { readTlsCredentials, reloadTlsCredentials, type TlsFiles } from "./front-doors/http/tls.js";
 import { applySeed, type SeedInput, seedReportLines } from "./front-doors/seed/apply-seed.js";
 import { checkRegistry } from "./operations/registry.js";
@@ -31,9 +31,14 @@ import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
 import { NitroRoots } from "./platform/crypto/nitro-roots.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
 import { createStructuredLogger, type StructuredLogger } from "./platform/log/pino-logger.js";
-import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
+import {
+  openConfiguredStore,
+  storeDescription,
+  storeFacts,
+} from "./platform/store/configured-store.js";
 import type { Store } from "./platform/store/store.js";
 import { httpsXksTransport, type XksTransport } from "./platform/xks/transport.js";
+import { trentVersion } from "./version.js";
 import { checkRootKeyConfig, checkServable, type TrentConfig } from "./vocabulary/config.js";
 import {
   type Clock,
@@ -83,6 +88,10 @@ export interface Trent {
    * one in use stays).
    */
   reloadTls(): boolean;
+  /** Wipes all state, as POST /_trent/reset does (which only open mode serves). */
+  reset(): Promise<void>;
+  /** What GET /_trent/status reports in open mode: version, store, key count, callers. */
+  status(): Promise<StatusReport>;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
   sweepDeletions(): Promise<number>;
   /**
@@ -282,6 +291,22 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const kms = createKmsCore(services, { log, observers: [metrics.calls] });
   const exchangeObservers: ExchangeObserver[] = [metrics.exchanges];
   if (requestLines) exchangeObservers.push(requestLog(log));
+  const reset = async () => {
+    await store.reset();
+    vault.forget();
+    // Back to the state the server started in: a suite's seeded keys survive its resets.
+    await applyStartupSeeds(services, seeds, log);
+  };
+  const version = trentVersion();
+  const { engine, location } = storeFacts(config, options.store !== undefined);
+  const status = async (): Promise<StatusReport> => ({
+    version,
+    authMode: config.authMode,
+    store: { engine, location },
+    keys: await store.keys.count(),
+    accountId: config.accountId,
+    region: config.region,
+  });
   const server = createTrentServer(
     {
       config,
@@ -294,14 +319,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       metrics: metrics.registry,
       tls,
     },
-    {
-      async reset() {
-        await store.reset();
-        vault.forget();
-        // Back to the state the server started in: a suite's seeded keys survive its resets.
-        await applyStartupSeeds(services, seeds, log);
-      },
-    },
+    { reset, status },
     log,
   );
   await new Promise<void>((resolve, reject) => {
@@ -336,6 +354,8 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     reloadTls: () =>
       tlsFiles !== undefined &&
       reloadTlsCredentials(server as unknown as HttpsServer, tlsFiles, log),
+    reset,
+    status,
     sweepDeletions,
     sweepKeyMaterial,
     async close() {

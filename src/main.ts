@@ -1,19 +1,12 @@
-/** `npm start`: Trent on its embedded default (SQLite in ./data, 127.0.0.1:8080) or as configured. */
-import { startTrent } from "./app.js";
-import { serveUntilStopped } from "./front-doors/cli/serving.js";
-import { ConfigError, configFromEnv, storeLocation } from "./vocabulary/config.js";
+/**
+ * `npm start`: exactly `trent serve`, so both print the same start-up lines and take the same
+ * variables and flags (`npm start -- --port 9000`). Defaults: SQLite in ./data, 127.0.0.1:8080.
+ */
+import { openTrent, startTrent } from "./app.js";
+import { runTrentCommand, trentProgram } from "./front-doors/cli/program.js";
+import { trentVersion } from "./version.js";
 
-try {
-  const config = configFromEnv();
-  const trent = await startTrent(config);
-  serveUntilStopped(
-    trent,
-    `account ${config.accountId}, region ${config.region}, auth ${config.authMode}, ${storeLocation(config)}`,
-    config.tlsCertFile !== undefined,
-  );
-} catch (error) {
-  process.stderr.write(
-    `trent: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-}
+await runTrentCommand(trentProgram({ startTrent, openTrent, version: trentVersion() }), [
+  "serve",
+  ...process.argv.slice(2),
+]);

@@ -1,31 +1,49 @@
 /**
- * Trent's configuration: typed, validated once at start-up, frozen. Read from the environment
- * (TRENT_*), with local-kms's names (PORT, KMS_ACCOUNT_ID, KMS_REGION, KMS_DATA_PATH) honoured
- * so it can stand in for local-kms unchanged. Nothing else reads process.env.
+ * Trent's configuration: typed, validated once at start-up, frozen. Every setting is one row of
+ * the `settings` table below: its environment variables (TRENT_*, and local-kms's names such as
+ * PORT, KMS_ACCOUNT_ID, KMS_REGION, KMS_DATA_PATH, honoured so Trent stands in for local-kms
+ * unchanged), its `trent serve` flag, its embedding option (the row's key), parser, default and
+ * help text. The environment, the command line and the embedding API all become the same
+ * SettingInputs, so they parse alike and every error names what the user typed: `--port` for a
+ * flag, `TRENT_PORT` (or `PORT`) for a variable, `port` for an option. Nothing else reads
+ * process.env.
  */
 import { isRegionName } from "./arns.js";
+import {
+  boolean,
+  ConfigError,
+  databaseUrl,
+  defaultKeyPairPoolSize,
+  integer,
+  keyPairPoolSize,
+  type LogLevel,
+  list,
+  logLevel,
+  logLevels,
+  matching,
+  oneOf,
+  type Pkcs11Pin,
+  type PooledKeyPairSpec,
+  rootKey,
+  rootKeys,
+  type SecretText,
+  secret,
+  text,
+} from "./config-values.js";
+
+export {
+  ConfigError,
+  type LogLevel,
+  logLevels,
+  Pkcs11Pin,
+  type PooledKeyPairSpec,
+  pooledKeyPairSpecs,
+  SecretText,
+} from "./config-values.js";
 
 export type AuthMode = "open" | "sigv4";
 
-/** The data key pair specs slow enough to pre-generate (see crypto/key-pair-pool.ts). */
-export const pooledKeyPairSpecs = ["RSA_2048", "RSA_3072", "RSA_4096"] as const;
-export type PooledKeyPairSpec = (typeof pooledKeyPairSpecs)[number];
-
-/** The same size for every pooled spec. */
-function poolSizes(size: number): Readonly<Record<PooledKeyPairSpec, number>> {
-  return Object.freeze(
-    Object.fromEntries(pooledKeyPairSpecs.map((spec) => [spec, size])) as Record<
-      PooledKeyPairSpec,
-      number
-    >,
-  );
-}
-
-function isPooledKeyPairSpec(name: string | undefined): name is PooledKeyPairSpec {
-  return (pooledKeyPairSpecs as readonly (string | undefined)[]).includes(name);
-}
-
-export interface TrentConfig extends ObservabilityConfig {
+export interface TrentConfig {
   readonly host: string;
   readonly port: number;
   /** Directory holding the SQLite file and the generated root key, or ":memory:". */
@@ -86,14 +104,6 @@ export interface TrentConfig extends ObservabilityConfig {
    */
   readonly grantPropagationDelayMs: number;
   /**
-   * Whether callers may use AWS managed keys (alias/aws/s3, ...) directly, for what the key's
-   * AWS service may do with it: their requests count as made through that service (the key
-   * policy's kms:ViaService condition holds), since Trent has no services to go through. False
-   * answers as AWS does a direct call: the key policy only lets the account read the key
-   * (docs/aws-managed-keys.md).
-   */
-  readonly awsManagedKeysDirectUse: boolean;
-  /**
    * Where audit records are appended as JSON lines: a path, "none" to write no file, or
    * undefined for audit.jsonl in dataDir (no file when dataDir is ":memory:").
    */
@@ -107,6 +117,14 @@ export interface TrentConfig extends ObservabilityConfig {
    */
   readonly auditFsync: boolean;
   /**
+   * Whether callers may use AWS managed keys (alias/aws/s3, ...) directly, for what the key's
+   * AWS service may do with it: their requests count as made through that service (the key
+   * policy's kms:ViaService condition holds), since Trent has no services to go through. False
+   * answers as AWS does a direct call: the key policy only lets the account read the key
+   * (docs/aws-managed-keys.md).
+   */
+  readonly awsManagedKeysDirectUse: boolean;
+  /**
    * TRENT_NITRO_ROOT_CERT_FILE: PEM file of the root certificate(s) that Nitro Enclaves
    * attestation documents (the Recipient parameter) must chain to; undefined trusts AWS's Nitro
    * Enclaves root G1, built in (platform/crypto/nitro-roots.ts).
@@ -117,8 +135,6 @@ export interface TrentConfig extends ObservabilityConfig {
    * request's time, either way; 0 checks only the certificates' validity.
    */
   readonly nitroMaxAgeSeconds: number;
-
-  // Seeding (docs/seeding.md): seed files applied at start, before Trent listens.
   /** TRENT_SEED_FILE: a seed file (Trent's format or local-kms's) applied at every start. */
   readonly seedFile: string | undefined;
   /**
@@ -128,30 +144,25 @@ export interface TrentConfig extends ObservabilityConfig {
   readonly localKmsSeedFile: string | undefined;
   /** Whether localKmsSeedFile is that default rather than a path someone set. */
   readonly localKmsSeedFileIsDefault: boolean;
-}
-
-/**
- * The PKCS#11 PIN. Kept in a private field so that logging or serialising the config shows
- * nothing of it; read it only to log in.
- */
-export class Pkcs11Pin {
-  readonly #value: string;
-
-  constructor(value: string) {
-    this.#value = value;
-  }
-
-  reveal(): string {
-    return this.#value;
-  }
-
-  toJSON(): string {
-    return "(redacted)";
-  }
-
-  toString(): string {
-    return "(redacted)";
-  }
+  /** TRENT_LOG_LEVEL: the least severe level written; one line per request at `info`. */
+  readonly logLevel: LogLevel;
+  /**
+   * TRENT_METRICS_TOKEN: when set, GET /metrics answers only requests with
+   * `Authorization: Bearer <token>`; open to anyone who can reach the port otherwise.
+   */
+  readonly metricsToken: SecretText | undefined;
+  /**
+   * TRENT_TLS_CERT_FILE and TRENT_TLS_KEY_FILE: PEM certificate (chain) and private key; when
+   * set, the listener speaks HTTPS only, and both files are read again on SIGHUP.
+   */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  /**
+   * How the user named each setting they gave (a variable, a flag, an embedding option), so that
+   * checks made after parsing name what the user typed. Configs built in code (withDefaults)
+   * have none given, and are named by their variables.
+   */
+  readonly settingNames?: SettingNames;
 }
 
 export interface Pkcs11Config {
@@ -174,269 +185,753 @@ export interface Pkcs11Config {
 
 export const defaultPkcs11KeyLabel = "trent-root-key";
 
-/*
- * Observability and transport: logs, metrics, TLS (TRENT_LOG_LEVEL, TRENT_METRICS_TOKEN,
- * TRENT_TLS_CERT_FILE, TRENT_TLS_KEY_FILE). Kept together so the block can move as one.
+/** What an embedder may pass for a setting of each kind (see SettingOptions). */
+interface OptionKinds {
+  text: string;
+  integer: number;
+  boolean: boolean;
+  /** An array, or the same comma-separated text a variable holds. */
+  list: string | readonly string[];
+  /** One count for every RSA spec, or text like "RSA_2048=8,RSA_4096=1". */
+  sizes: number | string;
+}
+
+/** Headings under which `trent serve --help` lists the flags. */
+export type SettingGroup = "Server" | "Store" | "Root key" | "Callers" | "Audit" | "Limits";
+
+/**
+ * One setting. Its key is its embedding option and the camelCase of its flag; its first
+ * variable is TRENT_ and the same words in capitals (a unit test holds all three together).
  */
-
-/** pino's levels from most to least verbose, and `silent` for no log at all. */
-export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-export type LogLevel = (typeof logLevels)[number];
-
-/** A secret from the configuration; logging or serialising the config shows nothing of it. */
-export class SecretText {
-  readonly #value: string;
-
-  constructor(value: string) {
-    this.#value = value;
-  }
-
-  reveal(): string {
-    return this.#value;
-  }
-
-  toJSON(): string {
-    return "(redacted)";
-  }
-
-  toString(): string {
-    return "(redacted)";
-  }
+export interface Setting<T> {
+  /** Trent's variable first; any others are local-kms's names for the same setting. */
+  readonly env: readonly [string, ...string[]];
+  readonly flag: `--${string}`;
+  /** The flag's value in help texts; booleans take an optional one (`--audit-fsync` = true). */
+  readonly placeholder: string;
+  /** What startTrent accepts for it. */
+  readonly option: keyof OptionKinds;
+  readonly group: SettingGroup;
+  /** One line for `--help`; the README's configuration table says more. */
+  readonly help: string;
+  /** The default as help texts show it. */
+  readonly shownDefault: string;
+  /** The value when the setting is not given. */
+  readonly fallback: T;
+  readonly parse: (text: string, name: string) => T;
 }
 
-export interface ObservabilityConfig {
-  /** TRENT_LOG_LEVEL: the least severe level written; one line per request at `info`. */
-  readonly logLevel: LogLevel;
-  /**
-   * TRENT_METRICS_TOKEN: when set, GET /metrics answers only requests with
-   * `Authorization: Bearer <token>`; open to anyone who can reach the port otherwise.
-   */
-  readonly metricsToken: SecretText | undefined;
-  /**
-   * TRENT_TLS_CERT_FILE and TRENT_TLS_KEY_FILE: PEM certificate (chain) and private key; when
-   * set, the listener speaks HTTPS only, and both files are read again on SIGHUP.
-   */
-  readonly tlsCertFile: string | undefined;
-  readonly tlsKeyFile: string | undefined;
-}
+/** local-kms reads its seed file from here in its Docker image unless KMS_SEED_PATH says otherwise. */
+export const localKmsDefaultSeedFile = "/init/seed.yaml";
 
-export const defaultObservabilityConfig: ObservabilityConfig = Object.freeze({
-  logLevel: "info",
-  metricsToken: undefined,
-  tlsCertFile: undefined,
-  tlsKeyFile: undefined,
-});
-
-export function observabilityFromEnv(env: NodeJS.ProcessEnv): ObservabilityConfig {
-  const level = first(env, "TRENT_LOG_LEVEL") ?? defaultObservabilityConfig.logLevel;
-  if (!(logLevels as readonly string[]).includes(level))
-    throw new ConfigError(`TRENT_LOG_LEVEL must be one of ${logLevels.join(", ")}, got '${level}'`);
-  const token = first(env, "TRENT_METRICS_TOKEN");
-  const tlsCertFile = first(env, "TRENT_TLS_CERT_FILE");
-  const tlsKeyFile = first(env, "TRENT_TLS_KEY_FILE");
-  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined))
-    throw new ConfigError(
-      `${tlsCertFile === undefined ? "TRENT_TLS_KEY_FILE" : "TRENT_TLS_CERT_FILE"} is set without ${tlsCertFile === undefined ? "TRENT_TLS_CERT_FILE" : "TRENT_TLS_KEY_FILE"}: HTTPS needs both the certificate and its private key`,
-    );
-  return Object.freeze({
-    logLevel: level as LogLevel,
-    metricsToken: token === undefined ? undefined : new SecretText(token),
-    tlsCertFile,
-    tlsKeyFile,
-  });
-}
-
-export const defaultConfig: TrentConfig = Object.freeze({
-  ...defaultObservabilityConfig,
-  host: "127.0.0.1",
-  port: 8080,
-  dataDir: "data",
-  databaseUrl: undefined,
-  accountId: "111122223333",
-  region: "us-east-1",
-  rootKey: undefined,
-  rootKeyFile: undefined,
-  pkcs11: undefined,
-  previousRootKeys: Object.freeze([]),
-  previousRootKeyFiles: Object.freeze([]),
-  authMode: "open",
-  credentialsFile: undefined,
-  allowOpenOnNetwork: false,
-  maxBodyBytes: 1024 * 1024,
-  requestTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  maxConnections: 1024,
-  deletionSweepMs: 60_000,
-  keyPairWorkers: 2,
-  keyPairPoolSize: Object.freeze({ RSA_2048: 4, RSA_3072: 2, RSA_4096: 2 }),
-  grantPropagationDelayMs: 0,
-  awsManagedKeysDirectUse: true,
-  auditFile: undefined,
-  auditStdout: false,
-  auditFsync: false,
-  nitroRootCertFile: undefined,
-  nitroMaxAgeSeconds: 300,
-  // Seeding: none unless asked for (configFromEnv adds local-kms's /init/seed.yaml default).
-  seedFile: undefined,
-  localKmsSeedFile: undefined,
-  localKmsSeedFileIsDefault: false,
-});
-
-export class ConfigError extends Error {}
-
-function first(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
-  for (const name of names) {
-    const value = env[name];
-    if (value !== undefined && value !== "") return value;
-  }
-  return undefined;
-}
-
-function integer(name: string, text: string | undefined, fallback: number, min: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min)
-    throw new ConfigError(`${name} must be an integer >= ${min}, got '${text}'`);
+function regionName(value: string, name: string): string {
+  if (!isRegionName(value))
+    throw new ConfigError(`${name} must be a region name like us-east-1, got '${value}'`);
   return value;
 }
 
-function boolean(name: string, text: string | undefined, fallback: boolean): boolean {
-  if (text === undefined) return fallback;
-  if (text === "true") return true;
-  if (text === "false") return false;
-  throw new ConfigError(`${name} must be 'true' or 'false', got '${text}'`);
+/**
+ * Every setting, in the order help texts and the README list them. To add one: a row here
+ * (parser from config-values.ts), the field it feeds in TrentConfig and configFromInputs, and a
+ * row in the README's configuration table; a test holds the README and `--help` to this table.
+ */
+export const settings = {
+  host: {
+    env: ["TRENT_HOST"],
+    flag: "--host",
+    placeholder: "<address>",
+    option: "text",
+    group: "Server",
+    help: "address to listen on",
+    shownDefault: "127.0.0.1",
+    fallback: "127.0.0.1",
+    parse: text,
+  },
+  port: {
+    env: ["TRENT_PORT", "PORT"],
+    flag: "--port",
+    placeholder: "<port>",
+    option: "integer",
+    group: "Server",
+    help: "port to listen on; 0 picks a free one",
+    shownDefault: "8080",
+    fallback: 8080,
+    parse: integer(0),
+  },
+  tlsCertFile: {
+    env: ["TRENT_TLS_CERT_FILE"],
+    flag: "--tls-cert-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Server",
+    help: "PEM certificate (and intermediates): with --tls-key-file the listener speaks HTTPS only; both are read again on SIGHUP",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
+  tlsKeyFile: {
+    env: ["TRENT_TLS_KEY_FILE"],
+    flag: "--tls-key-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Server",
+    help: "the certificate's PEM private key",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
+  logLevel: {
+    env: ["TRENT_LOG_LEVEL"],
+    flag: "--log-level",
+    placeholder: "<level>",
+    option: "text",
+    group: "Server",
+    help: `least severe level logged: ${logLevels.join(", ")}; one JSON line per request at info`,
+    shownDefault: "info",
+    fallback: "info" as LogLevel,
+    parse: logLevel,
+  },
+  metricsToken: {
+    env: ["TRENT_METRICS_TOKEN"],
+    flag: "--metrics-token",
+    placeholder: "<token>",
+    option: "text",
+    group: "Server",
+    help: "GET /metrics requires Authorization: Bearer <token> (as a flag it shows in the process list)",
+    shownDefault: "none: /metrics is open",
+    fallback: undefined,
+    parse: secret,
+  },
+  dataDir: {
+    env: ["TRENT_DATA_DIR", "KMS_DATA_PATH"],
+    flag: "--data-dir",
+    placeholder: "<dir>",
+    option: "text",
+    group: "Store",
+    help: "directory of the SQLite database and the generated root key; :memory: keeps everything in memory",
+    shownDefault: "data",
+    fallback: "data",
+    parse: text,
+  },
+  databaseUrl: {
+    env: ["TRENT_DATABASE_URL"],
+    flag: "--database-url",
+    placeholder: "<url>",
+    option: "text",
+    group: "Store",
+    help: "postgres:// URL: keep state in PostgreSQL instead, shared by several nodes",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: databaseUrl,
+  },
+  seedFile: {
+    env: ["TRENT_SEED_FILE"],
+    flag: "--seed-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Store",
+    help: "seed file (Trent's format or local-kms's) applied at every start and after every reset",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
+  localKmsSeedFile: {
+    env: ["TRENT_LOCAL_KMS_SEED_FILE", "KMS_SEED_PATH"],
+    flag: "--local-kms-seed-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Store",
+    help: "local-kms's seed file, applied like --seed-file",
+    shownDefault: `${localKmsDefaultSeedFile} if it exists`,
+    fallback: undefined,
+    parse: text,
+  },
+  rootKey: {
+    env: ["TRENT_ROOT_KEY"],
+    flag: "--root-key",
+    placeholder: "<base64>",
+    option: "text",
+    group: "Root key",
+    help: "base64 of the 32-byte root key sealing all key material (as a flag it shows in the process list: prefer --root-key-file)",
+    shownDefault: "generated into the data directory",
+    fallback: undefined,
+    parse: rootKey,
+  },
+  rootKeyFile: {
+    env: ["TRENT_ROOT_KEY_FILE"],
+    flag: "--root-key-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Root key",
+    help: "file holding the base64 root key, kept outside the data directory",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
+  pkcs11Module: {
+    env: ["TRENT_PKCS11_MODULE"],
+    flag: "--pkcs11-module",
+    placeholder: "<path>",
+    option: "text",
+    group: "Root key",
+    help: "PKCS#11 module of the HSM whose token holds the root key",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
+  pkcs11TokenLabel: {
+    env: ["TRENT_PKCS11_TOKEN_LABEL"],
+    flag: "--pkcs11-token-label",
+    placeholder: "<label>",
+    option: "text",
+    group: "Root key",
+    help: "label of the token holding the root key",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
+  pkcs11Pin: {
+    env: ["TRENT_PKCS11_PIN"],
+    flag: "--pkcs11-pin",
+    placeholder: "<pin>",
+    option: "text",
+    group: "Root key",
+    help: "the token's user PIN (as a flag it shows in the process list: prefer --pkcs11-pin-file)",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: secret,
+  },
+  pkcs11PinFile: {
+    env: ["TRENT_PKCS11_PIN_FILE"],
+    flag: "--pkcs11-pin-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Root key",
+    help: "file holding the token's user PIN",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
+  pkcs11KeyLabel: {
+    env: ["TRENT_PKCS11_KEY_LABEL"],
+    flag: "--pkcs11-key-label",
+    placeholder: "<label>",
+    option: "text",
+    group: "Root key",
+    help: "label of the current root key in the token, generated there on first start",
+    shownDefault: defaultPkcs11KeyLabel,
+    fallback: undefined,
+    parse: text,
+  },
+  rootKeyPrevious: {
+    env: ["TRENT_ROOT_KEY_PREVIOUS"],
+    flag: "--root-key-previous",
+    placeholder: "<keys>",
+    option: "list",
+    group: "Root key",
+    help: "during a root key rotation: comma-separated base64 root keys that open what they sealed and seal nothing new",
+    shownDefault: "none",
+    fallback: Object.freeze([]) as readonly Uint8Array[],
+    parse: rootKeys,
+  },
+  rootKeyPreviousFile: {
+    env: ["TRENT_ROOT_KEY_PREVIOUS_FILE"],
+    flag: "--root-key-previous-file",
+    placeholder: "<files>",
+    option: "list",
+    group: "Root key",
+    help: "the same as comma-separated paths of key files",
+    shownDefault: "none",
+    fallback: Object.freeze([]) as readonly string[],
+    parse: list,
+  },
+  pkcs11PreviousKeyLabels: {
+    env: ["TRENT_PKCS11_PREVIOUS_KEY_LABELS"],
+    flag: "--pkcs11-previous-key-labels",
+    placeholder: "<labels>",
+    option: "list",
+    group: "Root key",
+    help: "the same as comma-separated labels of keys in the token",
+    shownDefault: "none",
+    fallback: Object.freeze([]) as readonly string[],
+    parse: list,
+  },
+  accountId: {
+    env: ["TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID"],
+    flag: "--account-id",
+    placeholder: "<id>",
+    option: "text",
+    group: "Callers",
+    help: "account of callers in open mode",
+    shownDefault: "111122223333",
+    fallback: "111122223333",
+    parse: matching(/^\d{12}$/, "12 digits"),
+  },
+  region: {
+    env: ["TRENT_REGION", "KMS_REGION"],
+    flag: "--region",
+    placeholder: "<region>",
+    option: "text",
+    group: "Callers",
+    help: "region of unsigned requests (a signed request's comes from its credential scope)",
+    shownDefault: "us-east-1",
+    fallback: "us-east-1",
+    parse: regionName,
+  },
+  authMode: {
+    env: ["TRENT_AUTH_MODE"],
+    flag: "--auth-mode",
+    placeholder: "<mode>",
+    option: "text",
+    group: "Callers",
+    help: "open (any or no signature; callers act as the account root) or sigv4 (signatures verified against the credentials file)",
+    shownDefault: "open; sigv4 when a credentials file is given",
+    fallback: undefined,
+    parse: oneOf<AuthMode>("open", "sigv4"),
+  },
+  credentialsFile: {
+    env: ["TRENT_CREDENTIALS_FILE"],
+    flag: "--credentials-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Callers",
+    help: "YAML file of identities allowed to call in sigv4 mode",
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
+  allowOpenNetwork: {
+    env: ["TRENT_ALLOW_OPEN_NETWORK"],
+    flag: "--allow-open-network",
+    placeholder: "[true|false]",
+    option: "boolean",
+    group: "Callers",
+    help: "let open mode listen on a non-loopback address, where anyone who reaches it acts as the account root",
+    shownDefault: "false",
+    fallback: false,
+    parse: boolean,
+  },
+  grantPropagationDelayMs: {
+    env: ["TRENT_GRANT_PROPAGATION_DELAY_MS"],
+    flag: "--grant-propagation-delay-ms",
+    placeholder: "<ms>",
+    option: "integer",
+    group: "Callers",
+    help: "new grants take effect only after this delay unless their grant token is presented",
+    shownDefault: "0",
+    fallback: 0,
+    parse: integer(0),
+  },
+  awsManagedKeysDirectUse: {
+    env: ["TRENT_AWS_MANAGED_KEYS_DIRECT_USE"],
+    flag: "--aws-managed-keys-direct-use",
+    placeholder: "[true|false]",
+    option: "boolean",
+    group: "Callers",
+    help: "callers may use AWS managed keys (alias/aws/s3, ...) as the key's service would; false answers as AWS does a direct call",
+    shownDefault: "true",
+    fallback: true,
+    parse: boolean,
+  },
+  nitroRootCertFile: {
+    env: ["TRENT_NITRO_ROOT_CERT_FILE"],
+    flag: "--nitro-root-cert-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Callers",
+    help: "PEM root certificate(s) that Nitro Enclaves attestation documents must chain to",
+    shownDefault: "AWS's Nitro Enclaves root (built in)",
+    fallback: undefined,
+    parse: text,
+  },
+  nitroMaxAgeSeconds: {
+    env: ["TRENT_NITRO_MAX_AGE_SECONDS"],
+    flag: "--nitro-max-age-seconds",
+    placeholder: "<seconds>",
+    option: "integer",
+    group: "Callers",
+    help: "how far an attestation document's timestamp may be from the request's time; 0 checks only its certificates",
+    shownDefault: "300",
+    fallback: 300,
+    parse: integer(0),
+  },
+  auditFile: {
+    env: ["TRENT_AUDIT_FILE"],
+    flag: "--audit-file",
+    placeholder: "<file>",
+    option: "text",
+    group: "Audit",
+    help: "CloudTrail-shaped audit records, one JSON line each; none disables",
+    shownDefault: "<data dir>/audit.jsonl; none for :memory:",
+    fallback: undefined,
+    parse: text,
+  },
+  auditStdout: {
+    env: ["TRENT_AUDIT_STDOUT"],
+    flag: "--audit-stdout",
+    placeholder: "[true|false]",
+    option: "boolean",
+    group: "Audit",
+    help: "also write audit records to standard output",
+    shownDefault: "false",
+    fallback: false,
+    parse: boolean,
+  },
+  auditFsync: {
+    env: ["TRENT_AUDIT_FSYNC"],
+    flag: "--audit-fsync",
+    placeholder: "[true|false]",
+    option: "boolean",
+    group: "Audit",
+    help: "flush audit records to disk before their answers leave, so they survive power loss",
+    shownDefault: "false",
+    fallback: false,
+    parse: boolean,
+  },
+  maxBodyBytes: {
+    env: ["TRENT_MAX_BODY_BYTES"],
+    flag: "--max-body-bytes",
+    placeholder: "<bytes>",
+    option: "integer",
+    group: "Limits",
+    help: "largest request body; larger ones get RequestEntityTooLargeException",
+    shownDefault: "1048576",
+    fallback: 1024 * 1024,
+    parse: integer(1024),
+  },
+  requestTimeoutMs: {
+    env: ["TRENT_REQUEST_TIMEOUT_MS"],
+    flag: "--request-timeout-ms",
+    placeholder: "<ms>",
+    option: "integer",
+    group: "Limits",
+    help: "time a client has to send a whole request",
+    shownDefault: "30000",
+    fallback: 30_000,
+    parse: integer(100),
+  },
+  headersTimeoutMs: {
+    env: ["TRENT_HEADERS_TIMEOUT_MS"],
+    flag: "--headers-timeout-ms",
+    placeholder: "<ms>",
+    option: "integer",
+    group: "Limits",
+    help: "time a client has to send a request's headers (at most the request timeout)",
+    shownDefault: "10000",
+    fallback: 10_000,
+    parse: integer(100),
+  },
+  maxConnections: {
+    env: ["TRENT_MAX_CONNECTIONS"],
+    flag: "--max-connections",
+    placeholder: "<count>",
+    option: "integer",
+    group: "Limits",
+    help: "open connections served at once; further ones are closed as they arrive",
+    shownDefault: "1024",
+    fallback: 1024,
+    parse: integer(1),
+  },
+  deletionSweepMs: {
+    env: ["TRENT_DELETION_SWEEP_MS"],
+    flag: "--deletion-sweep-ms",
+    placeholder: "<ms>",
+    option: "integer",
+    group: "Limits",
+    help: "how often clock-driven work runs (deletions, rotations, expired material)",
+    shownDefault: "60000",
+    fallback: 60_000,
+    parse: integer(10),
+  },
+  keyPairWorkers: {
+    env: ["TRENT_KEY_PAIR_WORKERS"],
+    flag: "--key-pair-workers",
+    placeholder: "<count>",
+    option: "integer",
+    group: "Limits",
+    help: "worker threads that generate RSA key pairs off the event loop",
+    shownDefault: "2",
+    fallback: 2,
+    parse: integer(1),
+  },
+  keyPairPoolSize: {
+    env: ["TRENT_KEY_PAIR_POOL_SIZE"],
+    flag: "--key-pair-pool-size",
+    placeholder: "<sizes>",
+    option: "sizes",
+    group: "Limits",
+    help: "RSA data key pairs pre-generated per spec: one integer for all, or RSA_2048=4,RSA_4096=2; 0 disables",
+    shownDefault: "RSA_2048=4,RSA_3072=2,RSA_4096=2",
+    fallback: defaultKeyPairPoolSize,
+    parse: (value: string, name: string) => keyPairPoolSize(value, name),
+  },
+} as const satisfies Record<string, Setting<unknown>>;
+
+export type SettingKey = keyof typeof settings;
+
+/** The parsed value of each setting. */
+export type SettingValue<K extends SettingKey> =
+  | ReturnType<(typeof settings)[K]["parse"]>
+  | (typeof settings)[K]["fallback"];
+
+/** Every setting as startTrent's options, named by the table's keys. */
+export type SettingOptions = {
+  readonly [K in SettingKey]?: OptionKinds[(typeof settings)[K]["option"]];
+};
+
+export const settingKeys = Object.keys(settings) as SettingKey[];
+
+/** One setting's text and the name the user gave it by. */
+export interface SettingInput {
+  readonly text: string;
+  readonly name: string;
 }
+
+export type SettingInputs = { readonly [K in SettingKey]?: SettingInput };
 
 /**
- * TRENT_KEY_PAIR_POOL_SIZE: one integer for every RSA spec ("0" disables pre-generation), or
- * per spec, e.g. "RSA_2048=8,RSA_4096=1" (specs not named keep their default).
+ * The vocabulary of the front door the configuration came through, for naming settings the
+ * user did not give: `TRENT_X` for the environment, `--x` once the user uses flags, `x` for the
+ * embedding API.
  */
-export function parseKeyPairPoolSize(
-  text: string | undefined,
-  fallback: Readonly<Record<PooledKeyPairSpec, number>>,
-): Readonly<Record<PooledKeyPairSpec, number>> {
-  if (text === undefined) return fallback;
-  const name = "TRENT_KEY_PAIR_POOL_SIZE";
-  if (/^\s*\d+\s*$/.test(text)) {
-    const size = integer(name, text.trim(), 0, 0);
-    return poolSizes(size);
+export type NameStyle = "env" | "flag" | "option";
+
+export interface SettingNames {
+  readonly given: { readonly [K in SettingKey]?: string };
+  readonly style: NameStyle;
+}
+
+/** The settings an environment gives; an empty variable counts as unset. */
+export function settingInputsFromEnv(env: NodeJS.ProcessEnv = process.env): SettingInputs {
+  const inputs: Partial<Record<SettingKey, SettingInput>> = {};
+  for (const key of settingKeys)
+    for (const name of settings[key].env) {
+      const value = env[name];
+      if (value !== undefined && value !== "") {
+        inputs[key] = { text: value, name };
+        break;
+      }
+    }
+  return inputs;
+}
+
+/** The settings an embedder passes as options (undefined ones are not given). */
+export function settingInputsFromOptions(options: SettingOptions): SettingInputs {
+  const inputs: Partial<Record<SettingKey, SettingInput>> = {};
+  for (const key of settingKeys) {
+    const value: unknown = options[key];
+    // An empty list is the default of every list setting, not an empty entry.
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    inputs[key] = { text: Array.isArray(value) ? value.join(",") : String(value), name: key };
   }
-  const sizes = { ...fallback };
-  for (const entry of text.split(",")) {
-    const [spec, value] = entry.split("=").map((part) => part.trim());
-    if (!isPooledKeyPairSpec(spec) || value === undefined || value === "")
-      throw new ConfigError(
-        `${name} must be an integer or a list like RSA_2048=4,RSA_4096=2, got '${text}'`,
-      );
-    sizes[spec] = integer(name, value, 0, 0);
-  }
-  return Object.freeze(sizes);
+  return inputs;
 }
 
-export function parseRootKey(text: string, name = "TRENT_ROOT_KEY"): Uint8Array {
-  const bytes = Buffer.from(text.trim(), "base64");
-  if (bytes.length !== 32 || bytes.toString("base64") !== text.trim())
-    throw new ConfigError(`${name} must be the base64 encoding of exactly 32 bytes`);
-  return new Uint8Array(bytes);
+function canonicalName(key: SettingKey, style: NameStyle): string {
+  const row = settings[key];
+  if (style === "flag") return row.flag;
+  return style === "option" ? key : row.env[0];
 }
 
-/** A comma-separated list; empty entries are refused so a stray comma is not a silent no-op. */
-function list(name: string, text: string | undefined): string[] {
-  if (text === undefined) return [];
-  const entries = text.split(",").map((entry) => entry.trim());
-  if (entries.some((entry) => entry === ""))
-    throw new ConfigError(`${name} must be a comma-separated list without empty entries`);
-  return entries;
+/** The name the user gave a setting by, or the one they would use in this configuration's style. */
+export function nameOf(config: Pick<TrentConfig, "settingNames">, key: SettingKey): string {
+  return config.settingNames?.given[key] ?? canonicalName(key, config.settingNames?.style ?? "env");
 }
 
-const pkcs11Names = [
-  "TRENT_PKCS11_TOKEN_LABEL",
-  "TRENT_PKCS11_PIN",
-  "TRENT_PKCS11_PIN_FILE",
-  "TRENT_PKCS11_KEY_LABEL",
-  "TRENT_PKCS11_PREVIOUS_KEY_LABELS",
-] as const;
+/** How the user would set `key` to `value` in this configuration's style: TRENT_X=v, --x v, x: v. */
+function assignment(config: Pick<TrentConfig, "settingNames">, key: SettingKey, value: string) {
+  const row = settings[key];
+  const name = config.settingNames?.given[key];
+  const style =
+    name === undefined
+      ? (config.settingNames?.style ?? "env")
+      : name.startsWith("--")
+        ? "flag"
+        : name === key
+          ? "option"
+          : "env";
+  if (style === "flag") return `${row.flag} ${value}`;
+  return style === "option" ? `${key}: "${value}"` : `${name ?? row.env[0]}=${value}`;
+}
 
 /** TRENT_PKCS11_*: all or nothing, and never an echo of the PIN. */
-export function parsePkcs11(
-  env: NodeJS.ProcessEnv,
-  rawSourceGiven: boolean,
+function pkcs11From(
+  values: { readonly [K in SettingKey]: SettingValue<K> },
+  config: Pick<TrentConfig, "settingNames">,
 ): Pkcs11Config | undefined {
-  const module = first(env, "TRENT_PKCS11_MODULE");
+  const name = (key: SettingKey) => nameOf(config, key);
+  const module = values.pkcs11Module;
   if (module === undefined) {
-    const stray = pkcs11Names.find((name) => first(env, name) !== undefined);
+    const stray = (
+      [
+        "pkcs11TokenLabel",
+        "pkcs11Pin",
+        "pkcs11PinFile",
+        "pkcs11KeyLabel",
+        "pkcs11PreviousKeyLabels",
+      ] as const
+    ).find((key) => config.settingNames?.given[key] !== undefined);
     if (stray !== undefined)
       throw new ConfigError(
-        `${stray} is set but TRENT_PKCS11_MODULE, the HSM's PKCS#11 module, is not`,
+        `${name(stray)} is set but ${name("pkcs11Module")}, the HSM's PKCS#11 module, is not`,
       );
     return undefined;
   }
-  const tokenLabel = first(env, "TRENT_PKCS11_TOKEN_LABEL");
+  const tokenLabel = values.pkcs11TokenLabel;
   if (tokenLabel === undefined)
     throw new ConfigError(
-      "TRENT_PKCS11_MODULE needs TRENT_PKCS11_TOKEN_LABEL, the label of the token holding the root key",
+      `${name("pkcs11Module")} needs ${name("pkcs11TokenLabel")}, the label of the token holding the root key`,
     );
-  const pin = first(env, "TRENT_PKCS11_PIN");
-  const pinFile = first(env, "TRENT_PKCS11_PIN_FILE");
+  const pin = values.pkcs11Pin;
+  const pinFile = values.pkcs11PinFile;
   if (pin !== undefined && pinFile !== undefined)
-    throw new ConfigError("set one of TRENT_PKCS11_PIN and TRENT_PKCS11_PIN_FILE, not both");
+    throw new ConfigError(`set one of ${name("pkcs11Pin")} and ${name("pkcs11PinFile")}, not both`);
   if (pin === undefined && pinFile === undefined)
     throw new ConfigError(
-      "TRENT_PKCS11_MODULE needs the token's user PIN in TRENT_PKCS11_PIN or TRENT_PKCS11_PIN_FILE",
+      `${name("pkcs11Module")} needs the token's user PIN in ${name("pkcs11Pin")} or ${name("pkcs11PinFile")}`,
     );
-  const previousKeyLabels = list(
-    "TRENT_PKCS11_PREVIOUS_KEY_LABELS",
-    first(env, "TRENT_PKCS11_PREVIOUS_KEY_LABELS"),
-  );
-  let keyLabel = first(env, "TRENT_PKCS11_KEY_LABEL");
-  if (rawSourceGiven) {
+  const previousKeyLabels = values.pkcs11PreviousKeyLabels;
+  let keyLabel = values.pkcs11KeyLabel;
+  if (values.rootKey !== undefined || values.rootKeyFile !== undefined) {
     // Moving off the HSM: the token only opens what its old keys sealed.
     if (keyLabel !== undefined || previousKeyLabels.length === 0)
       throw new ConfigError(
-        `${first(env, "TRENT_ROOT_KEY") !== undefined ? "TRENT_ROOT_KEY" : "TRENT_ROOT_KEY_FILE"} and TRENT_PKCS11_MODULE both name the current root key: set exactly one of TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE and TRENT_PKCS11_MODULE (to move from the HSM to a raw key, name the HSM's keys in TRENT_PKCS11_PREVIOUS_KEY_LABELS and leave TRENT_PKCS11_KEY_LABEL unset)`,
+        `${name(values.rootKey !== undefined ? "rootKey" : "rootKeyFile")} and ${name("pkcs11Module")} both name the current root key: ${exactlyOneRootKey(config)} (to move from the HSM to a raw key, name the HSM's keys in ${name("pkcs11PreviousKeyLabels")} and leave ${name("pkcs11KeyLabel")} unset)`,
       );
   } else {
     keyLabel ??= defaultPkcs11KeyLabel;
   }
   if (keyLabel !== undefined && previousKeyLabels.includes(keyLabel))
     throw new ConfigError(
-      `TRENT_PKCS11_PREVIOUS_KEY_LABELS names '${keyLabel}', the current key (TRENT_PKCS11_KEY_LABEL)`,
+      `${name("pkcs11PreviousKeyLabels")} names '${keyLabel}', the current key (${name("pkcs11KeyLabel")})`,
     );
   return Object.freeze({
     module,
     tokenLabel,
-    pin: pin === undefined ? undefined : new Pkcs11Pin(pin),
+    pin,
     pinFile,
     keyLabel,
-    previousKeyLabels: Object.freeze(previousKeyLabels),
+    previousKeyLabels,
   });
 }
 
-/** The variables naming the current root key: at most one may be set. */
-export function currentRootKeySources(config: TrentConfig): string[] {
-  const sources: string[] = [];
-  if (config.rootKey !== undefined) sources.push("TRENT_ROOT_KEY");
-  if (config.rootKeyFile !== undefined) sources.push("TRENT_ROOT_KEY_FILE");
-  if (config.pkcs11?.keyLabel !== undefined) sources.push("TRENT_PKCS11_MODULE");
-  return sources;
+function exactlyOneRootKey(config: Pick<TrentConfig, "settingNames">): string {
+  return `set exactly one of ${nameOf(config, "rootKey")}, ${nameOf(config, "rootKeyFile")} and ${nameOf(config, "pkcs11Module")}`;
 }
 
-/** TRENT_DATABASE_URL, checked without ever echoing it: it may hold a password. */
-export function parseDatabaseUrl(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError(
-      "TRENT_DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database",
-    );
+/**
+ * The configuration the given settings make, the rest at their defaults: each setting parsed by
+ * its row, then what only the settings together decide (the auth mode a credentials file
+ * implies, the PKCS#11 token, one current root key, timeouts that agree).
+ */
+export function configFromInputs(inputs: SettingInputs, style: NameStyle = "env"): TrentConfig {
+  const given: Partial<Record<SettingKey, string>> = {};
+  for (const key of settingKeys) {
+    const input = inputs[key];
+    if (input !== undefined) given[key] = input.name;
   }
-  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:")
+  const names: Pick<TrentConfig, "settingNames"> = {
+    settingNames: Object.freeze({ given: Object.freeze(given), style }),
+  };
+  const parsed: Partial<Record<SettingKey, unknown>> = {};
+  for (const key of settingKeys) {
+    const input = inputs[key];
+    parsed[key] =
+      input === undefined ? settings[key].fallback : settings[key].parse(input.text, input.name);
+  }
+  const values = parsed as { readonly [K in SettingKey]: SettingValue<K> };
+  if (values.rootKey !== undefined && values.rootKeyFile !== undefined)
     throw new ConfigError(
-      "TRENT_DATABASE_URL must be a postgres:// or postgresql:// URL, like postgres://user:password@host:5432/database",
+      `${nameOf(names, "rootKey")} and ${nameOf(names, "rootKeyFile")} both name the current root key: ${exactlyOneRootKey(names)}`,
     );
-  return text;
+  const config: TrentConfig = Object.freeze({
+    host: values.host,
+    port: values.port,
+    dataDir: values.dataDir,
+    databaseUrl: values.databaseUrl,
+    accountId: values.accountId,
+    region: values.region,
+    rootKey: values.rootKey,
+    rootKeyFile: values.rootKeyFile,
+    pkcs11: pkcs11From(values, names),
+    previousRootKeys: values.rootKeyPrevious,
+    previousRootKeyFiles: values.rootKeyPreviousFile,
+    // A credentials file alone means sigv4: nobody should believe they are protected by it
+    // while open mode accepts anything.
+    authMode: values.authMode ?? (values.credentialsFile === undefined ? "open" : "sigv4"),
+    credentialsFile: values.credentialsFile,
+    allowOpenOnNetwork: values.allowOpenNetwork,
+    maxBodyBytes: values.maxBodyBytes,
+    requestTimeoutMs: values.requestTimeoutMs,
+    headersTimeoutMs: values.headersTimeoutMs,
+    maxConnections: values.maxConnections,
+    deletionSweepMs: values.deletionSweepMs,
+    keyPairWorkers: values.keyPairWorkers,
+    keyPairPoolSize: values.keyPairPoolSize,
+    grantPropagationDelayMs: values.grantPropagationDelayMs,
+    auditFile: values.auditFile,
+    auditStdout: values.auditStdout,
+    auditFsync: values.auditFsync,
+    awsManagedKeysDirectUse: values.awsManagedKeysDirectUse,
+    nitroRootCertFile: values.nitroRootCertFile,
+    nitroMaxAgeSeconds: values.nitroMaxAgeSeconds,
+    seedFile: values.seedFile,
+    // local-kms's Docker default applies to servers started from the environment or flags, as
+    // local-kms's image does; an embedder's test sees only the seeds it names.
+    localKmsSeedFile:
+      values.localKmsSeedFile ?? (style === "option" ? undefined : localKmsDefaultSeedFile),
+    localKmsSeedFileIsDefault: values.localKmsSeedFile === undefined && style !== "option",
+    logLevel: values.logLevel,
+    metricsToken: values.metricsToken,
+    tlsCertFile: values.tlsCertFile,
+    tlsKeyFile: values.tlsKeyFile,
+    settingNames: names.settingNames,
+  });
+  checkHttpTimeouts(config);
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined))
+    throw new ConfigError(
+      `${nameOf(names, config.tlsCertFile === undefined ? "tlsKeyFile" : "tlsCertFile")} is set without ${nameOf(names, config.tlsCertFile === undefined ? "tlsCertFile" : "tlsKeyFile")}: HTTPS needs both the certificate and its private key`,
+    );
+  return config;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig {
+  return configFromInputs(settingInputsFromEnv(env), "env");
+}
+
+/**
+ * The defaults as code uses them: no local-kms seed either (the /init/seed.yaml default is for
+ * servers started from the environment or the command line, as local-kms's Docker image does).
+ */
+export const defaultConfig: TrentConfig = Object.freeze({
+  ...configFromInputs({}),
+  localKmsSeedFile: undefined,
+  localKmsSeedFileIsDefault: false,
+});
+
+export function withDefaults(partial: Partial<TrentConfig>): TrentConfig {
+  return Object.freeze({ ...defaultConfig, ...partial });
+}
+
+/**
+ * TRENT_KEY_PAIR_POOL_SIZE alone, for callers holding its text (undefined keeps `fallback`).
+ */
+export function parseKeyPairPoolSize(
+  value: string | undefined,
+  fallback: Readonly<Record<PooledKeyPairSpec, number>>,
+): Readonly<Record<PooledKeyPairSpec, number>> {
+  return value === undefined
+    ? fallback
+    : keyPairPoolSize(value, settings.keyPairPoolSize.env[0], fallback);
+}
+
+/** The settings naming the current root key, as the user named them: at most one may be given. */
+export function currentRootKeySources(config: TrentConfig): string[] {
+  const sources: string[] = [];
+  if (config.rootKey !== undefined) sources.push(nameOf(config, "rootKey"));
+  if (config.rootKeyFile !== undefined) sources.push(nameOf(config, "rootKeyFile"));
+  if (config.pkcs11?.keyLabel !== undefined) sources.push(nameOf(config, "pkcs11Module"));
+  return sources;
 }
 
 /** A database URL fit for logs: its password (in the authority or the query) replaced. */
@@ -452,7 +947,7 @@ export function redactDatabaseUrl(databaseUrl: string): string {
   }
 }
 
-/** Where this node keeps its state, for the start-up line. */
+/** Where this node keeps its state, in a few words. */
 export function storeLocation(config: TrentConfig): string {
   return config.databaseUrl === undefined
     ? `data ${config.dataDir}`
@@ -464,158 +959,12 @@ export function storeLocation(config: TrentConfig): string {
  * part of the request, so the longer limit could never apply.
  */
 export function checkHttpTimeouts(
-  config: Pick<TrentConfig, "requestTimeoutMs" | "headersTimeoutMs">,
+  config: Pick<TrentConfig, "requestTimeoutMs" | "headersTimeoutMs" | "settingNames">,
 ): void {
   if (config.headersTimeoutMs > config.requestTimeoutMs)
     throw new ConfigError(
-      `TRENT_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed TRENT_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`,
+      `${nameOf(config, "headersTimeoutMs")} (${config.headersTimeoutMs}) must not exceed ${nameOf(config, "requestTimeoutMs")} (${config.requestTimeoutMs}): the headers are part of the request`,
     );
-}
-
-function httpLimitsFromEnv(
-  env: NodeJS.ProcessEnv,
-): Pick<TrentConfig, "requestTimeoutMs" | "headersTimeoutMs" | "maxConnections"> {
-  const limits = {
-    requestTimeoutMs: integer(
-      "TRENT_REQUEST_TIMEOUT_MS",
-      first(env, "TRENT_REQUEST_TIMEOUT_MS"),
-      defaultConfig.requestTimeoutMs,
-      100,
-    ),
-    headersTimeoutMs: integer(
-      "TRENT_HEADERS_TIMEOUT_MS",
-      first(env, "TRENT_HEADERS_TIMEOUT_MS"),
-      defaultConfig.headersTimeoutMs,
-      100,
-    ),
-    maxConnections: integer(
-      "TRENT_MAX_CONNECTIONS",
-      first(env, "TRENT_MAX_CONNECTIONS"),
-      defaultConfig.maxConnections,
-      1,
-    ),
-  };
-  checkHttpTimeouts(limits);
-  return limits;
-}
-
-/** local-kms reads its seed file from here in its Docker image unless KMS_SEED_PATH says otherwise. */
-export const localKmsDefaultSeedFile = "/init/seed.yaml";
-
-/** TRENT_SEED_FILE and KMS_SEED_PATH (docs/seeding.md). */
-export function seedConfigFromEnv(
-  env: NodeJS.ProcessEnv,
-): Pick<TrentConfig, "seedFile" | "localKmsSeedFile" | "localKmsSeedFileIsDefault"> {
-  const localKmsSeedFile = first(env, "KMS_SEED_PATH");
-  return {
-    seedFile: first(env, "TRENT_SEED_FILE"),
-    localKmsSeedFile: localKmsSeedFile ?? localKmsDefaultSeedFile,
-    localKmsSeedFileIsDefault: localKmsSeedFile === undefined,
-  };
-}
-
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig {
-  const accountId = first(env, "TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID") ?? defaultConfig.accountId;
-  if (!/^\d{12}$/.test(accountId))
-    throw new ConfigError(`TRENT_ACCOUNT_ID must be 12 digits, got '${accountId}'`);
-  const region = first(env, "TRENT_REGION", "KMS_REGION") ?? defaultConfig.region;
-  if (!isRegionName(region))
-    throw new ConfigError(`TRENT_REGION is not a region name: '${region}'`);
-  const credentialsFile = first(env, "TRENT_CREDENTIALS_FILE");
-  // A credentials file alone means sigv4: nobody should believe they are protected by it while
-  // open mode accepts anything.
-  const authMode =
-    first(env, "TRENT_AUTH_MODE") ??
-    (credentialsFile === undefined ? defaultConfig.authMode : "sigv4");
-  if (authMode !== "open" && authMode !== "sigv4")
-    throw new ConfigError(`TRENT_AUTH_MODE must be 'open' or 'sigv4', got '${authMode}'`);
-  const rootKeyText = first(env, "TRENT_ROOT_KEY");
-  const rootKeyFile = first(env, "TRENT_ROOT_KEY_FILE");
-  if (rootKeyText !== undefined && rootKeyFile !== undefined)
-    throw new ConfigError(
-      "TRENT_ROOT_KEY and TRENT_ROOT_KEY_FILE both name the current root key: set exactly one of TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE and TRENT_PKCS11_MODULE",
-    );
-  const pkcs11 = parsePkcs11(env, rootKeyText !== undefined || rootKeyFile !== undefined);
-  return Object.freeze({
-    ...observabilityFromEnv(env),
-    host: first(env, "TRENT_HOST") ?? defaultConfig.host,
-    port: integer("TRENT_PORT", first(env, "TRENT_PORT", "PORT"), defaultConfig.port, 0),
-    dataDir: first(env, "TRENT_DATA_DIR", "KMS_DATA_PATH") ?? defaultConfig.dataDir,
-    databaseUrl: parseDatabaseUrl(first(env, "TRENT_DATABASE_URL")),
-    accountId,
-    region,
-    rootKey: rootKeyText === undefined ? undefined : parseRootKey(rootKeyText),
-    rootKeyFile,
-    pkcs11,
-    previousRootKeys: Object.freeze(
-      list("TRENT_ROOT_KEY_PREVIOUS", first(env, "TRENT_ROOT_KEY_PREVIOUS")).map((text, i) =>
-        parseRootKey(text, `TRENT_ROOT_KEY_PREVIOUS entry ${i + 1}`),
-      ),
-    ),
-    previousRootKeyFiles: Object.freeze(
-      list("TRENT_ROOT_KEY_PREVIOUS_FILE", first(env, "TRENT_ROOT_KEY_PREVIOUS_FILE")),
-    ),
-    authMode,
-    credentialsFile,
-    allowOpenOnNetwork: boolean(
-      "TRENT_ALLOW_OPEN_NETWORK",
-      first(env, "TRENT_ALLOW_OPEN_NETWORK"),
-      defaultConfig.allowOpenOnNetwork,
-    ),
-    maxBodyBytes: integer(
-      "TRENT_MAX_BODY_BYTES",
-      first(env, "TRENT_MAX_BODY_BYTES"),
-      defaultConfig.maxBodyBytes,
-      1024,
-    ),
-    ...httpLimitsFromEnv(env),
-    deletionSweepMs: integer(
-      "TRENT_DELETION_SWEEP_MS",
-      first(env, "TRENT_DELETION_SWEEP_MS"),
-      defaultConfig.deletionSweepMs,
-      10,
-    ),
-    keyPairWorkers: integer(
-      "TRENT_KEY_PAIR_WORKERS",
-      first(env, "TRENT_KEY_PAIR_WORKERS"),
-      defaultConfig.keyPairWorkers,
-      1,
-    ),
-    keyPairPoolSize: parseKeyPairPoolSize(
-      first(env, "TRENT_KEY_PAIR_POOL_SIZE"),
-      defaultConfig.keyPairPoolSize,
-    ),
-    grantPropagationDelayMs: integer(
-      "TRENT_GRANT_PROPAGATION_DELAY_MS",
-      first(env, "TRENT_GRANT_PROPAGATION_DELAY_MS"),
-      defaultConfig.grantPropagationDelayMs,
-      0,
-    ),
-    awsManagedKeysDirectUse: boolean(
-      "TRENT_AWS_MANAGED_KEYS_DIRECT_USE",
-      first(env, "TRENT_AWS_MANAGED_KEYS_DIRECT_USE"),
-      defaultConfig.awsManagedKeysDirectUse,
-    ),
-    auditFile: first(env, "TRENT_AUDIT_FILE") ?? defaultConfig.auditFile,
-    auditStdout: boolean(
-      "TRENT_AUDIT_STDOUT",
-      first(env, "TRENT_AUDIT_STDOUT"),
-      defaultConfig.auditStdout,
-    ),
-    auditFsync: boolean(
-      "TRENT_AUDIT_FSYNC",
-      first(env, "TRENT_AUDIT_FSYNC"),
-      defaultConfig.auditFsync,
-    ),
-    nitroRootCertFile: first(env, "TRENT_NITRO_ROOT_CERT_FILE"),
-    nitroMaxAgeSeconds: integer(
-      "TRENT_NITRO_MAX_AGE_SECONDS",
-      first(env, "TRENT_NITRO_MAX_AGE_SECONDS"),
-      defaultConfig.nitroMaxAgeSeconds,
-      0,
-    ),
-    ...seedConfigFromEnv(env),
-  });
 }
 
 /** True for addresses only this machine can reach; 0.0.0.0, ::, LAN addresses and other names may not be. */
@@ -637,22 +986,21 @@ export function checkRootKeyConfig(config: TrentConfig): void {
   const sources = currentRootKeySources(config);
   if (sources.length > 1)
     throw new ConfigError(
-      `${sources.join(" and ")} both name the current root key: set exactly one of TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE and TRENT_PKCS11_MODULE`,
+      `${sources.join(" and ")} both name the current root key: ${exactlyOneRootKey(config)}`,
     );
   // Nodes sharing a database must seal key material under one root key: a key generated into
   // each node's data directory would leave every node unable to open the others' keys.
   if (config.databaseUrl !== undefined && sources.length === 0)
     throw new ConfigError(
-      "TRENT_DATABASE_URL needs a root key from TRENT_ROOT_KEY, TRENT_ROOT_KEY_FILE or TRENT_PKCS11_MODULE: every node sharing the database must use the same root key (see docs/postgres.md)",
+      `${nameOf(config, "databaseUrl")} needs a root key from ${nameOf(config, "rootKey")}, ${nameOf(config, "rootKeyFile")} or ${nameOf(config, "pkcs11Module")}: every node sharing the database must use the same root key (see docs/postgres.md)`,
     );
 }
 
 /**
  * Refuses configurations that are unsafe to serve, before anything listens: HTTP timeouts that
- * contradict each other, a shared database
- * without a configured root key, sigv4 without a credentials file, a credentials file that
- * open mode would silently ignore, and open mode reachable from the network without
- * TRENT_ALLOW_OPEN_NETWORK=true.
+ * contradict each other, a shared database without a configured root key, sigv4 without a
+ * credentials file, a credentials file that open mode would silently ignore, and open mode
+ * reachable from the network without TRENT_ALLOW_OPEN_NETWORK=true.
  */
 export function checkServable(config: TrentConfig): void {
   checkHttpTimeouts(config);
@@ -660,21 +1008,17 @@ export function checkServable(config: TrentConfig): void {
   if (config.authMode === "sigv4") {
     if (config.credentialsFile === undefined)
       throw new ConfigError(
-        "TRENT_AUTH_MODE=sigv4 needs TRENT_CREDENTIALS_FILE, the YAML file of identities allowed to call (see docs/security.md)",
+        `${assignment(config, "authMode", "sigv4")} needs ${nameOf(config, "credentialsFile")}, the YAML file of identities allowed to call (see docs/security.md)`,
       );
     return;
   }
   if (config.credentialsFile !== undefined)
     throw new ConfigError(
-      "TRENT_CREDENTIALS_FILE is set but TRENT_AUTH_MODE is 'open', which ignores it and accepts unsigned requests: use TRENT_AUTH_MODE=sigv4",
+      `${nameOf(config, "credentialsFile")} is set but ${nameOf(config, "authMode")} is 'open', which ignores it and accepts unsigned requests: use ${assignment(config, "authMode", "sigv4")}`,
     );
   if (!isLoopbackHost(config.host) && !config.allowOpenOnNetwork)
     throw new ConfigError(
       `refusing to listen on ${config.host} in open mode: anyone who can reach it would act as the root of account ${config.accountId}. ` +
-        "Listen on 127.0.0.1, use TRENT_AUTH_MODE=sigv4 with TRENT_CREDENTIALS_FILE, or set TRENT_ALLOW_OPEN_NETWORK=true to accept the risk (see docs/security.md)",
+        `Listen on 127.0.0.1, use ${assignment(config, "authMode", "sigv4")} with ${nameOf(config, "credentialsFile")}, or set ${assignment(config, "allowOpenNetwork", "true")} to accept the risk (see docs/security.md)`,
     );
-}
-
-export function withDefaults(partial: Partial<TrentConfig>): TrentConfig {
-  return Object.freeze({ ...defaultConfig, ...partial });
 }

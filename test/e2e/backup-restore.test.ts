@@ -419,10 +419,7 @@ describe("what trent backup and trent restore refuse", () => {
     );
     assert.deepEqual(
       [memory.code, memory.stderr],
-      [
-        1,
-        "trent: the data directory is :memory:, which has no database file; use --data-dir or TRENT_DATA_DIR\n",
-      ],
+      [1, "trent: --data-dir is :memory:, which has no database file: name a data directory\n"],
     );
     assert.equal(existsSync(file), false);
   });

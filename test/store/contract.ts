@@ -356,6 +356,21 @@ export function storeContract(backend: StoreBackend): void {
         );
       }));
 
+    it("counts the keys of every account and Region", () =>
+      withStore(async (store) => {
+        assert.equal(await store.keys.count(), 0);
+        await store.keys.insert(keyRecord("00000000-0000-0000-0000-000000000001"));
+        await store.keys.insert(
+          keyRecord("00000000-0000-0000-0000-000000000002", { accountId: otherAccount }),
+        );
+        await store.keys.insert(
+          keyRecord("00000000-0000-0000-0000-000000000003", { region: "eu-west-1" }),
+        );
+        assert.equal(await store.keys.count(), 3);
+        await store.keys.delete(arnOf("00000000-0000-0000-0000-000000000001"));
+        assert.equal(await store.keys.count(), 2);
+      }));
+
     it("lists keys pending deletion whose date is at or before now", () =>
       withStore(async (store) => {
         const now = new Date("2025-06-01T12:00:00.000Z");

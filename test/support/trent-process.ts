@@ -51,14 +51,16 @@ function hasExited(child: ChildProcess): boolean {
 }
 
 /**
- * Starts `src/main.ts`; resolves once it prints its listening line, or rejects with a
- * FailedStart when it exits first (or prints nothing within `timeoutMs`).
+ * Starts `src/main.ts` (`npm start`, which is `trent serve`) with `args` as its flags; resolves
+ * once it prints its listening line, or rejects with a FailedStart when it exits first (or
+ * prints nothing within `timeoutMs`).
  */
 export function startTrentProcess(
   env: Readonly<Record<string, string | undefined>>,
   timeoutMs = 30_000,
+  args: readonly string[] = [],
 ): Promise<TrentProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
     cwd: repo,
     env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],

@@ -19,14 +19,12 @@ import type { Store } from "../../platform/store/store.js";
 import {
   ConfigError,
   checkRootKeyConfig,
-  configFromEnv,
   currentRootKeySources,
   type TrentConfig,
 } from "../../vocabulary/config.js";
+import { addSettingFlags, configOfFlags } from "./setting-flags.js";
 
-interface StoreFlags {
-  dataDir?: string;
-}
+type StoreFlags = Readonly<Record<string, unknown>>;
 
 const stderr = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -36,9 +34,7 @@ const stdout = (line: string): void => {
 };
 
 function configOf(flags: StoreFlags): TrentConfig {
-  const env = { ...process.env };
-  if (flags.dataDir !== undefined) env.TRENT_DATA_DIR = flags.dataDir;
-  const config = configFromEnv(env);
+  const config = configOfFlags(flags);
   checkRootKeyConfig(config);
   return config;
 }
@@ -74,73 +70,79 @@ export function addRootKeyCommands(program: Command): void {
       stdout(newRootKeyText());
     });
 
-  rootKey
-    .command("rotate")
-    .description(
-      "re-seal everything under the current root key, online and resumable, then retire root key versions nothing refers to",
-    )
-    .option("--data-dir <dir>", "data directory (TRENT_DATA_DIR)")
-    .option("--batch-size <rows>", "rows re-sealed per transaction", "200")
-    .option("--pause <ms>", "milliseconds to wait between batches, to spare a busy database", "0")
-    .action(async (flags: StoreFlags & { batchSize: string; pause: string }) => {
-      const batchSize = Number(flags.batchSize);
-      if (!Number.isInteger(batchSize) || batchSize < 1)
-        throw new ConfigError(`--batch-size must be a positive integer, got '${flags.batchSize}'`);
-      const pauseMs = Number(flags.pause);
-      if (!Number.isInteger(pauseMs) || pauseMs < 0)
-        throw new ConfigError(`--pause must be an integer >= 0, got '${flags.pause}'`);
-      const config = configOf(flags);
-      const random = createSystemRandom();
-      const result = await withStore(config, async (store, keys) => {
-        const custody = await proveRootKeys(store, keys.configured, {
-          now: () => new Date(),
-          randomBytes: (length) => random.bytes(length),
-          location: storeDescription(config, false),
-        });
-        for (const warning of keys.warnings) stderr(warning);
-        stdout(custody.summary);
-        return rotateRootKey(store, custody.keyring, {
-          now: () => new Date(),
-          batchSize,
-          pauseMs,
-          progress: stdout,
-        });
+  addSettingFlags(
+    rootKey
+      .command("rotate")
+      .description(
+        "re-seal everything under the current root key, online and resumable, then retire root key versions nothing refers to",
+      )
+      .option("--batch-size <rows>", "rows re-sealed per transaction", "200")
+      .option(
+        "--pause <ms>",
+        "milliseconds to wait between batches, to spare a busy database",
+        "0",
+      ),
+    ["Store", "Root key"],
+  ).action(async (flags: StoreFlags & { batchSize: string; pause: string }) => {
+    const batchSize = Number(flags.batchSize);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new ConfigError(`--batch-size must be a positive integer, got '${flags.batchSize}'`);
+    const pauseMs = Number(flags.pause);
+    if (!Number.isInteger(pauseMs) || pauseMs < 0)
+      throw new ConfigError(`--pause must be an integer >= 0, got '${flags.pause}'`);
+    const config = configOf(flags);
+    const random = createSystemRandom();
+    const result = await withStore(config, async (store, keys) => {
+      const custody = await proveRootKeys(store, keys.configured, {
+        now: () => new Date(),
+        randomBytes: (length) => random.bytes(length),
+        location: storeDescription(config, false),
       });
-      stdout(
-        `done: ${result.resealed} rows re-sealed${result.changed > 0 ? `, ${result.changed} changed or deleted while the run read them` : ""}`,
-      );
-      if (result.remaining.length > 0) process.exitCode = 2;
+      for (const warning of keys.warnings) stderr(warning);
+      stdout(custody.summary);
+      return rotateRootKey(store, custody.keyring, {
+        now: () => new Date(),
+        batchSize,
+        pauseMs,
+        progress: stdout,
+      });
     });
+    stdout(
+      `done: ${result.resealed} rows re-sealed${result.changed > 0 ? `, ${result.changed} changed or deleted while the run read them` : ""}`,
+    );
+    if (result.remaining.length > 0) process.exitCode = 2;
+  });
 
-  rootKey
-    .command("status")
-    .description("show the root key versions, which configured key is which, and rows per version")
-    .option("--data-dir <dir>", "data directory (TRENT_DATA_DIR)")
-    .action(async (flags: StoreFlags) => {
-      const config = configOf(flags);
-      const status = await withStore(config, (store, keys) =>
-        rootKeyStatus(store, keys.configured),
+  addSettingFlags(
+    rootKey
+      .command("status")
+      .description(
+        "show the root key versions, which configured key is which, and rows per version",
+      ),
+    ["Store", "Root key"],
+  ).action(async (flags: StoreFlags) => {
+    const config = configOf(flags);
+    const status = await withStore(config, (store, keys) => rootKeyStatus(store, keys.configured));
+    const counts = new Map(status.counts.map((count) => [count.version, count]));
+    stdout(`root key versions in ${storeDescription(config, false)}:`);
+    if (status.registry.length === 0) stdout("  none registered yet");
+    for (const record of status.registry) {
+      const count = counts.get(record.version);
+      stdout(
+        `  version ${record.version}: registered ${date(record.createdAt)}, ${record.retiredAt ? `retired ${date(record.retiredAt)}` : "in use"}; key materials ${count?.keyMaterials ?? 0}, sealed secrets ${count?.sealedSecrets ?? 0}`,
       );
-      const counts = new Map(status.counts.map((count) => [count.version, count]));
-      stdout(`root key versions in ${storeDescription(config, false)}:`);
-      if (status.registry.length === 0) stdout("  none registered yet");
-      for (const record of status.registry) {
-        const count = counts.get(record.version);
-        stdout(
-          `  version ${record.version}: registered ${date(record.createdAt)}, ${record.retiredAt ? `retired ${date(record.retiredAt)}` : "in use"}; key materials ${count?.keyMaterials ?? 0}, sealed secrets ${count?.sealedSecrets ?? 0}`,
-        );
-      }
-      const unversioned = counts.get(undefined);
-      if (unversioned !== undefined)
-        stdout(
-          `  no version recorded (from before root key versions): key materials ${unversioned.keyMaterials}`,
-        );
-      stdout("configured root keys:");
-      for (const key of status.configured)
-        stdout(
-          `  ${key.source} (${key.role}): ${key.version === undefined ? "opens no registered version" : `version ${key.version}`}`,
-        );
-    });
+    }
+    const unversioned = counts.get(undefined);
+    if (unversioned !== undefined)
+      stdout(
+        `  no version recorded (from before root key versions): key materials ${unversioned.keyMaterials}`,
+      );
+    stdout("configured root keys:");
+    for (const key of status.configured)
+      stdout(
+        `  ${key.source} (${key.role}): ${key.version === undefined ? "opens no registered version" : `version ${key.version}`}`,
+      );
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * A started Trent as a long-running process: its start-up lines (the root key summary in the
- * log; "Trent listening on URL ..." on standard output, which scripts and tests wait for), a
+ * log; "Trent listening on URL" and where everything is on standard output, which scripts and
+ * tests wait for), a
  * clean close on SIGINT and SIGTERM, and with TLS, the certificate read again on SIGHUP.
  * Shared by `npm start` (main.ts) and `trent serve`.
  */
@@ -14,9 +15,13 @@ export interface ServingTrent {
   close(): Promise<void>;
 }
 
-export function serveUntilStopped(trent: ServingTrent, description: string, tls: boolean): void {
+export function serveUntilStopped(
+  trent: ServingTrent,
+  startUpLines: readonly string[],
+  tls: boolean,
+): void {
   trent.log.info(trent.rootKeys);
-  process.stdout.write(`Trent listening on ${trent.url} (${description})\n`);
+  process.stdout.write(`${startUpLines.join("\n")}\n`);
   const stop = () => {
     trent.close().then(
       () => process.exit(0),

@@ -14,6 +14,7 @@ export type RouteName =
   | "ready"
   | "metrics"
   | "reset"
+  | "status"
   | "console"
   | "unknown"
   /** Refused by Node's HTTP parser (malformed, too large, too slow) before any route. */

@@ -1,8 +1,8 @@
 /**
  * The HTTP(S) listener. Reads bodies up to the configured limit (a larger body is answered
  * with an error and never buffered), routes POST / to the KMS route (kms-route.ts), and serves
- * the operational routes: /health and /ready (probes.ts), /metrics (metrics-route.ts) and, in
- * open mode only, the test-suite reset endpoints. With a certificate (tls.ts) it speaks HTTPS
+ * the operational routes: /health and /ready (probes.ts), /metrics (metrics-route.ts),
+ * /_trent/status and, in open mode only, the test-suite reset endpoints. With a certificate (tls.ts) it speaks HTTPS
  * only, and KMS calls over it carry aws:SecureTransport = true.
  *
  * It also bounds what a client can hold: requests (headers, then the whole body) must arrive
@@ -29,7 +29,7 @@ import { TLSSocket } from "node:tls";
 import type { Registry } from "prom-client";
 import type { Authenticator } from "../../core/auth/authenticate.js";
 import type { KmsCore } from "../../core/kms.js";
-import type { TrentConfig } from "../../vocabulary/config.js";
+import type { AuthMode, TrentConfig } from "../../vocabulary/config.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
 import {
   type Clock,
@@ -71,6 +71,19 @@ export interface HttpFrontDoor {
 export interface ServerHooks {
   /** Wipes all state; only reachable in open mode. */
   reset(): Promise<void>;
+  /** What GET /_trent/status reports in open mode. */
+  status(): Promise<StatusReport>;
+}
+
+/** A running server's facts, for `trent status` and monitoring. */
+export interface StatusReport {
+  readonly version: string;
+  readonly authMode: AuthMode;
+  readonly store: { readonly engine: string; readonly location: string };
+  /** Keys in the store, every account and Region. */
+  readonly keys: number;
+  readonly accountId: string;
+  readonly region: string;
 }
 
 class BodyTooLarge extends Error {}
@@ -238,6 +251,18 @@ export function createTrentServer(
     if (req.method === "GET" && path === "/metrics" && door.metrics) {
       notes.route = "metrics";
       await answerMetrics(req, res, requestId, notes, door.metrics, config.metricsToken);
+      return;
+    }
+    if (req.method === "GET" && path === "/_trent/status") {
+      notes.route = "status";
+      // Without a signature, sigv4 mode tells no more than any unsigned request learns anyway:
+      // that the server is up and wants signatures. Open mode's callers act as the account
+      // root, so they may see everything.
+      const body =
+        config.authMode === "open"
+          ? { status: "ok", ...(await hooks.status()) }
+          : { status: "ok", authMode: config.authMode };
+      sendJson(res, requestId, 200, body);
       return;
     }
     if (req.method === "POST" && (path === "/_trent/reset" || path === "/moto-api/reset")) {

@@ -3,6 +3,7 @@
  * data directory (or in memory). Shared by `trent serve` and the commands that work on a store
  * beside a running server (`trent root-key rotate`, `trent root-key status`).
  */
+import { join } from "node:path";
 import { redactDatabaseUrl, type TrentConfig } from "../../vocabulary/config.js";
 import type { LogTarget } from "../../vocabulary/ports.js";
 import { openPostgresStore } from "./postgres.js";
@@ -16,6 +17,36 @@ export function storeDescription(config: TrentConfig, givenStore: boolean): stri
   return config.dataDir === ":memory:"
     ? "the in-memory store"
     : `${config.dataDir}/${sqliteFileName}`;
+}
+
+/** Which store `config` names and where it is, for the start-up lines and `trent status`. */
+export interface StoreFacts {
+  readonly engine: "sqlite" | "postgresql" | "given";
+  /** The database file, "memory", or PostgreSQL's host:port/database (no user, no password). */
+  readonly location: string;
+}
+
+export function storeFacts(config: TrentConfig, givenStore: boolean): StoreFacts {
+  if (givenStore) return { engine: "given", location: "the store given to Trent" };
+  if (config.databaseUrl !== undefined)
+    return { engine: "postgresql", location: postgresPlace(config.databaseUrl) };
+  return {
+    engine: "sqlite",
+    location: config.dataDir === ":memory:" ? "memory" : join(config.dataDir, sqliteFileName),
+  };
+}
+
+/** host:port/database of a PostgreSQL URL; the user and password stay out of it. */
+function postgresPlace(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+    // A socket directory may stand in the query instead of a host name.
+    const host = url.hostname || url.searchParams.get("host") || "localhost";
+    return `${host}:${url.port || "5432"}/${database}`;
+  } catch {
+    return "(unparsable database URL)";
+  }
 }
 
 /** Opens the store `config` names (PostgreSQL or SQLite), unless one is given. */

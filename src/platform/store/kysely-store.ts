@@ -290,6 +290,15 @@ class Keys implements KeyRepository {
     return rows.map(fromKeyRow);
   }
 
+  async count() {
+    const row = await this.db
+      .selectFrom("keys")
+      .select((eb) => eb.fn.countAll().as("keys"))
+      .executeTakeFirstOrThrow();
+    // PostgreSQL's count is a bigint, which its driver hands over as text.
+    return Number(row.keys);
+  }
+
   async listDueForDeletion(now: Date) {
     const rows = await this.db
       .selectFrom("keys")

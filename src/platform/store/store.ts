@@ -65,6 +65,8 @@ export interface KeyRepository {
    * multi-Region key and its replicas share their key id.
    */
   listRelated(accountId: string, keyId: string): Promise<KeyRecord[]>;
+  /** How many keys the store holds, in every account and region (for `trent status`). */
+  count(): Promise<number>;
   /** Keys pending deletion whose deletion date is at or before `now`. */
   listDueForDeletion(now: Date): Promise<KeyRecord[]>;
   /** Deletes the key with its material, aliases, tags and grants. */
