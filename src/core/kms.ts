@@ -114,7 +114,7 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
       userAgent: facts.userAgent,
       input: input as Readonly<Record<string, unknown>> | undefined,
       output,
-      error: failure && { type: failure.type, message: failure.message },
+      error: failure && { type: failure.type, message: failure.wireMessage },
       notes,
     });
     if (observers.length === 0) return;

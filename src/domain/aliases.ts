@@ -11,6 +11,7 @@ import type { Store } from "../platform/store/store.js";
 import { aliasArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
 import type { AliasRecord, KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
 import type { AliasListEntry } from "../vocabulary/types.generated.js";
 import { checkKeyAccess, findKey } from "./key-access.js";
@@ -36,7 +37,7 @@ export function assertAliasName(aliasName: string): void {
       "ValidationException",
       'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
     );
-  if (aliasName.startsWith(awsAliasPrefix)) throw new KmsError("NotAuthorizedException", "");
+  if (aliasName.startsWith(awsAliasPrefix)) throw messagelessError("reservedAlias");
   if (aliasName.includes(":"))
     throw new KmsError(
       "ValidationException",
@@ -106,7 +107,7 @@ export async function findAliasTarget(
       : undefined;
   if (!key) throw new KmsError("NotFoundException", `Key '${found.arn}' does not exist`);
   // AWS managed keys belong to AWS, like the alias/aws/ names that point at them.
-  if (key.keyManager !== "CUSTOMER") throw new KmsError("NotAuthorizedException", "");
+  if (key.keyManager !== "CUSTOMER") throw messagelessError("reservedAlias");
   return checkKeyAccess(ctx, key, operation);
 }
 

@@ -13,6 +13,7 @@ import { generateKeyMaterial } from "../platform/crypto/key-generation.js";
 import type { Store } from "../platform/store/store.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { KeyMaterialEntry, RotationSettings } from "../vocabulary/rotation-records.js";
 import type {
   IncludeKeyMaterial,
@@ -61,7 +62,7 @@ export function originNotValid(key: KeyRecord): KmsError {
  */
 export function assertSymmetricForRotation(key: KeyRecord): void {
   if (!isSymmetricEncryptionKey(key.keySpec, key.keyUsage))
-    throw new KmsError("UnsupportedOperationException", "");
+    throw messagelessError("rotationOfNonSymmetricKey");
 }
 
 /**

@@ -7,6 +7,7 @@
 import { signMessage, verifySignature } from "../platform/crypto/signatures.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { KeySpec, MessageType, SigningAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { asymmetricKeyPair, publicKeyOf } from "./asymmetric-keys.js";
 import { keySpecs } from "./key-specs.js";
@@ -115,5 +116,5 @@ export async function verifyWithKey(
 ): Promise<void> {
   const publicKey = await publicKeyOf(ctx, key);
   if (!verifySignature(key.keySpec, algorithm, publicKey, message, messageType, signature))
-    throw new KmsError("KMSInvalidSignatureException", "");
+    throw messagelessError("signatureDoesNotVerify");
 }

@@ -109,7 +109,7 @@ describe("aliases", () => {
         JSON.stringify({ AliasName: "alias/aws/s3", TargetKeyId: keyId }),
       );
       assert.equal(raw.status, 400);
-      assert.deepEqual(raw.body, { __type: "NotAuthorizedException", message: "" });
+      assert.deepEqual(raw.body, { __type: "NotAuthorizedException" });
     });
 
     it("refuses a colon, which the model pattern allows", async () => {

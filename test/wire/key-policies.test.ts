@@ -145,7 +145,7 @@ describe("key policies", () => {
         JSON.stringify({ KeyId: keyId, Policy: "{" }),
       );
       assert.equal(raw.status, 400);
-      assert.deepEqual(raw.body, { __type: "MalformedPolicyDocumentException", message: "" });
+      assert.deepEqual(raw.body, { __type: "MalformedPolicyDocumentException" });
     });
 
     it("refuses a statement without a principal", async () => {
