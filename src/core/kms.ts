@@ -146,7 +146,7 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
         if (!handler)
           throw new KmsError("UnknownOperationException", `Unknown operation ${operation}`);
         const shapeName = modelOperations[operation].input;
-        if (shapeName) assertValid(shapeName, input);
+        if (shapeName) assertValid(shapeName, input, caller.region);
         const ctx = newRequestContext(services, {
           requestId: facts.requestId,
           caller,

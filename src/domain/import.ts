@@ -31,7 +31,7 @@ import type {
 } from "../vocabulary/types.generated.js";
 import { invalidCiphertext } from "./envelope.js";
 import { lockKey } from "./key-changes.js";
-import { assertOfferedIn, isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
+import { isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 import {
   assertOnDemandRotationSupported,
@@ -91,20 +91,18 @@ export function assertExternalOrigin(key: KeyRecord): void {
 }
 
 /**
- * The wrapping algorithm, checked against the wrapping key spec and the Region. RSAES_PKCS1_V1_5
- * is still in the model, but AWS stopped accepting it on October 10, 2023.
+ * The wrapping algorithm, checked against the wrapping key spec (the SM2 values outside China
+ * were refused by validation, as values outside the Region's enum). RSAES_PKCS1_V1_5 is still in
+ * the model, but AWS stopped accepting it on October 10, 2023.
  */
 export function wrappingAlgorithmFor(
   algorithm: AlgorithmSpec,
   spec: WrappingKeySpec,
-  region: string,
 ): ImportWrappingAlgorithm {
   if (algorithm === "RSAES_PKCS1_V1_5")
     throw validation(
       "The wrapping algorithm RSAES_PKCS1_V1_5 is no longer supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.",
     );
-  assertOfferedIn(region, "WrappingKeySpec", spec);
-  assertOfferedIn(region, "WrappingAlgorithm", algorithm);
   if (!algorithmsBySpec[spec].includes(algorithm))
     throw validation(
       `WrappingAlgorithm ${algorithm} is not compatible with WrappingKeySpec ${spec}`,

@@ -367,7 +367,7 @@ describe("GenerateDataKeyPair", () => {
 
     it("ValidationException for a bad or missing KeyPairSpec and a bad KeyId", async () => {
       const specs =
-        "[RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2, ECC_NIST_EDWARDS25519]";
+        "[RSA_2048, ECC_NIST_P384, ECC_NIST_EDWARDS25519, ECC_NIST_P256, ECC_NIST_P521, RSA_3072, ECC_SECG_P256K1, RSA_4096]";
       for (const target of ["GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"]) {
         const cases: [object, string][] = [
           [
@@ -462,7 +462,7 @@ describe("GenerateDataKeyPair", () => {
   describe("SM2", () => {
     it("is refused outside China regions", async () => {
       const specs =
-        "[RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519]";
+        "[RSA_2048, ECC_NIST_P384, ECC_NIST_EDWARDS25519, ECC_NIST_P256, ECC_NIST_P521, RSA_3072, ECC_SECG_P256K1, RSA_4096]";
       const [withPlaintext, withoutPlaintext] = [
         kms.send(new GenerateDataKeyPairCommand({ KeyId: keyId, KeyPairSpec: "SM2" })),
         kms.send(
