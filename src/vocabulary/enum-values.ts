@@ -3,10 +3,13 @@
  * which values (those offered in the request's Region) and in which order (AWS's, not the
  * model's). Used by validation.ts for every enum member of every operation.
  *
- * Which values: outside the China Regions the SM2 values are not part of the enum at all. The
- * recorded KeySpec lists of us-east-1 (boto3#3428, 2022-09-22; LocalStack
+ * Which values: outside the China Regions the SM2 key spec is not part of the enums of key
+ * specs at all. The recorded KeySpec lists of us-east-1 (boto3#3428, 2022-09-22; LocalStack
  * test_hmac_create_key_invalid_operations, 2023-04-13) leave SM2 out although the model has had
- * it since 2022-07-18; so an SM2 value there fails like any value outside the enum.
+ * it since 2022-07-18; so an SM2 value there fails like any value outside the enum. The same
+ * holds here for the other key-spec enums and for SM2 key wrapping, which Trent already refused
+ * outside China; the SM2 encryption and signing algorithms (SM2PKE in EncryptionAlgorithmSpec,
+ * SM2DSA) stay in their enums, unrecorded, and are refused as not fitting the key's spec.
  *
  * Which order: the iteration order of a chained hash table with 32 buckets, indexed by the low
  * five bits of Java's String.hashCode() with no bit spreading, walked from bucket 0 to 31, each
@@ -23,12 +26,14 @@
  */
 import { isChinaRegion } from "./arns.js";
 
-/** Values that exist only in the China Regions: the SM2 key spec and SM2 encryption. */
-const chinaOnlyValues: ReadonlySet<string> = new Set(["SM2", "SM2PKE"]);
-
-export function isOfferedIn(region: string, value: string): boolean {
-  return !chinaOnlyValues.has(value) || isChinaRegion(region);
-}
+/** Enum values that exist only in the China Regions, by enum shape. */
+const chinaOnlyValues: Readonly<Record<string, readonly string[]>> = {
+  KeySpec: ["SM2"],
+  CustomerMasterKeySpec: ["SM2"],
+  DataKeyPairSpec: ["SM2"],
+  WrappingKeySpec: ["SM2"],
+  AlgorithmSpec: ["SM2PKE"],
+};
 
 /** Enums that KMS lists in its own order rather than the hash order. */
 const serviceOrder: Readonly<Record<string, readonly string[]>> = {
@@ -51,9 +56,15 @@ export function awsHashOrder(modelOrder: readonly string[]): string[] {
   return table.flat();
 }
 
-/** The values of an enum (in the model's order) that AWS accepts in `region`. */
-export function offeredValues(values: readonly string[], region: string): string[] {
-  return values.filter((value) => isOfferedIn(region, value));
+/** The values of enum shape `shapeName` (in the model's order) that AWS accepts in `region`. */
+export function offeredValues(
+  shapeName: string,
+  values: readonly string[],
+  region: string,
+): readonly string[] {
+  const chinaOnly = chinaOnlyValues[shapeName];
+  if (!chinaOnly || isChinaRegion(region)) return values;
+  return values.filter((value) => !chinaOnly.includes(value));
 }
 
 /** The bracketed list of AWS's message, e.g. "[HMAC_SHA_384, HMAC_SHA_256, ...]". */

@@ -87,7 +87,7 @@ function collect(
     }
     case "string": {
       const text = value as string;
-      const values = shape.enum && offeredValues(shape.enum, region);
+      const values = shape.enum && offeredValues(shapeName, shape.enum, region);
       if (values && !values.includes(text)) {
         fail(`satisfy enum value set: ${enumValueSet(shapeName, values)}`);
         return;

@@ -147,7 +147,7 @@ describe("AWS enum value order", () => {
     // The 2023 list: today's model without the values added since (ML-DSA, Edwards) and
     // without SM2, which us-east-1 does not offer.
     const since2023 = new Set(["ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"]);
-    const values = offeredValues(enumValues("KeySpec"), "us-east-1").filter(
+    const values = offeredValues("KeySpec", enumValues("KeySpec"), "us-east-1").filter(
       (v) => !since2023.has(v),
     );
     assert.equal(
@@ -171,12 +171,23 @@ describe("AWS enum value order", () => {
     );
   });
 
-  it("offers the SM2 values in the China Regions only", () => {
-    assert.ok(!offeredValues(enumValues("KeySpec"), "us-east-1").includes("SM2"));
-    assert.ok(offeredValues(enumValues("KeySpec"), "cn-north-1").includes("SM2"));
+  it("offers the SM2 key spec and SM2 wrapping in the China Regions only", () => {
+    assert.ok(!offeredValues("KeySpec", enumValues("KeySpec"), "us-east-1").includes("SM2"));
+    assert.ok(offeredValues("KeySpec", enumValues("KeySpec"), "cn-north-1").includes("SM2"));
     assert.ok(
-      !offeredValues(enumValues("EncryptionAlgorithmSpec"), "eu-west-1").includes("SM2PKE"),
+      offeredValues(
+        "EncryptionAlgorithmSpec",
+        enumValues("EncryptionAlgorithmSpec"),
+        "eu-west-1",
+      ).includes("SM2PKE"),
     );
-    assert.ok(offeredValues(enumValues("WrappingKeySpec"), "cn-northwest-1").includes("SM2"));
+    assert.ok(
+      !offeredValues("AlgorithmSpec", enumValues("AlgorithmSpec"), "eu-west-1").includes("SM2PKE"),
+    );
+    assert.ok(
+      offeredValues("WrappingKeySpec", enumValues("WrappingKeySpec"), "cn-northwest-1").includes(
+        "SM2",
+      ),
+    );
   });
 });
