@@ -309,10 +309,12 @@ async function storeImported(
         );
       if (history.length > 0) {
         assertOnDemandRotationSupported(key);
-        if (history.some((e) => e.pendingRotation))
+        const pending = history.find((e) => e.pendingRotation);
+        // AWS names the key by its bare id here, not its ARN (recorded 2025-11-10).
+        if (pending)
           throw new KmsError(
             "KMSInvalidStateException",
-            `${key.arn} already has key material in PENDING_ROTATION state. Rotate to it or delete it before importing new key material.`,
+            `New key material (id: ${materialId}) cannot be imported into KMS key ${key.keyId}, because another key material (id: ${pending.materialId}) is pending rotation.`,
           );
       }
       entry = {

@@ -53,7 +53,9 @@ export function keyTypeOf(request: KeyTypeRequest): KeyType {
   }
   const keyUsage = request.KeyUsage;
   if (keyUsage === undefined)
-    throw validation(`You must specify a KeyUsage value when KeySpec is ${keySpec}`);
+    throw validation(
+      "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+    );
   if (!info.usages.includes(keyUsage))
     throw validation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
   return { keySpec, keyUsage };

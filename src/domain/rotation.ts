@@ -160,7 +160,7 @@ export async function rotateKeyMaterial(
     if (!pending)
       throw new KmsError(
         "KMSInvalidStateException",
-        `${key.arn} has no imported key material in PENDING_ROTATION state to rotate to.`,
+        `No available key material pending rotation for the key: ${key.arn}.`,
       );
     entry = { ...pending, pendingRotation: false, rotationDate: now, rotationType };
   } else {

@@ -36,7 +36,7 @@ export const rotateKeyOnDemand = defineOperation<
     if (settings.onDemandRotations >= onDemandRotationLimit)
       throw new KmsError(
         "LimitExceededException",
-        `${key.arn} has reached the limit of ${onDemandRotationLimit} on-demand rotations.`,
+        `The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${key.arn}`,
       );
     const after = await rotateKeyMaterial(services, tx, key, "ON_DEMAND", ctx.now);
     await tx.rotations.put({ ...settings, onDemandRotations: settings.onDemandRotations + 1 });

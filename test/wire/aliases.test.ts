@@ -190,7 +190,7 @@ describe("aliases", () => {
           new CreateAliasCommand({ AliasName: "alias/orphan", TargetKeyId: "not-a-key-id" }),
         ),
         "NotFoundException",
-        "Invalid keyId not-a-key-id",
+        "Invalid keyId 'not-a-key-id'",
       );
     });
 

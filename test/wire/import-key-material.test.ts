@@ -658,7 +658,7 @@ describe("imported key material", () => {
 
       assert.deepEqual(await failure(kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }))), {
         name: "KMSInvalidStateException",
-        message: `${arn} has no imported key material in PENDING_ROTATION state to rotate to.`,
+        message: `No available key material pending rotation for the key: ${arn}.`,
         status: 400,
       });
       assert.deepEqual(

@@ -294,12 +294,12 @@ describe("CreateKey and DescribeKey", () => {
     await rejectsWith(
       kms.send(new CreateKeyCommand({ KeySpec: "HMAC_512" })),
       "ValidationException",
-      "You must specify a KeyUsage value when KeySpec is HMAC_512",
+      "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
     );
     await rejectsWith(
       kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048" })),
       "ValidationException",
-      "You must specify a KeyUsage value when KeySpec is RSA_2048",
+      "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
     );
   });
 
@@ -544,7 +544,7 @@ describe("key references", () => {
     await rejectsWith(
       kms.send(new DescribeKeyCommand({ KeyId: "testkmskey" })),
       "NotFoundException",
-      "Invalid keyId testkmskey",
+      "Invalid keyId 'testkmskey'",
     );
   });
 
@@ -589,7 +589,7 @@ describe("key references", () => {
       () => kms.send(new UpdateKeyDescriptionCommand({ KeyId, Description: "x" })),
     ];
     for (const call of calls)
-      await rejectsWith(call(), "NotFoundException", "Invalid keyId alias/payroll");
+      await rejectsWith(call(), "NotFoundException", "Invalid keyId 'alias/payroll'");
     assert.equal((await describeKey(kms, key.KeyId ?? "")).KeyState, "Enabled");
   });
 });

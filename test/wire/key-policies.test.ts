@@ -85,7 +85,7 @@ describe("key policies", () => {
       await rejectsWith(
         kms.send(new GetKeyPolicyCommand({ KeyId: "alias/policy" })),
         "NotFoundException",
-        "Invalid keyId alias/policy",
+        "Invalid keyId 'alias/policy'",
       );
       const missing = "0b8e9a3c-5a3c-4c1e-9d37-3f4f1d2c9e10";
       await rejectsWith(

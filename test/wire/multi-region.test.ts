@@ -278,7 +278,7 @@ describe("multi-Region keys", () => {
       east.send(new ReplicateKeyCommand({ KeyId: keyId, ReplicaRegion: "eu-central-1" })),
     );
     assert.equal(replicate.name, "UnsupportedOperationException");
-    assert.equal(replicate.message, `${eastArn(keyId)} is not a multi-Region primary key.`);
+    assert.equal(replicate.message, `${eastArn(keyId)} is not a multi-region primary key.`);
     const update = await failure(
       east.send(new UpdatePrimaryRegionCommand({ KeyId: keyId, PrimaryRegion: "eu-west-1" })),
     );
@@ -340,7 +340,7 @@ describe("multi-Region keys", () => {
     );
     assert.deepEqual(alias, {
       name: "NotFoundException",
-      message: "Invalid keyId alias/anything",
+      message: "Invalid keyId 'alias/anything'",
       status: 400,
     });
     const missing = "mrk-00000000000000000000000000000000";
