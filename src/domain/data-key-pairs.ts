@@ -58,7 +58,7 @@ export async function generateDataKeyPair(
   const encryptionContext = validateEncryptionContext(request.EncryptionContext);
   const key = await resolveKey(ctx, request.KeyId, operation);
   assertNotInCustomKeyStore(key);
-  if (request.DryRun) throw dryRunSucceeded();
+  if (request.DryRun) throw dryRunSucceeded(operation);
 
   const pair = await ctx.services.dataKeyPairs.generate(spec);
   const sealed = await sealUnderKey(ctx, key, pair.privateKey, encryptionContext);

@@ -29,7 +29,7 @@ export const decrypt = defineOperation<DecryptRequest, DecryptResponse>(
       },
       "Decrypt",
     );
-    if (dryRun) throw dryRunSucceeded();
+    if (dryRun) throw dryRunSucceeded("Decrypt");
     return {
       KeyId: result.key.arn,
       Plaintext: result.plaintext,

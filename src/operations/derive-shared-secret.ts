@@ -21,7 +21,7 @@ export const deriveSharedSecret = defineOperation<
   if (input.Recipient !== undefined) throw recipientNotSupported();
   const key = await resolveKey(ctx, input.KeyId, "DeriveSharedSecret");
   const peerPoint = checkKeyAgreement(key, input.KeyAgreementAlgorithm, input.PublicKey);
-  if (input.DryRun) throw dryRunSucceeded();
+  if (input.DryRun) throw dryRunSucceeded("DeriveSharedSecret");
   const sharedSecret = await deriveWithKey(ctx, key, peerPoint);
   return {
     KeyId: key.arn,

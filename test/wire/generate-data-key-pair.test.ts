@@ -421,11 +421,13 @@ describe("GenerateDataKeyPair", () => {
       );
     });
 
-    it("DryRunOperationException (412) once every check passed, the checks' errors before it", async () => {
+    it("DryRunOperationException (400) once every check passed, the checks' errors before it", async () => {
+      // HTTP 400, not the documented 412: LocalStack test_generate_data_key_pair(_without_plaintext)
+      // _dry_run, recorded 2025-04-06 and 2025-04-07.
       await expectBoth({ KeyId: keyId, KeyPairSpec: "RSA_4096", DryRun: true }, () => ({
         name: "DryRunOperationException",
         message: "The request would have succeeded, but the DryRun option is set.",
-        status: 412,
+        status: 400,
       }));
       const missing = "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4";
       await expectBoth({ KeyId: missing, KeyPairSpec: "ECC_NIST_P256", DryRun: true }, () => ({
