@@ -4,7 +4,8 @@
  * material; a key of origin EXTERNAL rotates to the material imported for it (PENDING_ROTATION).
  * At most 25 on-demand rotations per key (LimitExceededException). The rotation completes
  * before the answer, so there is never a rotation in progress to conflict with. Takes a key id
- * or key ARN and answers with the key id.
+ * or key ARN and answers with the key ARN (LocalStack test_rotate_on_demand_returns_arn_for_key_id,
+ * recorded 2025-11-06; the API reference's example shows a bare id).
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_RotateKeyOnDemand.html
  */
 import { resolveKey } from "../domain/key-access.js";
@@ -44,5 +45,5 @@ export const rotateKeyOnDemand = defineOperation<
   });
   if (rotated.currentKeyMaterialId !== undefined)
     ctx.audit.keyMaterialId = rotated.currentKeyMaterialId;
-  return { KeyId: rotated.keyId };
+  return { KeyId: rotated.arn };
 });
