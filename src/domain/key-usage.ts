@@ -2,8 +2,9 @@
  * Which kind of key each operation that uses key material needs, as one table, checked by key
  * access (key-access.ts) after the key state. The wording of each refusal is AWS's:
  *   wrong key usage         "<key ARN> key usage is <usage> which is not valid for <operation>."
- *                           ReEncrypt's sides are named ReEncryptFrom and ReEncryptTo (recorded
- *                           2025-06-09 for the destination).
+ *                           (ReEncrypt for both of its sides: LocalStack's test of the
+ *                           destination side notes that AWS names the operation ReEncrypt, not
+ *                           ReEncryptTo; no recording of the text.)
  *   asymmetric key where only a symmetric encryption key will do (data keys)
  *                           "<key ARN> key KeySpec is <spec> which is not valid for <operation>."
  *   symmetric or HMAC key for GetPublicKey (UnsupportedOperationException)
@@ -47,28 +48,28 @@ export function incorrectKey(): KmsError {
 }
 
 /**
- * Named exceptions, by the side that names the key and the key's usage. Decrypt naming an HMAC
- * key answers IncorrectKeyException, not the usage sentence (LocalStack
- * test_error_messaging_for_invalid_keys, recorded 2023-04-13); ReEncrypt's source side is the
- * same check (no recording; issue 12 reports it).
+ * Named exceptions, by the side that names the key and the key's usage: Decrypt's KeyId and
+ * ReEncrypt's SourceKeyId naming an HMAC key answer IncorrectKeyException, not the usage
+ * sentence (LocalStack test_error_messaging_for_invalid_keys, recorded 2023-04-13, and
+ * test_re_encrypt_incorrect_source_key, recorded 2025-06-09).
  */
 const usageExceptions: Readonly<Record<string, Partial<Record<KeyUsageType, () => KmsError>>>> = {
   Decrypt: { GENERATE_VERIFY_MAC: incorrectKey },
   ReEncryptFrom: { GENERATE_VERIFY_MAC: incorrectKey },
 };
 
-function wrongUsage(key: KeyRecord, side: string): KmsError {
+function wrongUsage(key: KeyRecord, operation: OperationName, side: string): KmsError {
   const named = usageExceptions[side]?.[key.keyUsage];
   if (named) return named();
   return new KmsError(
     "InvalidKeyUsageException",
-    `${key.arn} key usage is ${key.keyUsage} which is not valid for ${side}.`,
+    `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`,
   );
 }
 
 /**
- * Throws AWS's refusal unless `key` is the kind of key `operation` needs. `side` names the use
- * in the message where it is not the operation: ReEncryptFrom and ReEncryptTo.
+ * Throws AWS's refusal unless `key` is the kind of key `operation` needs. `side` is the use
+ * where it is not the operation (ReEncryptFrom, ReEncryptTo), for the named exceptions.
  */
 export function assertKeyFitsOperation(
   key: KeyRecord,
@@ -81,7 +82,7 @@ export function assertKeyFitsOperation(
       return;
     case "SYMMETRIC_ENCRYPTION":
       if (isSymmetricEncryptionKey(key.keySpec, key.keyUsage)) return;
-      if (key.keyUsage !== "ENCRYPT_DECRYPT") throw wrongUsage(key, side);
+      if (key.keyUsage !== "ENCRYPT_DECRYPT") throw wrongUsage(key, operation, side);
       // An asymmetric ENCRYPT_DECRYPT key may encrypt, but not wrap data keys.
       throw new KmsError(
         "InvalidKeyUsageException",
@@ -96,6 +97,6 @@ export function assertKeyFitsOperation(
       );
     }
     default:
-      if (key.keyUsage !== requirement) throw wrongUsage(key, side);
+      if (key.keyUsage !== requirement) throw wrongUsage(key, operation, side);
   }
 }

@@ -285,7 +285,7 @@ describe("ReEncrypt", () => {
       ),
       {
         name: "InvalidKeyUsageException",
-        message: `${signing.arn} key usage is SIGN_VERIFY which is not valid for ReEncryptTo.`,
+        message: `${signing.arn} key usage is SIGN_VERIFY which is not valid for ReEncrypt.`,
         status: 400,
       },
     );
