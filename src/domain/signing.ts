@@ -54,6 +54,21 @@ export function incompatibleAlgorithm(algorithm: string, keySpec: KeySpec): KmsE
   );
 }
 
+/**
+ * A message type no algorithm of the key spec takes is refused by key spec: "Message type
+ * DIGEST is incompatible with key spec ML_DSA_44." (AWS's answer quoted in floci issue #3025,
+ * 2026-09-03). One that another algorithm of the spec takes (Ed25519's two) is refused by
+ * algorithm, in the same form (unrecorded).
+ */
+function messageTypeRefusal(keySpec: KeySpec, algorithm: string, messageType: MessageType) {
+  const takenBySpec = (keySpecs[keySpec].signingAlgorithms ?? []).some((other) =>
+    messageRules[other].messageTypes.includes(messageType),
+  );
+  return takenBySpec
+    ? `Message type ${messageType} is incompatible with algorithm ${algorithm}.`
+    : `Message type ${messageType} is incompatible with key spec ${keySpec}.`;
+}
+
 export interface SigningRequest {
   readonly algorithm: SigningAlgorithmSpec;
   readonly messageType: MessageType | undefined;
@@ -73,7 +88,7 @@ export function checkSigning(key: KeyRecord, request: SigningRequest): MessageTy
   if (!rule.messageTypes.includes(messageType))
     throw new KmsError(
       "ValidationException",
-      `Message type ${messageType} is incompatible with algorithm ${algorithm}.`,
+      messageTypeRefusal(key.keySpec, algorithm, messageType),
     );
   if (messageType !== "RAW" && request.messageLength !== rule.digestLength)
     throw new KmsError(
