@@ -84,8 +84,10 @@ async function spawnListening(
   let output = "";
   child.stdout.setEncoding("utf8");
   child.stderr.setEncoding("utf8");
+  // Trent logs a line per request on standard error: keep only the end, for error messages,
+  // so a long run does not pile every line up in this process.
   child.stderr.on("data", (chunk: string) => {
-    output += chunk;
+    output = (output + chunk).slice(-64 * 1024);
   });
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -141,7 +143,7 @@ export async function startTrent(
         TRENT_AUTH_MODE: "open",
         ...env,
       },
-      pattern: /Trent listening on (http:\/\/\S+)/,
+      pattern: /Trent listening on (https?:\/\/\S+)/,
     });
     return {
       name,

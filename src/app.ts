@@ -1,8 +1,11 @@
 /**
- * The composition root: config → store → services → HTTP server. The only place that wires
- * things together; main.ts (the command line) and the tests both start Trent through here.
+ * The composition root: config → log and metrics → store → services → HTTP server. The only
+ * place that wires things together; main.ts (the command line) and the tests both start Trent
+ * through here.
  */
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import { createAuthenticator } from "./core/auth/authenticate.js";
 import { loadCredentialsFile } from "./core/auth/credentials-file.js";
 import { createKmsCore, type KmsCore } from "./core/kms.js";
@@ -14,26 +17,52 @@ import { openRootKeys } from "./domain/root-key-sources.js";
 import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import type { Services } from "./domain/services.js";
+import type { ExchangeObserver } from "./front-doors/http/exchange.js";
+import { createTrentMetrics, type TrentMetrics } from "./front-doors/http/metrics.js";
+import { readinessCheck } from "./front-doors/http/probes.js";
+import { requestLog } from "./front-doors/http/request-log.js";
 import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
+import { readTlsCredentials, reloadTlsCredentials, type TlsFiles } from "./front-doors/http/tls.js";
+import { applySeed, type SeedInput, seedReportLines } from "./front-doors/seed/apply-seed.js";
 import { checkRegistry } from "./operations/registry.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
 import { openAuditSink } from "./platform/audit/sinks.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
+import { NitroRoots } from "./platform/crypto/nitro-roots.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
+import { createStructuredLogger, type StructuredLogger } from "./platform/log/pino-logger.js";
 import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
 import type { Store } from "./platform/store/store.js";
 import { httpsXksTransport, type XksTransport } from "./platform/xks/transport.js";
-import { checkServable, type TrentConfig } from "./vocabulary/config.js";
-import { type Clock, type Logger, type Random, systemClock } from "./vocabulary/ports.js";
+import { checkRootKeyConfig, checkServable, type TrentConfig } from "./vocabulary/config.js";
+import {
+  type Clock,
+  type Logger,
+  type LogTarget,
+  type Random,
+  systemClock,
+  toLogger,
+} from "./vocabulary/ports.js";
 
 export interface TrentOptions {
   readonly clock?: Clock;
   readonly random?: Random;
-  readonly log?: Logger;
+  /**
+   * Where Trent logs. Unless given, JSON lines on standard error at config.logLevel
+   * (platform/log/). A Logger gets everything, one line per request included; a function
+   * (LineLogger) gets the operator's messages only (warnings, errors, events such as a key
+   * generated in an HSM), not the per-request lines, so tests can read or silence them.
+   */
+  readonly log?: LogTarget;
   /** Use this store instead of opening PostgreSQL (config.databaseUrl) or SQLite (config.dataDir). */
   readonly store?: Store;
   /** How to reach external key store proxies (tests: a local proxy and its CA); node:https else. */
   readonly xksTransport?: XksTransport;
+  /**
+   * Seeds applied after the configured seed files, at start and after every reset: paths, YAML
+   * text or seed documents as objects (docs/seeding.md). For embedders.
+   */
+  readonly seeds?: readonly SeedInput[];
 }
 
 export interface Trent {
@@ -44,6 +73,16 @@ export interface Trent {
   /** The core's in-process entry, which the HTTP front door uses too (core/kms.ts). */
   readonly kms: KmsCore;
   readonly server: Server;
+  /** Where Trent logs (for the start-up lines of main.ts and the trent command). */
+  readonly log: Logger;
+  /** The Prometheus registry behind GET /metrics, and the observers that feed it. */
+  readonly metrics: TrentMetrics;
+  /**
+   * Reads TRENT_TLS_CERT_FILE and TRENT_TLS_KEY_FILE again for new connections (SIGHUP);
+   * false when Trent serves plain HTTP or the files do not make a certificate (logged, the
+   * one in use stays).
+   */
+  reloadTls(): boolean;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
   sweepDeletions(): Promise<number>;
   /**
@@ -55,24 +94,44 @@ export interface Trent {
   close(): Promise<void>;
 }
 
-const stderrLog: Logger = (message) => process.stderr.write(`${message}\n`);
+function tlsFilesOf(config: TrentConfig): TlsFiles | undefined {
+  return config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
+    ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
+    : undefined;
+}
 
-export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
-  checkRegistry();
-  checkServable(config);
-  // Read and checked before anything is opened or listens: a bad file refuses the start.
-  const credentials =
-    config.authMode === "sigv4" && config.credentialsFile !== undefined
-      ? loadCredentialsFile(config.credentialsFile)
-      : undefined;
-  const log = options.log ?? stderrLog;
+/** Trent opened on its store without listening: what `trent seed apply` and `trent export` use. */
+export interface OpenedTrent {
+  /** Which configured root key is which registry version. */
+  readonly rootKeys: string;
+  readonly services: Services;
+  close(): Promise<void>;
+}
+
+/** What the core feeds besides the log: absent for the commands that open a store and leave. */
+interface CoreObservers {
+  readonly metrics?: TrentMetrics;
+}
+
+/**
+ * Root keys → store → proof that the keys open it → services: everything but the front doors.
+ * `close` releases it all.
+ */
+async function openCore(
+  config: TrentConfig,
+  options: TrentOptions,
+  log: Logger,
+  { metrics }: CoreObservers = {},
+): Promise<OpenedTrent> {
+  // Read and checked before anything is opened: a bad file refuses the start.
+  const nitroRoots = NitroRoots.load(config.nitroRootCertFile);
   const random = options.random ?? createSystemRandom();
   const clock = options.clock ?? systemClock;
   const rootKeys = await openRootKeys(config, log);
   let store: Store;
   let custody: Awaited<ReturnType<typeof proveRootKeys>>;
   try {
-    store = await openConfiguredStore(config, log, options.store);
+    store = await openConfiguredStore(config, log, options.store, metrics?.storeQueries);
   } catch (error) {
     rootKeys.close();
     throw error;
@@ -90,13 +149,24 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     rootKeys.close();
     throw error;
   }
-  for (const warning of rootKeys.warnings) log(warning);
+  for (const warning of rootKeys.warnings) log.warn(warning);
+  // Whoever holds the key of a configured root can mint attestation documents: say so.
+  if (config.nitroRootCertFile !== undefined)
+    log.warn(
+      `Nitro Enclaves attestation documents chain to the root(s) in TRENT_NITRO_ROOT_CERT_FILE (SHA-256 ${nitroRoots.fingerprints().join(", ")}), not AWS's`,
+    );
   const vault = new KeyMaterialVault(custody.keyring);
-  const audit = new AuditTrail({
-    sink: await openAuditSink(config, log),
-    store,
-    defaults: config,
+  const auditSink = await openAuditSink(config, log, process.stdout, metrics?.auditWrites);
+  const audit = new AuditTrail({ sink: auditSink, store, defaults: config, log });
+  const dataKeyPairs = new KeyPairPool({
+    workers: config.keyPairWorkers,
+    poolSize: config.keyPairPoolSize,
     log,
+    ...(metrics ? { onServed: metrics.keyPairServed } : {}),
+  });
+  metrics?.watch({
+    keyPairPool: () => dataKeyPairs.stats(),
+    auditPending: () => auditSink.pending?.() ?? 0,
   });
   const services: Services = {
     config,
@@ -104,19 +174,114 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     clock,
     random,
     vault,
-    dataKeyPairs: new KeyPairPool({
-      workers: config.keyPairWorkers,
-      poolSize: config.keyPairPoolSize,
-      log,
-    }),
+    dataKeyPairs,
     grantTokenKey: custody.grantTokenKey,
     policies: new PolicyCache(),
     importKey: custody.importKey,
     audit,
     xksTransport: options.xksTransport ?? httpsXksTransport(),
+    nitroRoots,
   };
+  return {
+    rootKeys: custody.summary,
+    services,
+    async close() {
+      await services.dataKeyPairs.close();
+      await audit.close();
+      await store.close();
+      rootKeys.close();
+    },
+  };
+}
 
-  const kms = createKmsCore(services, { log });
+/** The log of a Trent: JSON lines on standard error unless the options name one. */
+function openLog(config: TrentConfig, options: TrentOptions) {
+  const structured: StructuredLogger | undefined =
+    options.log === undefined ? createStructuredLogger({ level: config.logLevel }) : undefined;
+  return { structured, log: structured ?? toLogger(options.log ?? (() => {})) };
+}
+
+/**
+ * Opens Trent's store as `trent serve` would, without listening: for the commands that work on
+ * a store (seed apply, export), beside a running server or not.
+ */
+export async function openTrent(
+  config: TrentConfig,
+  options: TrentOptions = {},
+): Promise<OpenedTrent> {
+  checkRootKeyConfig(config);
+  const { structured, log } = openLog(config, options);
+  const opened = await openCore(config, options, log);
+  return {
+    ...opened,
+    async close() {
+      await opened.close();
+      await structured?.flush();
+    },
+  };
+}
+
+/**
+ * The seeds applied at every start (and again after a test-suite reset): TRENT_SEED_FILE, then
+ * KMS_SEED_PATH, local-kms's, whose default /init/seed.yaml applies only when it exists.
+ */
+function startupSeeds(config: TrentConfig, log: Logger): SeedInput[] {
+  const seeds: SeedInput[] = [];
+  if (config.seedFile !== undefined) seeds.push(config.seedFile);
+  const localKms = config.localKmsSeedFile;
+  if (localKms !== undefined) {
+    if (existsSync(localKms)) seeds.push(localKms);
+    else if (!config.localKmsSeedFileIsDefault)
+      log.warn(`KMS_SEED_PATH names ${localKms}, which does not exist: no local-kms seed applied`);
+  }
+  return seeds;
+}
+
+async function applyStartupSeeds(
+  services: Services,
+  seeds: readonly SeedInput[],
+  log: Logger,
+): Promise<void> {
+  for (const seed of seeds)
+    for (const line of seedReportLines(await applySeed({ services }, seed))) log.info(line);
+}
+
+export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
+  checkRegistry();
+  checkServable(config);
+  // Read and checked before anything is opened or listens: a bad file refuses the start.
+  const credentials =
+    config.authMode === "sigv4" && config.credentialsFile !== undefined
+      ? loadCredentialsFile(config.credentialsFile)
+      : undefined;
+  const tlsFiles = tlsFilesOf(config);
+  // Read before anything is opened: a certificate that cannot serve refuses the start.
+  const tls = tlsFiles && readTlsCredentials(tlsFiles);
+  const { structured, log } = openLog(config, options);
+  const requestLines = typeof options.log !== "function";
+  const metrics = createTrentMetrics();
+  let opened: OpenedTrent;
+  try {
+    opened = await openCore(config, options, log, { metrics });
+  } catch (error) {
+    await structured?.flush();
+    throw error;
+  }
+  const { services } = opened;
+  const { store, vault, clock, random } = services;
+  const seeds = [...startupSeeds(config, log), ...(options.seeds ?? [])];
+  try {
+    // After the root key proof, before listening: clients never see the store unseeded.
+    await applyStartupSeeds(services, seeds, log);
+  } catch (error) {
+    await opened.close();
+    await structured?.flush();
+    throw error;
+  }
+
+  const kms = createKmsCore(services, { log, observers: [metrics.calls] });
+  const exchangeObservers: ExchangeObserver[] = [metrics.exchanges];
+  if (requestLines) exchangeObservers.push(requestLog(log));
   const server = createTrentServer(
     {
       config,
@@ -124,11 +289,17 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       authenticate: createAuthenticator(config, credentials, clock),
       clock,
       random,
+      observers: exchangeObservers,
+      readiness: readinessCheck({ store, log }),
+      metrics: metrics.registry,
+      tls,
     },
     {
       async reset() {
         await store.reset();
         vault.forget();
+        // Back to the state the server started in: a suite's seeded keys survive its resets.
+        await applyStartupSeeds(services, seeds, log);
       },
     },
     log,
@@ -145,19 +316,26 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const sweepKeyMaterial = async () =>
     (await rotateDueKeys(services)) + (await expireImportedKeyMaterial(services));
   const sweeper = setInterval(() => {
-    sweepDeletions().catch((error: unknown) => log(`deletion sweep failed: ${String(error)}`));
+    sweepDeletions().catch((error: unknown) =>
+      log.error(`deletion sweep failed: ${String(error)}`, { err: error }),
+    );
     sweepKeyMaterial().catch((error: unknown) =>
-      log(`key material sweep failed: ${String(error)}`),
+      log.error(`key material sweep failed: ${String(error)}`, { err: error }),
     );
   }, config.deletionSweepMs);
   sweeper.unref();
 
   return {
     url: listeningUrl(server),
-    rootKeys: custody.summary,
+    rootKeys: opened.rootKeys,
     services,
     kms,
     server,
+    log,
+    metrics,
+    reloadTls: () =>
+      tlsFiles !== undefined &&
+      reloadTlsCredentials(server as unknown as HttpsServer, tlsFiles, log),
     sweepDeletions,
     sweepKeyMaterial,
     async close() {
@@ -166,10 +344,8 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await services.dataKeyPairs.close();
-      await audit.close();
-      await store.close();
-      rootKeys.close();
+      await opened.close();
+      await structured?.flush();
     },
   };
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /** The `trent` command: the command line of front-doors/cli, given startTrent to serve with. */
-import { startTrent } from "./app.js";
+import { openTrent, startTrent } from "./app.js";
 import { trentProgram } from "./front-doors/cli/program.js";
 import { ConfigError } from "./vocabulary/config.js";
 
-trentProgram(startTrent)
+trentProgram(startTrent, openTrent)
   .parseAsync()
   .catch((error: unknown) => {
     const message =

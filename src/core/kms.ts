@@ -2,8 +2,8 @@
  * The one entry into Trent's core. Every front door (the HTTP JSON 1.1 route, the embedding
  * API, seed files, the console) hands a KMS call here as an operation name, a decoded input and
  * an authenticated caller, and gets back the operation's output or a KmsError. In between, in
- * this order: the input is checked against the model's constraints with AWS's wording, the
- * request is authorized (operations without a key here; key operations when they load their
+ * this order: the input is checked against the model's constraints with AWS's wording (and a
+ * Recipient's attestation document is verified), the request is authorized (operations without a key here; key operations when they load their
  * key), the operation runs, and its CloudTrail record is written. The answer leaves only after
  * that record was handed to the operating system (platform/audit/sinks.ts), so no front door
  * can answer a request that left no trace.
@@ -14,12 +14,13 @@
  */
 
 import { authorizeRequest } from "../domain/policy/authorize.js";
+import { attestRecipient } from "../domain/recipient.js";
 import { newRequestContext } from "../domain/request-context.js";
 import type { Services } from "../domain/services.js";
 import { findOperation } from "../operations/registry.js";
 import { isKmsError, KmsError } from "../vocabulary/kms-errors.js";
 import { modelOperations, type OperationName } from "../vocabulary/model.generated.js";
-import type { Logger } from "../vocabulary/ports.js";
+import { type LogTarget, toLogger } from "../vocabulary/ports.js";
 import type { AuditNotes, Caller, KmsRequest } from "../vocabulary/request.js";
 import type { OperationShapes } from "../vocabulary/types.generated.js";
 import { assertValid } from "../vocabulary/validation.js";
@@ -31,6 +32,11 @@ export interface CallFacts {
   readonly userAgent: string;
   /** When the request arrived; the clock's reading at the call when absent. */
   readonly time?: Date;
+  /**
+   * Whether the request came over TLS (aws:SecureTransport). False when absent: a front door
+   * that cannot tell must not claim it.
+   */
+  readonly secureTransport?: boolean;
 }
 
 /** One finished call, as observers (metrics, request logs) see it. */
@@ -73,19 +79,24 @@ export interface KmsCore {
 }
 
 export interface KmsCoreOptions {
-  readonly log: Logger;
+  /** Where unexpected errors are logged (once each, with their stack and request id). */
+  readonly log: LogTarget;
   readonly observers?: readonly CallObserver[];
 }
 
 export function createKmsCore(services: Services, options: KmsCoreOptions): KmsCore {
-  const { log } = options;
+  const log = toLogger(options.log);
   const observers = options.observers ?? [];
 
-  function asKmsError(error: unknown, requestId: string): KmsError {
+  function asKmsError(error: unknown, requestId: string, operation: OperationName): KmsError {
     if (isKmsError(error)) return error;
     // Logged for the operator, never the input: it may hold plaintext.
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    log(`request ${requestId} failed unexpectedly: ${detail}`);
+    const detail = error instanceof Error ? error.message : String(error);
+    log.error(`request ${requestId} failed unexpectedly: ${detail}`, {
+      requestId,
+      operation,
+      err: error instanceof Error ? error : new Error(detail),
+    });
     return new KmsError(
       "KMSInternalException",
       `An internal error occurred (request ${requestId}).`,
@@ -129,7 +140,10 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
       try {
         observe(outcome);
       } catch (error) {
-        log(`an observer of request ${facts.requestId} failed: ${String(error)}`);
+        log.error(`an observer of request ${facts.requestId} failed: ${String(error)}`, {
+          requestId: facts.requestId,
+          err: error,
+        });
       }
     }
   }
@@ -147,19 +161,29 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
           throw new KmsError("UnknownOperationException", `Unknown operation ${operation}`);
         const shapeName = modelOperations[operation].input;
         if (shapeName) assertValid(shapeName, input, caller.region);
+        // A Nitro enclave's attestation document is verified with the input, before
+        // authorization: policies may test its measurements (domain/recipient.ts).
+        const recipient = attestRecipient(
+          services,
+          operation,
+          input as Readonly<Record<string, unknown>>,
+          time,
+        );
         const ctx = newRequestContext(services, {
           requestId: facts.requestId,
           caller,
           now: time,
           request: { operation, input } as KmsRequest,
           audit: notes,
+          recipient,
+          secureTransport: facts.secureTransport === true,
         });
         // Operations without a key (and alias operations, on their alias) are authorized here;
         // key operations are authorized when they load their key (resolveKey).
         authorizeRequest(ctx);
         output = await handler.handle(input, ctx);
       } catch (error) {
-        failure = asKmsError(error, facts.requestId);
+        failure = asKmsError(error, facts.requestId, operation);
       }
       await finish(operation, facts, started, time, caller, input, output, failure, notes);
       if (failure) throw failure;
@@ -168,7 +192,7 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
 
     async refuse(operation, error, facts, known = {}) {
       const started = performance.now();
-      const failure = asKmsError(error, facts.requestId);
+      const failure = asKmsError(error, facts.requestId, operation);
       const time = facts.time ?? services.clock.now();
       await finish(operation, facts, started, time, known.caller, known.input, undefined, failure, {
         resources: [],

@@ -14,6 +14,7 @@ import { KmsError } from "../vocabulary/kms-errors.js";
 import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
 import type { AliasListEntry } from "../vocabulary/types.generated.js";
+import { awsAliasPrefix, predefinedAliasEntries } from "./aws-managed-keys.js";
 import { checkKeyAccess, findKey } from "./key-access.js";
 import { keySpecs } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
@@ -22,8 +23,6 @@ import type { RequestContext } from "./request-context.js";
 export const maxAliasesPerKey = 50;
 
 const aliasPrefix = "alias/";
-/** Reserved for AWS managed keys (alias/aws/s3, alias/aws/ebs, ...). */
-const awsAliasPrefix = "alias/aws/";
 
 /**
  * Checks an alias name the caller wants to create, repoint or delete. KMS's wording, in its
@@ -89,10 +88,11 @@ export function currentTarget(
 }
 
 /**
- * Finds the key an alias is to point at: a customer managed key of the caller's own account
- * and Region (aliases never cross accounts), in a state `operation` accepts. Runs inside a
- * transaction and locks the key, so the alias quota counted next stays true until the alias is
- * written.
+ * Finds the key an alias is to point at: a key of the caller's own account and Region (aliases
+ * never cross accounts) that the caller may alias, in a state `operation` accepts. An AWS
+ * managed key is refused by key access like any management of it (key-managers.ts). Runs
+ * inside a transaction and locks the key, so the alias quota counted next stays true until
+ * the alias is written.
  */
 export async function findAliasTarget(
   ctx: RequestContext,
@@ -106,8 +106,6 @@ export async function findAliasTarget(
       ? await ctx.services.store.keys.lock(found.arn)
       : undefined;
   if (!key) throw new KmsError("NotFoundException", `Key '${found.arn}' does not exist`);
-  // AWS managed keys belong to AWS, like the alias/aws/ names that point at them.
-  if (key.keyManager !== "CUSTOMER") throw messagelessError("reservedAlias");
   return checkKeyAccess(ctx, key, operation);
 }
 
@@ -142,6 +140,43 @@ export function assertSameKind(current: KeyRecord, next: KeyRecord, aliasName: s
     "ValidationException",
     `Alias ${aliasName} refers to a ${keyKindOf(current)} ${current.keyUsage} key and cannot be associated with ${next.arn}, a ${keyKindOf(next)} ${next.keyUsage} key.`,
   );
+}
+
+/**
+ * One page of ListAliases fetched with one entry of lookahead (limit + 1): the stored aliases
+ * after `after` in name order, and, when not filtering by key, the predefined AWS aliases whose
+ * key does not exist yet (listed without TargetKeyId, as AWS lists them).
+ */
+export async function aliasListing(
+  ctx: RequestContext,
+  page: {
+    readonly limit: number;
+    readonly after?: string | undefined;
+    readonly targetKeyId?: string | undefined;
+  },
+): Promise<AliasListEntry[]> {
+  const { accountId, region } = ctx.caller;
+  const fetched = await ctx.services.store.aliases.list(accountId, region, {
+    limit: page.limit + 1,
+    after: page.after,
+    targetKeyId: page.targetKeyId,
+  });
+  const stored = fetched.map(toAliasListEntry);
+  if (page.targetKeyId !== undefined) return stored;
+  // A predefined alias whose key exists is stored. It is among the stored aliases fetched when
+  // it sorts before the last of them, or when the store had no more to give.
+  const names = new Set(stored.map((entry) => entry.AliasName));
+  const last = stored.at(-1)?.AliasName;
+  const complete = fetched.length <= page.limit;
+  const predefined = predefinedAliasEntries({ accountId, region }).filter(
+    ({ AliasName: name = "" }) =>
+      (page.after === undefined || name > page.after) &&
+      !names.has(name) &&
+      (complete || (last !== undefined && name < last)),
+  );
+  return [...stored, ...predefined]
+    .sort((a, b) => ((a.AliasName ?? "") < (b.AliasName ?? "") ? -1 : 1))
+    .slice(0, page.limit + 1);
 }
 
 export function toAliasListEntry(alias: AliasRecord): AliasListEntry {

@@ -19,6 +19,7 @@ import {
   sealImportToken,
   unwrapKeyMaterial,
 } from "../platform/crypto/import-wrapping.js";
+import { mlDsaPublicKey } from "../platform/crypto/key-generation.js";
 import type { Store } from "../platform/store/store.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
@@ -195,7 +196,7 @@ export function expirationOf(
   return { model: expirationModel, validTo };
 }
 
-interface CheckedMaterial {
+export interface CheckedMaterial {
   readonly secret: Uint8Array;
   readonly publicKey: Uint8Array | undefined;
 }
@@ -210,10 +211,17 @@ function incorrectMaterial(key: KeyRecord): KmsError {
 /**
  * The material in the form Trent stores for the key's spec (key-generation.ts): 32 bytes for a
  * symmetric key, 28–128 bytes for HMAC keys by spec, a PKCS#8 private key of the key's
- * algorithm, curve and size for asymmetric keys.
+ * algorithm, curve and size for asymmetric keys, the 32-byte seed of an ML-DSA key (which
+ * ImportKeyMaterial refuses before this; seed files give it). Imports and seed files
+ * (seed-keys.ts) both check their material here.
  */
-function checkedMaterial(key: KeyRecord, material: Uint8Array): CheckedMaterial {
+export function checkedMaterial(key: KeyRecord, material: Uint8Array): CheckedMaterial {
   const spec = key.keySpec;
+  if (keySpecs[spec].family === "ml-dsa") {
+    const publicKey = mlDsaPublicKey(spec, material);
+    if (!publicKey) throw incorrectMaterial(key);
+    return { secret: material, publicKey };
+  }
   if (spec === "SYMMETRIC_DEFAULT") {
     if (material.length !== 32) throw incorrectMaterial(key);
     return { secret: material, publicKey: undefined };

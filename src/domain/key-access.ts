@@ -15,12 +15,18 @@
  *   unknown alias name or alias ARN            Alias <alias ARN> is not found.
  * Operations whose KeyId takes only a key id or key ARN (EnableKey, DisableKey,
  * ScheduleKeyDeletion, ...) pass allowAlias: false, so an alias there is an invalid key id.
+ *
+ * A predefined AWS alias (alias/aws/s3) whose AWS managed key does not exist yet is not "not
+ * found" for DescribeKey and the operations that encrypt under the key they name: loading it
+ * creates the key (aws-managed-keys.ts). Who may then do what with it is decided by the same
+ * checks as for any key (key-managers.ts is the table authorization consults).
  */
 
 import { aliasArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
+import { awsManagedKeyOnFirstUse } from "./aws-managed-keys.js";
 import type { GrantAction } from "./grants.js";
 import { assertKeyState } from "./key-states.js";
 import { assertKeyFitsOperation } from "./key-usage.js";
@@ -35,6 +41,11 @@ export interface KeyLocation {
 export interface ResolveOptions extends AccessOptions {
   /** Whether an alias name or alias ARN may name the key (true for most operations). */
   readonly allowAlias?: boolean;
+  /**
+   * The permission the key is loaded for, when naming a predefined AWS alias may create its
+   * AWS managed key (resolveKey sets it; aws-managed-keys.ts says which permissions do).
+   */
+  readonly firstUse?: GrantAction;
 }
 
 export interface AccessOptions {
@@ -80,14 +91,19 @@ export async function findKey(
     // KMS is regional: an ARN naming another Region is rejected before any lookup.
     if (arn.region !== region) throw new KmsError("NotFoundException", `Invalid arn ${arn.region}`);
     if (arn.resourceType === "alias")
-      return findByAlias(ctx, { accountId: arn.accountId, region: arn.region }, arn.resource);
+      return findByAlias(
+        ctx,
+        { accountId: arn.accountId, region: arn.region },
+        arn.resource,
+        options.firstUse,
+      );
     const key = await store.keys.get(reference);
     if (!key) throw keyNotFound(reference);
     return key;
   }
   if (reference.startsWith("alias/")) {
     if (!allowAlias) throw invalidKeyId(reference);
-    return findByAlias(ctx, { accountId, region }, reference);
+    return findByAlias(ctx, { accountId, region }, reference, options.firstUse);
   }
   if (!isWellFormedKeyId(reference)) throw invalidKeyId(reference);
   const arn = keyArn(region, accountId, reference);
@@ -100,10 +116,16 @@ async function findByAlias(
   ctx: RequestContext,
   where: KeyLocation,
   aliasName: string,
+  firstUse: GrantAction | undefined,
 ): Promise<KeyRecord> {
   const { store } = ctx.services;
   const alias = await store.aliases.get(where.accountId, where.region, aliasName);
   if (!alias) {
+    const created =
+      firstUse === undefined
+        ? undefined
+        : await awsManagedKeyOnFirstUse(ctx, where, aliasName, firstUse);
+    if (created) return created;
     const arn = aliasArn(where.region, where.accountId, aliasName);
     throw new KmsError("NotFoundException", `Alias ${arn} is not found.`);
   }
@@ -120,7 +142,11 @@ export async function resolveKey(
   operation: OperationName,
   options: ResolveOptions = {},
 ): Promise<KeyRecord> {
-  return checkKeyAccess(ctx, await findKey(ctx, reference, options), operation, options);
+  const key = await findKey(ctx, reference, {
+    ...options,
+    firstUse: options.action ?? operation,
+  });
+  return checkKeyAccess(ctx, key, operation, options);
 }
 
 /**

@@ -1,16 +1,30 @@
 /**
- * A request's scope (vocabulary/request.ts) together with the services it may use and the
- * grant tokens it presented. Built once per request by the core's entry (core/kms.ts) through
- * `newRequestContext`, so every request is shaped alike whatever front door it came through.
+ * A request's scope (vocabulary/request.ts) together with the services it may use, the grant
+ * tokens it presented and its attested Nitro enclave recipient. Built once per request by the
+ * core's entry (core/kms.ts) through `newRequestContext`, so every request is shaped alike
+ * whatever front door it came through.
  */
+import type { RecipientPublicKey } from "../platform/crypto/cms-enveloped-data.js";
+import type { AttestationDocument } from "../platform/crypto/nitro-attestation.js";
 import type { AuditNotes, Caller, KmsRequest, RequestScope } from "../vocabulary/request.js";
 import { PresentedGrantTokens } from "./grant-tokens.js";
 import type { Services } from "./services.js";
+
+/** A Recipient whose attestation document verified, and the enclave key it names. */
+export interface AttestedRecipient {
+  readonly document: AttestationDocument;
+  readonly publicKey: RecipientPublicKey;
+}
 
 export interface RequestContext extends RequestScope {
   readonly services: Services;
   /** The request's GrantTokens, verified once when key access first needs them. */
   readonly grantTokens: PresentedGrantTokens;
+  /**
+   * The request's Recipient once its attestation document verified (domain/recipient.ts), before
+   * authorization, so policies can test its measurements; absent without a Recipient.
+   */
+  readonly recipient?: AttestedRecipient;
 }
 
 export interface RequestFacts {
@@ -20,6 +34,9 @@ export interface RequestFacts {
   readonly request: KmsRequest;
   /** Where the operation notes what the audit record should name; fresh when absent. */
   readonly audit?: AuditNotes;
+  readonly recipient?: AttestedRecipient | undefined;
+  /** The request came over TLS (aws:SecureTransport). */
+  readonly secureTransport?: boolean;
 }
 
 export function newRequestContext(services: Services, facts: RequestFacts): RequestContext {
@@ -32,5 +49,7 @@ export function newRequestContext(services: Services, facts: RequestFacts): Requ
     audit: facts.audit ?? { resources: [] },
     services,
     grantTokens: new PresentedGrantTokens(facts.request, services.grantTokenKey),
+    ...(facts.recipient ? { recipient: facts.recipient } : {}),
+    secureTransport: facts.secureTransport === true,
   };
 }

@@ -16,6 +16,7 @@ import {
   rootKeyFileName,
 } from "../platform/crypto/root-key.js";
 import { ConfigError, type TrentConfig } from "../vocabulary/config.js";
+import type { LogTarget } from "../vocabulary/ports.js";
 import type { ConfiguredRootKey, ConfiguredRootKeys, PendingRootKey } from "./root-keys.js";
 
 export interface OpenedRootKeys {
@@ -39,10 +40,7 @@ function isInside(file: string, dir: string): boolean {
   return path !== "" && !path.startsWith("..") && !isAbsolute(path);
 }
 
-export async function openRootKeys(
-  config: TrentConfig,
-  log: (message: string) => void,
-): Promise<OpenedRootKeys> {
+export async function openRootKeys(config: TrentConfig, log: LogTarget): Promise<OpenedRootKeys> {
   const warnings: string[] = [];
   const dataDir = config.dataDir === ":memory:" ? undefined : config.dataDir;
   const keyFile = (file: string, variable: string) => {

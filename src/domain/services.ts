@@ -2,6 +2,7 @@
 
 import type { AuditTrail } from "../platform/audit/audit-trail.js";
 import type { KeyPairPool } from "../platform/crypto/key-pair-pool.js";
+import type { NitroRoots } from "../platform/crypto/nitro-roots.js";
 import type { Store } from "../platform/store/store.js";
 import type { XksTransport } from "../platform/xks/transport.js";
 import type { TrentConfig } from "../vocabulary/config.js";
@@ -27,4 +28,6 @@ export interface Services {
   readonly audit: AuditTrail;
   /** How requests reach external key store proxies (node:https unless app.ts is given one). */
   readonly xksTransport: XksTransport;
+  /** Root certificates Nitro Enclaves attestation documents must chain to (domain/recipient.ts). */
+  readonly nitroRoots: NitroRoots;
 }

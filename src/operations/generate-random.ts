@@ -1,9 +1,10 @@
 /**
- * GenerateRandom: random bytes from the system CSPRNG.
+ * GenerateRandom: random bytes from the system CSPRNG; with a Nitro enclave's Recipient, only as
+ * CiphertextForRecipient.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateRandom.html
  */
 import { loadCustomKeyStore } from "../domain/custom-key-stores.js";
-import { recipientNotSupported } from "../domain/recipient.js";
+import { sealForRecipient } from "../domain/recipient.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
 import type {
   GenerateRandomRequest,
@@ -27,7 +28,8 @@ export const generateRandom = defineOperation<GenerateRandomRequest, GenerateRan
         `GenerateRandom with CustomKeyStoreId is supported only for AWS CloudHSM key stores; ${keyStore.id} is an external key store.`,
       );
     }
-    if (input.Recipient !== undefined) throw recipientNotSupported();
-    return { Plaintext: ctx.services.random.bytes(input.NumberOfBytes) };
+    const random = ctx.services.random.bytes(input.NumberOfBytes);
+    const forRecipient = sealForRecipient(ctx, random);
+    return forRecipient ? { CiphertextForRecipient: forRecipient } : { Plaintext: random };
   },
 );

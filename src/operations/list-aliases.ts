@@ -1,9 +1,10 @@
 /**
  * ListAliases: the aliases of the caller's account and Region, ordered by name, optionally only
- * those of one key. Trent has no AWS managed keys, so it lists no alias/aws/ aliases.
+ * those of one key. The predefined AWS aliases (alias/aws/s3, ...) are listed too, without a
+ * TargetKeyId until their AWS managed key exists (aws-managed-keys.ts).
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html
  */
-import { toAliasListEntry } from "../domain/aliases.js";
+import { aliasListing } from "../domain/aliases.js";
 import { resolveKey } from "../domain/key-access.js";
 import { decodeMarker, pageFromLookahead, pageSize } from "../domain/paging.js";
 import type { ListAliasesRequest, ListAliasesResponse } from "../vocabulary/types.generated.js";
@@ -21,15 +22,10 @@ export const listAliases = defineOperation<ListAliasesRequest, ListAliasesRespon
       input.KeyId === undefined
         ? undefined
         : (await resolveKey(ctx, input.KeyId, "ListAliases", { allowAlias: false })).keyId;
-    const { accountId, region } = ctx.caller;
-    const fetched = await ctx.services.store.aliases.list(accountId, region, {
-      limit: limit + 1,
-      after,
-      targetKeyId,
-    });
-    const page = pageFromLookahead("aliases", fetched, limit, (alias) => alias.aliasName);
+    const fetched = await aliasListing(ctx, { limit, after, targetKeyId });
+    const page = pageFromLookahead("aliases", fetched, limit, (alias) => alias.AliasName ?? "");
     return {
-      Aliases: page.items.map(toAliasListEntry),
+      Aliases: page.items,
       NextMarker: page.nextMarker,
       Truncated: page.truncated,
     };

@@ -65,6 +65,7 @@ function identityAllowsRetiring(ctx: RequestContext, key: KeyRecord): boolean {
     request: ctx.request,
     action,
     key: { key },
+    secureTransport: ctx.secureTransport,
   });
   const request = { principal, action, resource: key.arn, context };
   return evaluateIdentityPolicies(policies, request).decision === "allow";

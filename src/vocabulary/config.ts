@@ -25,7 +25,7 @@ function isPooledKeyPairSpec(name: string | undefined): name is PooledKeyPairSpe
   return (pooledKeyPairSpecs as readonly (string | undefined)[]).includes(name);
 }
 
-export interface TrentConfig {
+export interface TrentConfig extends ObservabilityConfig {
   readonly host: string;
   readonly port: number;
   /** Directory holding the SQLite file and the generated root key, or ":memory:". */
@@ -86,6 +86,14 @@ export interface TrentConfig {
    */
   readonly grantPropagationDelayMs: number;
   /**
+   * Whether callers may use AWS managed keys (alias/aws/s3, ...) directly, for what the key's
+   * AWS service may do with it: their requests count as made through that service (the key
+   * policy's kms:ViaService condition holds), since Trent has no services to go through. False
+   * answers as AWS does a direct call: the key policy only lets the account read the key
+   * (docs/aws-managed-keys.md).
+   */
+  readonly awsManagedKeysDirectUse: boolean;
+  /**
    * Where audit records are appended as JSON lines: a path, "none" to write no file, or
    * undefined for audit.jsonl in dataDir (no file when dataDir is ":memory:").
    */
@@ -98,6 +106,28 @@ export interface TrentConfig {
    * per group of records.
    */
   readonly auditFsync: boolean;
+  /**
+   * TRENT_NITRO_ROOT_CERT_FILE: PEM file of the root certificate(s) that Nitro Enclaves
+   * attestation documents (the Recipient parameter) must chain to; undefined trusts AWS's Nitro
+   * Enclaves root G1, built in (platform/crypto/nitro-roots.ts).
+   */
+  readonly nitroRootCertFile: string | undefined;
+  /**
+   * TRENT_NITRO_MAX_AGE_SECONDS: how far an attestation document's timestamp may be from the
+   * request's time, either way; 0 checks only the certificates' validity.
+   */
+  readonly nitroMaxAgeSeconds: number;
+
+  // Seeding (docs/seeding.md): seed files applied at start, before Trent listens.
+  /** TRENT_SEED_FILE: a seed file (Trent's format or local-kms's) applied at every start. */
+  readonly seedFile: string | undefined;
+  /**
+   * KMS_SEED_PATH: local-kms's seed file, applied at every start. Unset, it is /init/seed.yaml
+   * (local-kms's Docker default), applied only if that file exists.
+   */
+  readonly localKmsSeedFile: string | undefined;
+  /** Whether localKmsSeedFile is that default rather than a path someone set. */
+  readonly localKmsSeedFileIsDefault: boolean;
 }
 
 /**
@@ -144,7 +174,80 @@ export interface Pkcs11Config {
 
 export const defaultPkcs11KeyLabel = "trent-root-key";
 
+/*
+ * Observability and transport: logs, metrics, TLS (TRENT_LOG_LEVEL, TRENT_METRICS_TOKEN,
+ * TRENT_TLS_CERT_FILE, TRENT_TLS_KEY_FILE). Kept together so the block can move as one.
+ */
+
+/** pino's levels from most to least verbose, and `silent` for no log at all. */
+export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** A secret from the configuration; logging or serialising the config shows nothing of it. */
+export class SecretText {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toJSON(): string {
+    return "(redacted)";
+  }
+
+  toString(): string {
+    return "(redacted)";
+  }
+}
+
+export interface ObservabilityConfig {
+  /** TRENT_LOG_LEVEL: the least severe level written; one line per request at `info`. */
+  readonly logLevel: LogLevel;
+  /**
+   * TRENT_METRICS_TOKEN: when set, GET /metrics answers only requests with
+   * `Authorization: Bearer <token>`; open to anyone who can reach the port otherwise.
+   */
+  readonly metricsToken: SecretText | undefined;
+  /**
+   * TRENT_TLS_CERT_FILE and TRENT_TLS_KEY_FILE: PEM certificate (chain) and private key; when
+   * set, the listener speaks HTTPS only, and both files are read again on SIGHUP.
+   */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+}
+
+export const defaultObservabilityConfig: ObservabilityConfig = Object.freeze({
+  logLevel: "info",
+  metricsToken: undefined,
+  tlsCertFile: undefined,
+  tlsKeyFile: undefined,
+});
+
+export function observabilityFromEnv(env: NodeJS.ProcessEnv): ObservabilityConfig {
+  const level = first(env, "TRENT_LOG_LEVEL") ?? defaultObservabilityConfig.logLevel;
+  if (!(logLevels as readonly string[]).includes(level))
+    throw new ConfigError(`TRENT_LOG_LEVEL must be one of ${logLevels.join(", ")}, got '${level}'`);
+  const token = first(env, "TRENT_METRICS_TOKEN");
+  const tlsCertFile = first(env, "TRENT_TLS_CERT_FILE");
+  const tlsKeyFile = first(env, "TRENT_TLS_KEY_FILE");
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined))
+    throw new ConfigError(
+      `${tlsCertFile === undefined ? "TRENT_TLS_KEY_FILE" : "TRENT_TLS_CERT_FILE"} is set without ${tlsCertFile === undefined ? "TRENT_TLS_CERT_FILE" : "TRENT_TLS_KEY_FILE"}: HTTPS needs both the certificate and its private key`,
+    );
+  return Object.freeze({
+    logLevel: level as LogLevel,
+    metricsToken: token === undefined ? undefined : new SecretText(token),
+    tlsCertFile,
+    tlsKeyFile,
+  });
+}
+
 export const defaultConfig: TrentConfig = Object.freeze({
+  ...defaultObservabilityConfig,
   host: "127.0.0.1",
   port: 8080,
   dataDir: "data",
@@ -167,9 +270,16 @@ export const defaultConfig: TrentConfig = Object.freeze({
   keyPairWorkers: 2,
   keyPairPoolSize: Object.freeze({ RSA_2048: 4, RSA_3072: 2, RSA_4096: 2 }),
   grantPropagationDelayMs: 0,
+  awsManagedKeysDirectUse: true,
   auditFile: undefined,
   auditStdout: false,
   auditFsync: false,
+  nitroRootCertFile: undefined,
+  nitroMaxAgeSeconds: 300,
+  // Seeding: none unless asked for (configFromEnv adds local-kms's /init/seed.yaml default).
+  seedFile: undefined,
+  localKmsSeedFile: undefined,
+  localKmsSeedFileIsDefault: false,
 });
 
 export class ConfigError extends Error {}
@@ -389,6 +499,21 @@ function httpLimitsFromEnv(
   return limits;
 }
 
+/** local-kms reads its seed file from here in its Docker image unless KMS_SEED_PATH says otherwise. */
+export const localKmsDefaultSeedFile = "/init/seed.yaml";
+
+/** TRENT_SEED_FILE and KMS_SEED_PATH (docs/seeding.md). */
+export function seedConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+): Pick<TrentConfig, "seedFile" | "localKmsSeedFile" | "localKmsSeedFileIsDefault"> {
+  const localKmsSeedFile = first(env, "KMS_SEED_PATH");
+  return {
+    seedFile: first(env, "TRENT_SEED_FILE"),
+    localKmsSeedFile: localKmsSeedFile ?? localKmsDefaultSeedFile,
+    localKmsSeedFileIsDefault: localKmsSeedFile === undefined,
+  };
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig {
   const accountId = first(env, "TRENT_ACCOUNT_ID", "KMS_ACCOUNT_ID") ?? defaultConfig.accountId;
   if (!/^\d{12}$/.test(accountId))
@@ -412,6 +537,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
     );
   const pkcs11 = parsePkcs11(env, rootKeyText !== undefined || rootKeyFile !== undefined);
   return Object.freeze({
+    ...observabilityFromEnv(env),
     host: first(env, "TRENT_HOST") ?? defaultConfig.host,
     port: integer("TRENT_PORT", first(env, "TRENT_PORT", "PORT"), defaultConfig.port, 0),
     dataDir: first(env, "TRENT_DATA_DIR", "KMS_DATA_PATH") ?? defaultConfig.dataDir,
@@ -465,6 +591,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       defaultConfig.grantPropagationDelayMs,
       0,
     ),
+    awsManagedKeysDirectUse: boolean(
+      "TRENT_AWS_MANAGED_KEYS_DIRECT_USE",
+      first(env, "TRENT_AWS_MANAGED_KEYS_DIRECT_USE"),
+      defaultConfig.awsManagedKeysDirectUse,
+    ),
     auditFile: first(env, "TRENT_AUDIT_FILE") ?? defaultConfig.auditFile,
     auditStdout: boolean(
       "TRENT_AUDIT_STDOUT",
@@ -476,6 +607,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       first(env, "TRENT_AUDIT_FSYNC"),
       defaultConfig.auditFsync,
     ),
+    nitroRootCertFile: first(env, "TRENT_NITRO_ROOT_CERT_FILE"),
+    nitroMaxAgeSeconds: integer(
+      "TRENT_NITRO_MAX_AGE_SECONDS",
+      first(env, "TRENT_NITRO_MAX_AGE_SECONDS"),
+      defaultConfig.nitroMaxAgeSeconds,
+      0,
+    ),
+    ...seedConfigFromEnv(env),
   });
 }
 

@@ -80,6 +80,10 @@ export const kmsErrors = {
   RequestHeaderFieldsTooLargeException: 431,
   RequestTimeoutException: 408,
   BadRequestException: 400,
+  // Trent's operational routes: GET /metrics without its bearer token, GET /ready while a
+  // check fails.
+  UnauthorizedException: 401,
+  ServiceUnavailableException: 503,
 } as const satisfies Record<string, number>;
 
 export type KmsErrorType = keyof typeof kmsErrors;

@@ -62,7 +62,7 @@ export const messagelessErrors = {
   reservedAlias: {
     type: "NotAuthorizedException",
     situation:
-      "CreateAlias, UpdateAlias, DeleteAlias on an alias/aws/ name or on an alias of an AWS managed key",
+      "CreateAlias, UpdateAlias, DeleteAlias on an alias/aws/ name (AWS reserves them for its managed keys)",
     source:
       "no recording in the corpus: an error outside the model, known as messageless since Trent's aliases work; absent like every case that can be told",
   },

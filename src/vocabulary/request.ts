@@ -49,6 +49,11 @@ export interface Caller {
 export interface AuditNotes {
   resources: string[];
   keyMaterialId?: string;
+  /**
+   * CloudTrail's additionalEventData.recipient of a request answered for a Nitro enclave: the
+   * attestation document's module id and measurements, named as CloudTrail names them.
+   */
+  recipient?: Readonly<Record<string, string>>;
 }
 
 export interface RequestScope {
@@ -61,4 +66,6 @@ export interface RequestScope {
   readonly operation: OperationName;
   /** The operation and its decoded, validated input, for authorization. */
   readonly request: KmsRequest;
+  /** The request came over TLS (aws:SecureTransport); false when absent. */
+  readonly secureTransport?: boolean;
 }

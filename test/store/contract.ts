@@ -335,6 +335,25 @@ export function storeContract(backend: StoreBackend): void {
           [],
         );
         assert.deepEqual(await store.keys.list("999999999999", region, { limit: 5 }), []);
+
+        // Every account and Region, page by page, each key once (trent export).
+        const everywhere: string[] = [];
+        let afterArn: string | undefined;
+        for (;;) {
+          const page = await store.keys.listAll({ limit: 3, after: afterArn });
+          everywhere.push(...page.map((k) => k.arn));
+          if (page.length < 3) break;
+          afterArn = page.at(-1)!.arn;
+        }
+        assert.equal(new Set(everywhere).size, everywhere.length);
+        assert.deepEqual(
+          [...everywhere].sort(),
+          [
+            ...ids.map((id) => keyRecord(id).arn),
+            keyRecord("00000000-0000-0000-0000-00000000000a", { accountId: otherAccount }).arn,
+            keyRecord("00000000-0000-0000-0000-00000000000b", { region: "eu-west-1" }).arn,
+          ].sort(),
+        );
       }));
 
     it("lists keys pending deletion whose date is at or before now", () =>

@@ -44,6 +44,10 @@ export interface TestPostgres {
   url(database: string): string;
   /** Creates a new empty database and returns its URL. */
   createDatabase(): Promise<string>;
+  /** Stops the server (as an outage would), keeping its data; `resume` starts it again. */
+  pause(): Promise<void>;
+  /** Starts the paused server again on the same port. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,9 +123,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       "--no-sync",
     ]);
     let port = 0;
+    let options = "";
     for (let attempt = 1; ; attempt += 1) {
       port = await freePort();
-      const options = [
+      options = [
         `-p ${port}`,
         "-c listen_addresses=127.0.0.1",
         `-c unix_socket_directories=${dir}`,
@@ -156,6 +161,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
           await client.end();
         }
         return url(name);
+      },
+      async pause() {
+        await run("pg_ctl", ["stop", "--pgdata", data, "--mode", "fast", "--wait"]);
+      },
+      async resume() {
+        await run("pg_ctl", ["start", "--pgdata", data, "--wait", "--log", log, "-o", options]);
       },
       async stop() {
         try {

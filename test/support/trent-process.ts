@@ -2,7 +2,8 @@
  * Trent as operators run it: `node --import tsx src/main.ts` (or the `trent` command) in a child
  * process with its own environment, for tests that must kill it (SIGKILL leaves nothing to
  * flush, unlike close() of an in-process server), tests of start-up, and commands that run
- * beside a server. Only the variables given (plus PATH, HOME and SOFTHSM2_CONF) reach the child,
+ * beside a server. A running server logs JSON lines on standard error; `logLines` reads them.
+ * Only the variables given (plus PATH, HOME and SOFTHSM2_CONF) reach the child,
  * so the machine's TRENT_* settings cannot leak into a test. The URL is read from the start-up
  * line "Trent listening on http://HOST:PORT", so the default TRENT_PORT=0 works.
  */
@@ -91,7 +92,7 @@ export function startTrentProcess(
     child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       output += chunk.toString();
-      const match = /Trent listening on (http:\/\/\S+)/.exec(stdout);
+      const match = /Trent listening on (https?:\/\/\S+)/.exec(stdout);
       if (!match?.[1] || child.pid === undefined) return;
       clearTimeout(timer);
       const url = match[1];
@@ -159,4 +160,19 @@ export function runTrentCommand(
   return new Promise((resolve) =>
     child.once("close", (code) => resolve({ code, stdout, stderr, lineTimes })),
   );
+}
+
+/** One JSON log line of a Trent process (platform/log/pino-logger.ts). */
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** The JSON log lines in a process's standard error; other lines (a refusal to start) skipped. */
+export function logLines(stderr: string): LogLine[] {
+  return stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as LogLine);
 }

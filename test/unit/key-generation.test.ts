@@ -56,16 +56,14 @@ describe("key generation", () => {
   });
 
   it("generates RSA on the thread pool, not on the event loop", async () => {
-    const started = performance.now();
+    // Generated synchronously, the key would be ready before the timer below could ever fire.
     const pending = generateKeyMaterial("RSA_4096", systemRandom);
-    const returnedAfterMs = performance.now() - started;
     let ticks = 0;
     const timer = setInterval(() => {
       ticks += 1;
     }, 1);
     const material = await pending;
     clearInterval(timer);
-    assert.ok(returnedAfterMs < 50, `the call blocked for ${returnedAfterMs} ms`);
     assert.ok(ticks > 0, "the event loop did not run while the key was generated");
     assert.equal(pkcs8(material.secret).asymmetricKeyDetails?.modulusLength, 4096);
   });

@@ -52,11 +52,14 @@ describe("aliases, tags and key policies through boto3 and the AWS CLI", () => {
   it("serves boto3's paginators and error parsing", async () => {
     const { stdout } = await run("python3", ["-c", boto3Script, trent.url], { env });
     const out = JSON.parse(stdout);
-    assert.deepEqual(out.aliasPages, [
-      ["alias/boto3-0", "alias/boto3-1"],
-      ["alias/boto3-2", "alias/boto3-3"],
-      ["alias/boto3-4"],
-    ]);
+    // Pages of two, the predefined alias/aws/ aliases (14, sorting first) included.
+    const pages: string[][] = out.aliasPages;
+    assert.equal(pages.length, Math.ceil((5 + 14) / 2));
+    assert.ok(pages.every((page) => page.length === 2 || page === pages.at(-1)));
+    assert.deepEqual(
+      pages.flat().filter((name) => !name.startsWith("alias/aws/")),
+      ["alias/boto3-0", "alias/boto3-1", "alias/boto3-2", "alias/boto3-3", "alias/boto3-4"],
+    );
     assert.deepEqual(out.aliasDates, ["datetime", true]);
     assert.deepEqual(out.tagPages, [
       ["t0", "t1", "t2"],

@@ -263,7 +263,7 @@ describe("DeriveSharedSecret", () => {
       });
     });
 
-    it("refuses Recipient (Nitro Enclaves attestation) plainly", async () => {
+    it("refuses a Recipient that is not an attestation document", async () => {
       const key = await agreementKey("ECC_NIST_P256");
       assert.deepEqual(
         await failure(
@@ -279,9 +279,11 @@ describe("DeriveSharedSecret", () => {
             }),
           ),
         ),
+        // Recipient itself: test/wire/recipient.test.ts.
         {
-          name: "UnsupportedOperationException",
-          message: "Trent does not support Recipient (Nitro Enclaves attestation documents).",
+          name: "ValidationException",
+          message:
+            "The attestation document in Recipient is not a valid AWS Nitro Enclaves attestation document (a CBOR COSE_Sign1 structure).",
           status: 400,
         },
       );

@@ -534,7 +534,7 @@ describe("Encrypt and Decrypt (symmetric)", () => {
       );
     });
 
-    it("refuses Recipient (Nitro Enclaves) plainly", async () => {
+    it("refuses a Recipient that is not an attestation document", async () => {
       const blob = await encrypt(text("x"));
       const error = await failure(
         kms.send(
@@ -547,9 +547,13 @@ describe("Encrypt and Decrypt (symmetric)", () => {
           }),
         ),
       );
-      assert.equal(error.name, "UnsupportedOperationException");
+      // Recipient itself: test/wire/recipient.test.ts.
+      assert.equal(error.name, "ValidationException");
       assert.equal(error.status, 400);
-      assert.match(error.message, /Recipient/);
+      assert.equal(
+        error.message,
+        "The attestation document in Recipient is not a valid AWS Nitro Enclaves attestation document (a CBOR COSE_Sign1 structure).",
+      );
     });
   });
 });

@@ -443,7 +443,7 @@ describe("GenerateDataKeyPair", () => {
       });
     });
 
-    it("UnsupportedOperationException for Recipient (attestation is not supported)", async () => {
+    it("ValidationException for a Recipient that is not an attestation document", async () => {
       const res = await rawKms(
         trent.url,
         "GenerateDataKeyPair",
@@ -454,9 +454,11 @@ describe("GenerateDataKeyPair", () => {
         }),
       );
       assert.equal(res.status, 400);
+      // Recipient itself: test/wire/recipient.test.ts.
       assert.deepEqual(res.body, {
-        __type: "UnsupportedOperationException",
-        message: "Trent does not support Recipient (Nitro Enclaves attestation documents).",
+        __type: "ValidationException",
+        message:
+          "The attestation document in Recipient is not a valid AWS Nitro Enclaves attestation document (a CBOR COSE_Sign1 structure).",
       });
     });
   });

@@ -246,7 +246,7 @@ describe("GenerateDataKey and GenerateDataKeyWithoutPlaintext", () => {
     );
   });
 
-  it("refuses a forged grant token and Recipient", async () => {
+  it("refuses a forged grant token and a Recipient that is not an attestation document", async () => {
     assert.deepEqual(
       await failure(
         kms.send(
@@ -271,8 +271,13 @@ describe("GenerateDataKey and GenerateDataKeyWithoutPlaintext", () => {
         }),
       ),
     );
-    assert.equal(recipient.name, "UnsupportedOperationException");
-    assert.match(recipient.message, /Recipient/);
+    // Recipient itself: test/wire/recipient.test.ts.
+    assert.deepEqual(recipient, {
+      name: "ValidationException",
+      message:
+        "The attestation document in Recipient is not a valid AWS Nitro Enclaves attestation document (a CBOR COSE_Sign1 structure).",
+      status: 400,
+    });
   });
 
   it("WithoutPlaintext sends only the sealed copy", async () => {
@@ -329,7 +334,7 @@ describe("GenerateRandom", () => {
     assert.equal(error.status, 400);
   });
 
-  it("refuses Recipient", async () => {
+  it("refuses a Recipient that is not an attestation document", async () => {
     const error = await failure(
       trent.client().send(
         new GenerateRandomCommand({
@@ -341,6 +346,10 @@ describe("GenerateRandom", () => {
         }),
       ),
     );
-    assert.equal(error.name, "UnsupportedOperationException");
+    assert.equal(error.name, "ValidationException");
+    assert.equal(
+      error.message,
+      "The attestation document in Recipient is not a valid AWS Nitro Enclaves attestation document (a CBOR COSE_Sign1 structure).",
+    );
   });
 });

@@ -245,7 +245,9 @@ describe("tags", () => {
         "NotFoundException",
         `Key '${keyArn(missing)}' does not exist`,
       );
-      assert.equal((await kms.send(new ListAliasesCommand({}))).Aliases?.length, 1);
+      const aliases = (await kms.send(new ListAliasesCommand({}))).Aliases ?? [];
+      // The one alias made above, besides the predefined alias/aws/ ones.
+      assert.equal(aliases.filter((a) => !a.AliasName?.startsWith("alias/aws/")).length, 1);
     });
   });
 

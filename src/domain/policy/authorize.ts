@@ -7,6 +7,8 @@
  *
  * For an operation on a key, in this order:
  *  1. a Deny in the key policy, then a Deny in the caller's identity policies: AccessDenied;
+ *  1a. an AWS managed key and a permission only AWS has on it (key-managers.ts): AccessDenied,
+ *     "no resource-based policy allows";
  *  2. same account: a key policy Allow naming the caller (or everyone) allows; one naming the
  *     caller's account allows when the caller's identity policies allow too ("administrator"
  *     identities allow everything);
@@ -27,7 +29,9 @@ import { aliasArn } from "../../vocabulary/arns.js";
 import type { KeyRecord } from "../../vocabulary/key-records.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
 import type { OperationName } from "../../vocabulary/model.generated.js";
+import { awsManagedKeyEndpoint } from "../aws-managed-keys.js";
 import { findAuthorizingGrant, type GrantAction } from "../grants.js";
+import { onlyAwsMay } from "../key-managers.js";
 import type { RequestContext } from "../request-context.js";
 import { conditionContext, type KeyFacts } from "./condition-keys.js";
 import type { ConditionContext } from "./conditions.js";
@@ -171,7 +175,17 @@ async function keyFacts(
   const tags = mentions(ctx, key, "aws:ResourceTag/", extraPolicy)
     ? await store.tags.list(key.arn)
     : undefined;
-  return { key, ...(aliases ? { aliases } : {}), ...(tags ? { tags } : {}) };
+  // Trent stands in for the service of an AWS managed key, unless configured not to
+  // (docs/aws-managed-keys.md): the request counts as made through that service.
+  const viaService = ctx.services.config.awsManagedKeysDirectUse
+    ? await awsManagedKeyEndpoint(store, key)
+    : undefined;
+  return {
+    key,
+    ...(aliases ? { aliases } : {}),
+    ...(tags ? { tags } : {}),
+    ...(viaService ? { viaService } : {}),
+  };
 }
 
 export interface KeyCheck {
@@ -215,6 +229,8 @@ function evaluationRequest(
         request: ctx.request,
         action: permission,
         ...(key ? { key } : {}),
+        ...(ctx.recipient ? { recipient: ctx.recipient.document } : {}),
+        secureTransport: ctx.secureTransport === true,
       });
       return context;
     },
@@ -243,6 +259,7 @@ export async function decideKeyAccess(
   if (keyPolicy.decision === "explicitDeny") return "resourceDeny";
   const identity = identityDecision(ctx, request);
   if (identity === "explicitDeny") return "identityDeny";
+  if (onlyAwsMay(key.keyManager, check.action)) return "noResourceAllow";
 
   const sameAccount = key.accountId === ctx.caller.accountId;
   if (!sameAccount && !check.crossAccount) return "noResourceAllow";

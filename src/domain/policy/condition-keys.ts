@@ -9,8 +9,10 @@
  * A key an operation does not supply is absent (not empty), so Null and ...IfExists behave as
  * on AWS. Condition key names are case-insensitive, including the context-key part of
  * kms:EncryptionContext:<context-key> and the tag-key part of aws:ResourceTag/<tag-key>; the
- * values keep their case. Trent has no integrated AWS services, so kms:ViaService is never
- * present and kms:GrantIsForAWSResource is always false.
+ * values keep their case. Trent has no integrated AWS services, so kms:GrantIsForAWSResource is
+ * always false, and kms:ViaService is present only on requests that use an AWS managed key
+ * while Trent stands in for its service (config awsManagedKeysDirectUse; aws-managed-keys.ts):
+ * then it names that service's endpoint, and aws:ViaAWSService is true.
  */
 import type { KeyRecord, TagRecord } from "../../vocabulary/key-records.js";
 import type { OperationName } from "../../vocabulary/model.generated.js";
@@ -24,6 +26,8 @@ export interface KeyFacts {
   readonly aliases?: readonly string[];
   /** Tags of the key, for aws:ResourceTag/<tag-key>; omit when not needed. */
   readonly tags?: readonly TagRecord[];
+  /** The endpoint of the service the request comes through (kms:ViaService), if any. */
+  readonly viaService?: string;
 }
 
 export interface AuthorizationFacts {
@@ -35,6 +39,15 @@ export interface AuthorizationFacts {
   readonly action: string;
   /** The key the permission is checked on; absent for operations without a key resource. */
   readonly key?: KeyFacts;
+  /** The measurements of the request's verified Nitro Enclaves attestation document, if any. */
+  readonly recipient?: AttestedMeasurements;
+  /** The request came over TLS; false when absent. */
+  readonly secureTransport?: boolean;
+}
+
+/** What kms:RecipientAttestation:* reads of an attestation document: its PCRs by index. */
+export interface AttestedMeasurements {
+  readonly pcrs: ReadonlyMap<number, Uint8Array>;
 }
 
 /** Operations that use or return key material: where kms:RequestAlias applies. */
@@ -116,11 +129,13 @@ function addGlobalKeys(values: ContextValues, facts: AuthorizationFacts): void {
   values.set("aws:SourceIp", caller.sourceIp.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1"));
   values.set("aws:CurrentTime", `${now.toISOString().slice(0, 19)}Z`);
   values.set("aws:EpochTime", Math.floor(now.getTime() / 1000));
-  // Trent's listener speaks plain HTTP; TLS, when used, ends in front of it.
-  values.set("aws:SecureTransport", false);
+  // True only when Trent's own listener spoke TLS with the client (TRENT_TLS_CERT_FILE): TLS
+  // that ends at a proxy in front of Trent is not known to be end to end.
+  values.set("aws:SecureTransport", facts.secureTransport === true);
   values.set("aws:RequestedRegion", caller.region);
   values.set("aws:PrincipalIsAWSService", false);
-  values.set("aws:ViaAWSService", false);
+  values.set("aws:ViaAWSService", facts.key?.viaService !== undefined);
+  values.set("kms:ViaService", facts.key?.viaService);
   if (facts.key) values.set("aws:ResourceAccount", facts.key.key.accountId);
 }
 
@@ -302,6 +317,21 @@ function addOperationKeys(values: ContextValues, facts: AuthorizationFacts): voi
   }
 }
 
+/**
+ * kms:RecipientAttestation:ImageSha384 (PCR0) and kms:RecipientAttestation:PCR<n>, as lower-case
+ * hex, present only when the request carries a verified Nitro Enclaves attestation document
+ * (Decrypt, DeriveSharedSecret, GenerateDataKey, GenerateDataKeyPair, GenerateRandom), so a
+ * statement requiring them does not match a request without one.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-nitro-enclave.html
+ */
+function addRecipientAttestation(values: ContextValues, measurements: AttestedMeasurements): void {
+  for (const [index, pcr] of measurements.pcrs) {
+    const hex = Buffer.from(pcr).toString("hex");
+    values.set(`kms:RecipientAttestation:PCR${index}`, hex);
+    if (index === 0) values.set("kms:RecipientAttestation:ImageSha384", hex);
+  }
+}
+
 /** Builds the condition context of one authorization check. */
 export function conditionContext(facts: AuthorizationFacts): ConditionContext {
   const values = new ContextValues();
@@ -312,5 +342,6 @@ export function conditionContext(facts: AuthorizationFacts): ConditionContext {
   if (facts.key?.aliases) values.setAll("kms:ResourceAliases", facts.key.aliases);
   if (facts.key?.tags) addTags(values, "aws:ResourceTag/", facts.key.tags);
   addOperationKeys(values, facts);
+  if (facts.recipient) addRecipientAttestation(values, facts.recipient);
   return values.freeze();
 }

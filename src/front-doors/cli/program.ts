@@ -3,7 +3,7 @@
  * overridden by flags); `trent root-key` prints a fresh root key, and rotates or shows the root
  * keys sealing the store (root-key-commands.ts).
  * `trent backup` and `trent restore` copy the embedded SQLite store out of and into a data
- * directory (docs/backup.md).
+ * directory (docs/backup.md). `trent seed apply` and `trent export` (seed-commands.ts).
  */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -18,6 +18,8 @@ import {
   type TrentConfig,
 } from "../../vocabulary/config.js";
 import { addRootKeyCommands, restoredRootKeyFit } from "./root-key-commands.js";
+import { addSeedCommands, type OpenTrent } from "./seed-commands.js";
+import { type ServingTrent, serveUntilStopped } from "./serving.js";
 
 interface ServeFlags {
   host?: string;
@@ -77,12 +79,10 @@ function rootKeyFile(config: TrentConfig): string | undefined {
 }
 
 /** What `trent serve` starts: given by the composition root, so this front door wires nothing. */
-export type StartTrent = (
-  config: TrentConfig,
-) => Promise<{ readonly url: string; readonly rootKeys: string; close(): Promise<void> }>;
+export type StartTrent = (config: TrentConfig) => Promise<ServingTrent>;
 
 /** The `trent` command line; src/trent.ts runs it. */
-export function trentProgram(startTrent: StartTrent): Command {
+export function trentProgram(startTrent: StartTrent, openTrent?: OpenTrent): Command {
   const program = new Command()
     .name("trent")
     .description("Trent: a key management service that speaks the AWS KMS API");
@@ -98,14 +98,11 @@ export function trentProgram(startTrent: StartTrent): Command {
     .action(async (flags: ServeFlags) => {
       const config = applyFlags(flags);
       const trent = await startTrent(config);
-      process.stderr.write(`${trent.rootKeys}\n`);
-      process.stdout.write(`Trent listening on ${trent.url} (${storeLocation(config)})\n`);
-      const stop = () => void trent.close().then(() => process.exit(0));
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
+      serveUntilStopped(trent, storeLocation(config), config.tlsCertFile !== undefined);
     });
 
   addRootKeyCommands(program);
+  if (openTrent) addSeedCommands(program, openTrent);
 
   program
     .command("backup")

@@ -23,6 +23,8 @@ export interface KmsRequest extends RequestFacts {
   readonly requestId: string;
   readonly target: string | undefined;
   readonly body: Buffer;
+  /** The connection is TLS (aws:SecureTransport). */
+  readonly secureTransport: boolean;
 }
 
 export interface KmsResponse {
@@ -30,6 +32,10 @@ export interface KmsResponse {
   readonly body: string;
   /** Set when the request failed; for logs and metrics. */
   readonly errorType?: string;
+  /** The operation the target named, when it named one; for logs. */
+  readonly operation?: OperationName;
+  /** The authenticated caller, when authentication succeeded; for logs. */
+  readonly callerArn?: string;
 }
 
 const targetPrefix = `${serviceMetadata.targetPrefix}.`;
@@ -101,6 +107,7 @@ export async function handleKmsRequest(
     sourceIp: request.sourceIp,
     userAgent: headerValue(request.headers["user-agent"]) ?? "",
     time: now,
+    secureTransport: request.secureTransport,
   };
   let caller: Caller | undefined;
   let input: unknown;
@@ -111,14 +118,19 @@ export async function handleKmsRequest(
     const raw = parseBody(request.body);
     input = shapeName ? decodeValue(shapeName, raw) : {};
   } catch (error) {
-    return errorResponse(await kms.refuse(operation, error, facts, { caller, input }));
+    return {
+      ...errorResponse(await kms.refuse(operation, error, facts, { caller, input })),
+      operation,
+      callerArn: caller?.principalArn,
+    };
   }
+  const known = { operation, callerArn: caller.principalArn };
   try {
     const output = await kms.call(operation, input as never, caller, facts);
-    return { status: 200, body: encodeOutput(output) };
+    return { status: 200, body: encodeOutput(output), ...known };
   } catch (error) {
     // The core rejects with KmsErrors only.
-    return errorResponse(error as KmsError);
+    return { ...errorResponse(error as KmsError), ...known };
   }
 }
 

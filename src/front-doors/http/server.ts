@@ -1,30 +1,54 @@
 /**
- * The node:http listener. Reads bodies up to the configured limit (a larger body is answered
- * with an error and never buffered), routes POST / to the KMS route (kms-route.ts), and serves the small
- * operational routes: /health and, in open mode only, the test-suite reset endpoints.
+ * The HTTP(S) listener. Reads bodies up to the configured limit (a larger body is answered
+ * with an error and never buffered), routes POST / to the KMS route (kms-route.ts), and serves
+ * the operational routes: /health and /ready (probes.ts), /metrics (metrics-route.ts) and, in
+ * open mode only, the test-suite reset endpoints. With a certificate (tls.ts) it speaks HTTPS
+ * only, and KMS calls over it carry aws:SecureTransport = true.
  *
  * It also bounds what a client can hold: requests (headers, then the whole body) must arrive
  * within the configured timeouts and open connections are capped, so slow or abundant clients
  * cannot starve the others. Every answer outside the KMS route, including the refusals written
  * straight to the socket when Node's parser gives up on a request, is JSON with `__type` and
- * `message`, like a KMS error.
+ * `message`, like a KMS error. Every request, whatever its route or fate, becomes one exchange
+ * (exchange.ts) for the request log and metrics once its answer has gone.
  */
 import {
-  createServer,
+  createServer as createHttpServer,
   type IncomingMessage,
   maxHeaderSize,
+  type RequestListener,
   type Server,
+  type ServerOptions,
   type ServerResponse,
   STATUS_CODES,
 } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { TLSSocket } from "node:tls";
+import type { Registry } from "prom-client";
 import type { Authenticator } from "../../core/auth/authenticate.js";
 import type { KmsCore } from "../../core/kms.js";
 import type { TrentConfig } from "../../vocabulary/config.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
-import type { Clock, Logger, Random } from "../../vocabulary/ports.js";
+import {
+  type Clock,
+  type Logger,
+  type LogTarget,
+  type Random,
+  toLogger,
+} from "../../vocabulary/ports.js";
+import {
+  type ExchangeNotes,
+  type ExchangeObserver,
+  type HttpExchange,
+  pathOf,
+} from "./exchange.js";
 import { errorResponse, handleKmsRequest } from "./kms-route.js";
+import { answerMetrics } from "./metrics-route.js";
+import type { ReadinessCheck } from "./probes.js";
+import { jsonContentType, kmsContentType, send, sendError, sendJson } from "./respond.js";
+import type { TlsCredentials } from "./tls.js";
 
 /** What the HTTP front door is built from (by the composition root, app.ts). */
 export interface HttpFrontDoor {
@@ -34,17 +58,20 @@ export interface HttpFrontDoor {
   readonly clock: Clock;
   /** Request ids. */
   readonly random: Random;
+  /** Told of every request once its answer has gone: the request log, metrics. */
+  readonly observers?: readonly ExchangeObserver[];
+  /** GET /ready; without it /ready answers as /health does. */
+  readonly readiness?: ReadinessCheck;
+  /** GET /metrics; without it /metrics is an unknown path. */
+  readonly metrics?: Registry;
+  /** Serve HTTPS with this certificate and key instead of HTTP. */
+  readonly tls?: TlsCredentials;
 }
 
 export interface ServerHooks {
   /** Wipes all state; only reachable in open mode. */
   reset(): Promise<void>;
 }
-
-/** What the KMS route answers with, errors included, exactly as AWS KMS does. */
-const kmsContentType = "application/x-amz-json-1.1";
-/** What every other route answers with: Trent's own JSON, not a KMS response. */
-const jsonContentType = "application/json";
 
 class BodyTooLarge extends Error {}
 /** The client went away (or was cut) before its body arrived: nobody is left to answer. */
@@ -75,26 +102,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!req.complete) reject(new ClientGone());
     });
   });
-}
-
-function send(
-  res: ServerResponse,
-  requestId: string,
-  status: number,
-  body: string,
-  contentType: string,
-): void {
-  res.writeHead(status, {
-    "content-type": contentType,
-    "content-length": Buffer.byteLength(body),
-    "x-amzn-requestid": requestId,
-  });
-  res.end(body);
-}
-
-/** A refusal outside the KMS route, with the status that route's convention gives it. */
-function sendError(res: ServerResponse, requestId: string, status: number, error: KmsError): void {
-  send(res, requestId, status, errorResponse(error).body, jsonContentType);
 }
 
 /**
@@ -141,6 +148,7 @@ function answerClientError(
   error: NodeJS.ErrnoException,
   socket: Duplex,
   door: HttpFrontDoor,
+  observe: ExchangeObserver,
 ): void {
   // Node's own handler writes nothing once a response on this connection has started: bytes
   // written now would corrupt it. `_httpMessage` is the in-flight response Node keeps there.
@@ -151,29 +159,89 @@ function answerClientError(
   }
   const refusal = clientErrorFor(error.code, door.config);
   const body = errorResponse(refusal).body;
+  const requestId = door.random.uuid();
   const head = [
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ""}`,
     `content-type: ${jsonContentType}`,
     `content-length: ${Buffer.byteLength(body)}`,
-    `x-amzn-requestid: ${door.random.uuid()}`,
+    `x-amzn-requestid: ${requestId}`,
     "connection: close",
   ].join("\r\n");
   // Closed once the answer is handed to the kernel: a client that never closes its side must
   // not keep holding the connection.
   socket.once("finish", () => socket.destroy());
   socket.end(`${head}\r\n\r\n${body}`);
+  observe({
+    route: "refused",
+    errorType: refusal.type,
+    requestId,
+    method: "",
+    path: "",
+    status: refusal.status,
+    durationMs: 0,
+    sourceIp: (socket as Socket).remoteAddress ?? "",
+    secureTransport: socket instanceof TLSSocket,
+    completed: true,
+  });
 }
 
-export function createTrentServer(door: HttpFrontDoor, hooks: ServerHooks, log: Logger): Server {
+export function createTrentServer(
+  door: HttpFrontDoor,
+  hooks: ServerHooks,
+  logTarget: LogTarget,
+): Server {
   const { config } = door;
+  const log = toLogger(logTarget);
+  const observers = door.observers ?? [];
+  const observe: ExchangeObserver = (exchange) => {
+    for (const observer of observers) {
+      try {
+        observer(exchange);
+      } catch (error) {
+        log.error(`an observer of request ${exchange.requestId} failed: ${String(error)}`, {
+          requestId: exchange.requestId,
+          err: error,
+        });
+      }
+    }
+  };
 
-  async function route(req: IncomingMessage, res: ServerResponse, requestId: string) {
-    const path = (req.url ?? "/").split("?")[0];
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    notes: ExchangeNotes,
+    secureTransport: boolean,
+  ) {
+    const path = pathOf(req.url);
     if (req.method === "GET" && path === "/health") {
-      send(res, requestId, 200, JSON.stringify({ status: "ok" }), jsonContentType);
+      notes.route = "health";
+      sendJson(res, requestId, 200, { status: "ok" });
+      return;
+    }
+    if (req.method === "GET" && path === "/ready") {
+      notes.route = "ready";
+      const readiness = door.readiness ? await door.readiness() : undefined;
+      if (!readiness || readiness.ready) {
+        sendJson(res, requestId, 200, { status: "ready", checks: readiness?.checks ?? {} });
+        return;
+      }
+      notes.errorType = "ServiceUnavailableException";
+      sendJson(res, requestId, 503, {
+        __type: "ServiceUnavailableException",
+        message: `Not ready: ${readiness.problem ?? "a check failed"}`,
+        status: "unavailable",
+        checks: readiness.checks,
+      });
+      return;
+    }
+    if (req.method === "GET" && path === "/metrics" && door.metrics) {
+      notes.route = "metrics";
+      await answerMetrics(req, res, requestId, notes, door.metrics, config.metricsToken);
       return;
     }
     if (req.method === "POST" && (path === "/_trent/reset" || path === "/moto-api/reset")) {
+      notes.route = "reset";
       // 404 as for any other path this server does not serve: in sigv4 mode the endpoint does
       // not exist, and saying why spares an operator the search.
       if (config.authMode !== "open") {
@@ -185,11 +253,12 @@ export function createTrentServer(door: HttpFrontDoor, hooks: ServerHooks, log: 
             "UnknownOperationException",
             `${path} is only served in open mode (TRENT_AUTH_MODE=open); this server runs in ${config.authMode} mode`,
           ),
+          notes,
         );
         return;
       }
       await hooks.reset();
-      send(res, requestId, 200, JSON.stringify({ reset: true }), jsonContentType);
+      sendJson(res, requestId, 200, { reset: true });
       return;
     }
     if (req.method !== "POST" || path !== "/") {
@@ -201,9 +270,11 @@ export function createTrentServer(door: HttpFrontDoor, hooks: ServerHooks, log: 
           "UnknownOperationException",
           "KMS requests are POST / with an X-Amz-Target header",
         ),
+        notes,
       );
       return;
     }
+    notes.route = "kms";
     let body: Buffer;
     try {
       body = await readBody(req, config.maxBodyBytes);
@@ -216,6 +287,7 @@ export function createTrentServer(door: HttpFrontDoor, hooks: ServerHooks, log: 
           `Request body exceeds the limit of ${config.maxBodyBytes} bytes`,
         ),
       );
+      notes.errorType = response.errorType;
       res.setHeader("connection", "close");
       send(res, requestId, response.status, response.body, kmsContentType);
       return;
@@ -231,42 +303,73 @@ export function createTrentServer(door: HttpFrontDoor, hooks: ServerHooks, log: 
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         sourceIp: req.socket.remoteAddress ?? "",
+        secureTransport,
       },
       door.kms,
       door.authenticate,
       door.clock.now(),
     );
+    notes.operation = response.operation;
+    notes.errorType = response.errorType;
+    notes.callerArn = response.callerArn;
     send(res, requestId, response.status, response.body, kmsContentType);
   }
 
-  const server = createServer(
-    {
-      requestTimeout: config.requestTimeoutMs,
-      headersTimeout: config.headersTimeoutMs,
-      connectionsCheckingInterval: connectionsCheckingInterval(config),
-    },
-    (req, res) => {
-      const requestId = door.random.uuid();
-      route(req, res, requestId).catch((error: unknown) => {
-        log(`request ${requestId} failed in the HTTP layer: ${String(error)}`);
-        if (!res.headersSent) {
-          const response = errorResponse(
-            new KmsError(
-              "KMSInternalException",
-              `An internal error occurred (request ${requestId}).`,
-            ),
-          );
-          send(res, requestId, response.status, response.body, kmsContentType);
-        } else {
-          res.destroy();
-        }
+  const listener: RequestListener = (req, res) => {
+    const started = performance.now();
+    const requestId = door.random.uuid();
+    const secureTransport = req.socket instanceof TLSSocket;
+    const notes: ExchangeNotes = { route: "unknown" };
+    if (observers.length > 0)
+      res.once("close", () => {
+        const exchange: HttpExchange = {
+          ...notes,
+          requestId,
+          method: req.method ?? "",
+          path: pathOf(req.url),
+          // 0: the client went away before any answer was sent.
+          status: res.headersSent ? res.statusCode : 0,
+          durationMs: performance.now() - started,
+          sourceIp: req.socket.remoteAddress ?? "",
+          secureTransport,
+          completed: res.writableFinished,
+        };
+        observe(exchange);
       });
-    },
-  );
+    route(req, res, requestId, notes, secureTransport).catch((error: unknown) => {
+      log.error(`request ${requestId} failed in the HTTP layer: ${String(error)}`, {
+        requestId,
+        err: error,
+      });
+      if (!res.headersSent) {
+        const response = errorResponse(
+          new KmsError(
+            "KMSInternalException",
+            `An internal error occurred (request ${requestId}).`,
+          ),
+        );
+        notes.errorType = response.errorType;
+        send(res, requestId, response.status, response.body, kmsContentType);
+      } else {
+        res.destroy();
+      }
+    });
+  };
+  const options: ServerOptions = {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.headersTimeoutMs,
+    connectionsCheckingInterval: connectionsCheckingInterval(config),
+  };
+  const server: Server = door.tls
+    ? (createHttpsServer(
+        { ...options, cert: door.tls.cert, key: door.tls.key },
+        listener,
+      ) as unknown as Server)
+    : createHttpServer(options, listener);
   server.keepAliveTimeout = 65_000;
   server.maxConnections = config.maxConnections;
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
-    answerClientError(error, socket, door),
+    answerClientError(error, socket, door, observe),
   );
   server.on("drop", reportDroppedConnections(config.maxConnections, log));
   return server;
@@ -284,14 +387,19 @@ function reportDroppedConnections(limit: number, log: Logger): () => void {
     dropped += 1;
     const now = performance.now();
     if (now - lastReport < intervalMs) return;
-    log(`refused ${dropped} connection(s): ${limit} connections are open (TRENT_MAX_CONNECTIONS)`);
+    log.warn(
+      `refused ${dropped} connection(s): ${limit} connections are open (TRENT_MAX_CONNECTIONS)`,
+      { dropped, limit },
+    );
     dropped = 0;
     lastReport = now;
   };
 }
 
+/** The URL clients reach this server at: https when it serves TLS. */
 export function listeningUrl(server: Server): string {
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  const scheme = "setSecureContext" in server ? "https" : "http";
+  return `${scheme}://${host}:${address.port}`;
 }

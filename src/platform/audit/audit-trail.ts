@@ -19,7 +19,7 @@
  */
 
 import { parseKmsArn } from "../../vocabulary/arns.js";
-import type { Logger } from "../../vocabulary/ports.js";
+import { type Logger, type LogTarget, toLogger } from "../../vocabulary/ports.js";
 import type { KeyLastUsageTrackingOperation } from "../../vocabulary/types.generated.js";
 import type { KeyUse, Store } from "../store/store.js";
 import { isTrackedOperation } from "./audit-rules.js";
@@ -38,7 +38,7 @@ export interface AuditTrailOptions {
   readonly sink: AuditSink;
   readonly store: Store;
   readonly defaults: AuditDefaults;
-  readonly log: Logger;
+  readonly log: LogTarget;
   /** How long key uses wait in memory before they are written; 100 ms unless given. */
   readonly usageFlushMs?: number;
 }
@@ -59,7 +59,7 @@ export class AuditTrail {
     this.sink = options.sink;
     this.store = options.store;
     this.defaults = options.defaults;
-    this.log = options.log;
+    this.log = toLogger(options.log);
     this.usageFlushMs = options.usageFlushMs ?? 100;
   }
 
@@ -69,7 +69,9 @@ export class AuditTrail {
     try {
       written = this.sink.write(cloudTrailRecord(outcome, this.defaults));
     } catch (error) {
-      this.log(`request ${outcome.requestId}: audit record not written: ${String(error)}`);
+      this.log.error(`request ${outcome.requestId}: audit record not written: ${String(error)}`, {
+        requestId: outcome.requestId,
+      });
     }
     const { operation } = outcome;
     if (outcome.error === undefined && isTrackedOperation(operation))
@@ -82,7 +84,9 @@ export class AuditTrail {
     try {
       return this.sink.write(serviceEventRecord(event));
     } catch (error) {
-      this.log(`${event.eventName} of ${event.keyArn}: audit record not written: ${String(error)}`);
+      this.log.error(
+        `${event.eventName} of ${event.keyArn}: audit record not written: ${String(error)}`,
+      );
       return recorded;
     }
   }
@@ -137,7 +141,7 @@ export class AuditTrail {
           for (const use of uses) await store.lastUsage.record(use);
         });
       } catch (error) {
-        this.log(`last use of ${uses.length} key(s) not recorded: ${String(error)}`);
+        this.log.warn(`last use of ${uses.length} key(s) not recorded: ${String(error)}`);
       }
     }
     this.flushing = undefined;

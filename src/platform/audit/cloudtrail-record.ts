@@ -12,6 +12,10 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/ct-delete-key.html
  * https://docs.aws.amazon.com/kms/latest/developerguide/ct-rotatekey.html
  * https://docs.aws.amazon.com/kms/latest/developerguide/ct-deleteexpiredkeymaterial.html
+ * Seeding (front-doors/seed/) leaves service events of the same shape, one per key, alias and
+ * grant it creates, invoked by "Trent seed" and named after the operation that would have made
+ * the item (CreateKey, CreateAlias, CreateGrant), with the seed file in serviceEventDetails. AWS
+ * has no seeding, so these records are Trent's own, in CloudTrail's form.
  */
 import { parseKmsArn } from "../../vocabulary/arns.js";
 import type { OperationName } from "../../vocabulary/model.generated.js";
@@ -60,7 +64,7 @@ export interface CloudTrailRecord {
   readonly errorMessage?: string;
   readonly requestParameters: Record<string, AuditValue> | null;
   readonly responseElements: Record<string, AuditValue> | null;
-  readonly additionalEventData?: { readonly keyMaterialId: string };
+  readonly additionalEventData?: AdditionalEventData;
   readonly requestID: string;
   readonly eventID: string;
   readonly readOnly: boolean;
@@ -71,8 +75,33 @@ export interface CloudTrailRecord {
   readonly eventCategory: "Management";
 }
 
+/**
+ * What CloudTrail adds for KMS: the key material a request used, and for a request answered to a
+ * Nitro enclave, its attestation document's module id and measurements (never a secret).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/ct-nitro-enclave.html
+ */
+export interface AdditionalEventData {
+  readonly keyMaterialId?: string;
+  readonly recipient?: Readonly<Record<string, string>>;
+}
+
+function additionalEventData(notes: AuditNotes): AdditionalEventData | undefined {
+  if (notes.keyMaterialId === undefined && notes.recipient === undefined) return undefined;
+  return {
+    ...(notes.keyMaterialId === undefined ? {} : { keyMaterialId: notes.keyMaterialId }),
+    ...(notes.recipient === undefined ? {} : { recipient: notes.recipient }),
+  };
+}
+
 /** What KMS does by itself, named as CloudTrail names these events (no API has the names). */
-export type ServiceEventName = "DeleteKey" | "RotateKey" | "DeleteExpiredKeyMaterial";
+export type ServiceEventName =
+  | "DeleteKey"
+  | "RotateKey"
+  | "DeleteExpiredKeyMaterial"
+  | SeedEventName;
+
+/** What seeding creates, named after the operation that would have created it. */
+export type SeedEventName = "CreateKey" | "CreateAlias" | "CreateGrant";
 
 /** What a service event's serviceEventDetails holds, per event. */
 export interface ServiceEventDetails {
@@ -82,17 +111,24 @@ export interface ServiceEventDetails {
   readonly keyOrigin?: OriginType;
   readonly previousKeyMaterialId?: string;
   readonly currentKeyMaterialId?: string;
+  /** Seed events: the seed file (or the name the embedder gave the seed). */
+  readonly seedSource?: string;
+  readonly aliasName?: string;
+  readonly grantId?: string;
 }
+
+/** Who acts in a service event: KMS itself, or Trent applying a seed file. */
+export type ServiceActor = typeof awsInternal | typeof trentSeed;
 
 export interface ServiceEventRecord {
   readonly eventVersion: string;
-  readonly userIdentity: { readonly accountId: string; readonly invokedBy: typeof awsInternal };
+  readonly userIdentity: { readonly accountId: string; readonly invokedBy: ServiceActor };
   readonly eventTime: string;
   readonly eventSource: "kms.amazonaws.com";
   readonly eventName: ServiceEventName;
   readonly awsRegion: string;
-  readonly sourceIPAddress: typeof awsInternal;
-  readonly userAgent: typeof awsInternal;
+  readonly sourceIPAddress: ServiceActor;
+  readonly userAgent: ServiceActor;
   readonly requestParameters: null;
   readonly responseElements: { readonly keyId: string } | null;
   readonly eventID: string;
@@ -111,6 +147,9 @@ export type AuditRecord = CloudTrailRecord | ServiceEventRecord;
 /** Who CloudTrail says acted, from where, with what, when KMS acts by itself. */
 export const awsInternal = "AWS Internal";
 
+/** The same for what a seed file created. */
+export const trentSeed = "Trent seed";
+
 /** One change the clock made to one key, after it committed. */
 export type ServiceEvent = {
   readonly eventId: string;
@@ -126,6 +165,13 @@ export type ServiceEvent = {
       readonly currentKeyMaterialId: string | undefined;
     }
   | { readonly eventName: "DeleteExpiredKeyMaterial"; readonly keyMaterialId: string }
+  | {
+      readonly eventName: "CreateKey";
+      readonly seedSource: string;
+      readonly keyMaterialId: string | undefined;
+    }
+  | { readonly eventName: "CreateAlias"; readonly seedSource: string; readonly aliasArn: string }
+  | { readonly eventName: "CreateGrant"; readonly seedSource: string; readonly grantId: string }
 );
 
 /** Everything the pipeline knows about one finished request. */
@@ -238,6 +284,7 @@ export function cloudTrailRecord(
 ): CloudTrailRecord {
   const { operation, error, notes } = outcome;
   const accountId = outcome.caller?.accountId ?? defaults.accountId;
+  const additional = additionalEventData(notes);
   return {
     eventVersion,
     userIdentity: userIdentity(outcome.caller),
@@ -251,9 +298,7 @@ export function cloudTrailRecord(
     ...(error?.message === undefined ? {} : { errorMessage: error.message }),
     requestParameters: requestParameters(operation, outcome.input),
     responseElements: error ? null : responseElements(operation, outcome.output),
-    ...(notes.keyMaterialId === undefined
-      ? {}
-      : { additionalEventData: { keyMaterialId: notes.keyMaterialId } }),
+    ...(additional === undefined ? {} : { additionalEventData: additional }),
     requestID: outcome.requestId,
     eventID: outcome.eventId,
     readOnly: auditRules[operation].readOnly,
@@ -280,27 +325,44 @@ function serviceEventDetails(event: ServiceEvent, keyId: string): ServiceEventDe
       };
     case "DeleteExpiredKeyMaterial":
       return { keyId, keyMaterialId: event.keyMaterialId };
+    case "CreateKey":
+      return { seedSource: event.seedSource, keyId, keyMaterialId: event.keyMaterialId };
+    case "CreateAlias":
+      return {
+        seedSource: event.seedSource,
+        aliasName: parseKmsArn(event.aliasArn)?.resource,
+        keyId,
+      };
+    case "CreateGrant":
+      return { seedSource: event.seedSource, grantId: event.grantId, keyId };
   }
+}
+
+function isSeedEvent(event: ServiceEvent): boolean {
+  return "seedSource" in event;
 }
 
 export function serviceEventRecord(event: ServiceEvent): ServiceEventRecord {
   const arn = parseKmsArn(event.keyArn);
   if (arn?.resourceType !== "key") throw new Error(`not a key ARN: ${event.keyArn}`);
   const details = serviceEventDetails(event, arn.resource);
+  const actor = isSeedEvent(event) ? trentSeed : awsInternal;
   return {
     eventVersion,
-    userIdentity: { accountId: arn.accountId, invokedBy: awsInternal },
+    userIdentity: { accountId: arn.accountId, invokedBy: actor },
     eventTime: eventTime(event.time),
     eventSource: "kms.amazonaws.com",
     eventName: event.eventName,
     awsRegion: arn.region,
-    sourceIPAddress: awsInternal,
-    userAgent: awsInternal,
+    sourceIPAddress: actor,
+    userAgent: actor,
     requestParameters: null,
     responseElements: event.eventName === "DeleteKey" ? { keyId: event.keyArn } : null,
     eventID: event.eventId,
     readOnly: false,
-    resources: resources([event.keyArn]),
+    resources: resources(
+      event.eventName === "CreateAlias" ? [event.keyArn, event.aliasArn] : [event.keyArn],
+    ),
     eventType: "AwsServiceEvent",
     managementEvent: true,
     recipientAccountId: arn.accountId,

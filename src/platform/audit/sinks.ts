@@ -26,7 +26,7 @@ import { chmod, type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import type { TrentConfig } from "../../vocabulary/config.js";
-import type { Logger } from "../../vocabulary/ports.js";
+import { type Logger, type LogTarget, toLogger } from "../../vocabulary/ports.js";
 import type { AuditRecord } from "./cloudtrail-record.js";
 
 export interface AuditSink {
@@ -35,9 +35,22 @@ export interface AuditSink {
    * Never rejects: a failure is logged for the operator.
    */
   write(record: AuditRecord): Promise<void>;
+  /** Records accepted and not yet handed to the operating system (for metrics). */
+  pending?(): number;
   /** Writes everything queued, then releases the sink. */
   close(): Promise<void>;
 }
+
+/**
+ * What metrics see of the audit sinks: each group write as it ends, with the sink it went to,
+ * the records it held, how long it took and whether it reached the operating system.
+ */
+export interface AuditWriteObserver {
+  written(sink: "file" | "stdout", records: number, durationMs: number, ok: boolean): void;
+}
+
+/** Called by GroupedLines after each group write. */
+export type GroupWritten = (records: number, durationMs: number, ok: boolean) => void;
 
 export const auditFileName = "audit.jsonl";
 
@@ -54,8 +67,8 @@ function line(record: AuditRecord): string {
   return `${JSON.stringify(record)}\n`;
 }
 
-/** Writes one group's text; must not reject. */
-export type ChunkWriter = (chunk: string, lines: number) => Promise<void>;
+/** Writes one group's text; must not reject; resolves to false when the write failed. */
+export type ChunkWriter = (chunk: string, lines: number) => Promise<unknown>;
 
 interface Group {
   readonly written: Promise<void>;
@@ -82,8 +95,18 @@ export class GroupedLines {
   /** The group whose write is in flight. */
   private writing: Group | undefined;
   private flushScheduled = false;
+  /** Lines of the group in flight. */
+  private writingLines = 0;
 
-  constructor(private readonly writeChunk: ChunkWriter) {}
+  constructor(
+    private readonly writeChunk: ChunkWriter,
+    private readonly onWritten?: GroupWritten,
+  ) {}
+
+  /** Lines added and not yet written: the group being filled and the one in flight. */
+  pending(): number {
+    return this.lines.length + this.writingLines;
+  }
 
   add(text: string): Promise<void> {
     this.lines.push(text);
@@ -115,13 +138,20 @@ export class GroupedLines {
     this.lines = [];
     this.next = undefined;
     this.writing = group;
-    const finished = () => {
+    this.writingLines = count;
+    const started = performance.now();
+    const finished = (ok: boolean) => {
       this.writing = undefined;
+      this.writingLines = 0;
+      this.onWritten?.(count, performance.now() - started, ok);
       group.resolve();
       if (this.next) this.schedule();
     };
     // A writer that rejects anyway must not stall every later answer.
-    this.writeChunk(chunk, count).then(finished, finished);
+    this.writeChunk(chunk, count).then(
+      (result) => finished(result !== false),
+      () => finished(false),
+    );
   };
 }
 
@@ -136,7 +166,7 @@ class FailureReport {
 
   failed(lines: number, error: unknown): void {
     if (this.lost === 0)
-      this.log(
+      this.log.error(
         `could not write audit records to ${this.what}: ${String(error)}; requests are still ` +
           "answered, and their records are lost until writing succeeds again",
       );
@@ -145,12 +175,12 @@ class FailureReport {
 
   succeeded(): void {
     if (this.lost === 0) return;
-    this.log(`audit records are written to ${this.what} again; ${this.lost} were lost`);
+    this.log.warn(`audit records are written to ${this.what} again; ${this.lost} were lost`);
     this.lost = 0;
   }
 
   closing(): void {
-    if (this.lost > 0) this.log(`${this.lost} audit records were lost writing ${this.what}`);
+    if (this.lost > 0) this.log.error(`${this.lost} audit records were lost writing ${this.what}`);
   }
 }
 
@@ -160,7 +190,7 @@ export interface FileSinkOptions {
 }
 
 export class JsonLinesFileSink implements AuditSink {
-  private readonly groups = new GroupedLines((chunk, lines) => this.append(chunk, lines));
+  private readonly groups: GroupedLines;
   private readonly failures: FailureReport;
   private closed = false;
   /** A failed write left part of a line in the file: the next group starts on a new line. */
@@ -171,21 +201,27 @@ export class JsonLinesFileSink implements AuditSink {
     path: string,
     private readonly log: Logger,
     private readonly fsync: boolean,
+    observer: AuditWriteObserver | undefined,
   ) {
+    this.groups = new GroupedLines(
+      (chunk, lines) => this.append(chunk, lines),
+      observer && ((records, ms, ok) => observer.written("file", records, ms, ok)),
+    );
     this.failures = new FailureReport(`audit file ${path}`, log);
   }
 
   /** Opens (creating if needed) the file for appending, owner-only. */
   static async open(
     path: string,
-    log: Logger,
+    log: LogTarget,
     options: FileSinkOptions = { fsync: false },
+    observer?: AuditWriteObserver,
   ): Promise<JsonLinesFileSink> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const file = await open(path, "a", 0o600);
     // The mode given to open only applies when the file is created.
     await chmod(path, 0o600);
-    return new JsonLinesFileSink(file, path, log, options.fsync);
+    return new JsonLinesFileSink(file, path, toLogger(log), options.fsync, observer);
   }
 
   write(record: AuditRecord): Promise<void> {
@@ -194,13 +230,17 @@ export class JsonLinesFileSink implements AuditSink {
 
   writeLine(text: string): Promise<void> {
     if (this.closed) {
-      this.log("an audit record arrived after the audit file was closed");
+      this.log.error("an audit record arrived after the audit file was closed");
       return Promise.resolve();
     }
     return this.groups.add(text);
   }
 
-  private async append(chunk: string, lines: number): Promise<void> {
+  pending(): number {
+    return this.groups.pending();
+  }
+
+  private async append(chunk: string, lines: number): Promise<boolean> {
     const bytes = Buffer.from(this.torn ? `\n${chunk}` : chunk, "utf8");
     let offset = 0;
     try {
@@ -212,9 +252,11 @@ export class JsonLinesFileSink implements AuditSink {
       this.torn = false;
       if (this.fsync) await this.file.datasync();
       this.failures.succeeded();
+      return true;
     } catch (error) {
       if (offset > 0 && offset < bytes.length) this.torn = true;
       this.failures.failed(lines, error);
+      return false;
     }
   }
 
@@ -235,9 +277,10 @@ export class StreamSink implements AuditSink {
 
   constructor(
     private readonly stream: Writable,
-    log: Logger,
+    log: LogTarget,
+    observer?: AuditWriteObserver,
   ) {
-    const failures = new FailureReport("standard output", log);
+    const failures = new FailureReport("standard output", toLogger(log));
     stream.on("error", this.ignoreError);
     this.groups = new GroupedLines(
       (chunk, lines) =>
@@ -245,10 +288,15 @@ export class StreamSink implements AuditSink {
           stream.write(chunk, (error) => {
             if (error) failures.failed(lines, error);
             else failures.succeeded();
-            resolve();
+            resolve(!error);
           });
         }),
+      observer && ((records, ms, ok) => observer.written("stdout", records, ms, ok)),
     );
+  }
+
+  pending(): number {
+    return this.groups.pending();
   }
 
   write(record: AuditRecord): Promise<void> {
@@ -275,6 +323,10 @@ class FanOutSink implements AuditSink {
     await Promise.all(this.sinks.map((sink) => sink.writeLine(text)));
   }
 
+  pending(): number {
+    return Math.max(...this.sinks.map((sink) => sink.pending()));
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.sinks.map((sink) => sink.close()));
   }
@@ -285,20 +337,22 @@ const written = Promise.resolve();
 /** For TRENT_AUDIT_FILE=none (or :memory:) without standard output: records go nowhere. */
 const noSink: AuditSink = {
   write: () => written,
+  pending: () => 0,
   close: async () => {},
 };
 
 /** The sinks config asks for: the audit file and/or standard output, possibly none. */
 export async function openAuditSink(
   config: Pick<TrentConfig, "auditFile" | "auditStdout" | "auditFsync" | "dataDir">,
-  log: Logger,
+  log: LogTarget,
   stdout: Writable = process.stdout,
+  observer?: AuditWriteObserver,
 ): Promise<AuditSink> {
   const sinks: LineSink[] = [];
   const path = auditFilePath(config);
   if (path !== undefined)
-    sinks.push(await JsonLinesFileSink.open(path, log, { fsync: config.auditFsync }));
-  if (config.auditStdout) sinks.push(new StreamSink(stdout, log));
+    sinks.push(await JsonLinesFileSink.open(path, log, { fsync: config.auditFsync }, observer));
+  if (config.auditStdout) sinks.push(new StreamSink(stdout, log, observer));
   const [only] = sinks;
   if (sinks.length === 1 && only) return only;
   return sinks.length === 0 ? noSink : new FanOutSink(sinks);

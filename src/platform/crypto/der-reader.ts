@@ -137,7 +137,7 @@ interface PrivateKeyInfo {
  *   AlgorithmIdentifier, privateKey OCTET STRING, ... } (attributes and the v2 public key are
  * skipped: the private key alone is what signing needs).
  */
-function parsePrivateKeyInfo(der: Uint8Array): PrivateKeyInfo {
+export function parsePrivateKeyInfo(der: Uint8Array): PrivateKeyInfo {
   const info = new DerReader(only(der, tags.sequence));
   const version = unsignedInteger(info.read(tags.integer));
   if (version.length !== 1 || version[0]! > 1) throw new DerError("unknown PKCS#8 version");

@@ -59,6 +59,18 @@ function keyPair(
   });
 }
 
+/**
+ * The DER SubjectPublicKeyInfo of the ML-DSA key of `spec` whose FIPS 204 seed is `seed` (the
+ * secret Trent stores for ML-DSA keys), or undefined when `spec` is no ML-DSA spec or the seed
+ * is not 32 bytes. Seed files give ML-DSA keys as their seed.
+ */
+export function mlDsaPublicKey(spec: KeySpec, seed: Uint8Array): Uint8Array | undefined {
+  const parameters = asymmetricKeyParameters[spec as AsymmetricKeySpec];
+  if (parameters?.kind !== "ml-dsa" || seed.length !== 32) return undefined;
+  const { publicKey } = mlDsa[parameters.level].keygen(seed);
+  return mlDsaSubjectPublicKeyInfo(parameters.oid, publicKey);
+}
+
 /** New key material for a key of `spec`; random bytes and seeds come from `random`. */
 export async function generateKeyMaterial(
   spec: KeySpec,

@@ -18,6 +18,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { pooledKeyPairSpecs } from "../../vocabulary/config.js";
+import { type LogTarget, toLogger } from "../../vocabulary/ports.js";
 import type { DataKeyPairSpec } from "../../vocabulary/types.generated.js";
 import {
   type DataKeyPair,
@@ -53,7 +54,12 @@ export interface KeyPairPoolOptions {
   /** Ready pairs to keep per RSA spec; 0 generates that spec only on demand. */
   readonly poolSize: Readonly<Record<RsaKeyPairSpec, number>>;
   /** Where worker failures are reported; never given key material. */
-  readonly log?: (message: string) => void;
+  readonly log?: LogTarget;
+  /**
+   * Told how long each request waited for its pair, for metrics: the time to take a ready RSA
+   * pair or wait for a worker, or to generate an elliptic-curve pair on the spot.
+   */
+  readonly onServed?: (spec: DataKeyPairSpec, waitedMs: number) => void;
 }
 
 export interface SpecStats {
@@ -126,6 +132,15 @@ export class KeyPairPool {
 
   /** A fresh pair of `spec`, never handed out before. */
   async generate(spec: DataKeyPairSpec): Promise<DataKeyPair> {
+    const { onServed } = this.options;
+    if (!onServed) return this.take(spec);
+    const started = performance.now();
+    const pair = await this.take(spec);
+    onServed(spec, performance.now() - started);
+    return pair;
+  }
+
+  private async take(spec: DataKeyPairSpec): Promise<DataKeyPair> {
     if (!isRsaKeyPairSpec(spec)) return generateFastKeyPair(spec);
     if (this.closed) throw new Error("the key pair pool is closed");
     if (this.failure) throw this.failure;
@@ -257,7 +272,7 @@ export class KeyPairPool {
   }
 
   private recordFailure(error: Error): void {
-    this.options.log?.(`key pair pool: ${error.message}`);
+    if (this.options.log) toLogger(this.options.log).error(`key pair pool: ${error.message}`);
     this.consecutiveFailures++;
     if (this.consecutiveFailures < failureLimit) return;
     this.failure = new Error(`the key pair pool stopped after repeated failures: ${error.message}`);

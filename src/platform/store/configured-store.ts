@@ -4,10 +4,10 @@
  * beside a running server (`trent root-key rotate`, `trent root-key status`).
  */
 import { redactDatabaseUrl, type TrentConfig } from "../../vocabulary/config.js";
-import type { Logger } from "../../vocabulary/ports.js";
+import type { LogTarget } from "../../vocabulary/ports.js";
 import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore, sqliteFileName } from "./sqlite.js";
-import type { Store } from "./store.js";
+import type { Store, StoreQueryObserver } from "./store.js";
 
 /** Where the store of `config` is, for messages about its data (never a password). */
 export function storeDescription(config: TrentConfig, givenStore: boolean): string {
@@ -21,11 +21,12 @@ export function storeDescription(config: TrentConfig, givenStore: boolean): stri
 /** Opens the store `config` names (PostgreSQL or SQLite), unless one is given. */
 export async function openConfiguredStore(
   config: TrentConfig,
-  log: Logger,
+  log: LogTarget,
   given?: Store,
+  observer?: StoreQueryObserver,
 ): Promise<Store> {
   if (given) return given;
   return config.databaseUrl === undefined
-    ? openSqliteStore(config.dataDir)
-    : openPostgresStore(config.databaseUrl, log);
+    ? openSqliteStore(config.dataDir, observer)
+    : openPostgresStore(config.databaseUrl, log, observer);
 }

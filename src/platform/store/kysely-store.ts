@@ -6,6 +6,7 @@
 import {
   CompiledQuery,
   type Kysely,
+  type LogEvent,
   Migrator,
   type Selectable,
   sql,
@@ -68,6 +69,8 @@ import type {
   RootKeyRepository,
   SealedSecretRepository,
   Store,
+  StoreHealth,
+  StoreQueryObserver,
   TagRepository,
 } from "./store.js";
 
@@ -86,9 +89,12 @@ export interface StoreDialect extends MigrationDialect {
  * Reruns of a transaction aborted by the database (deadlock_detected, serialization_failure):
  * at most `attempts` runs, and none begun after `budgetMs`. Before each rerun it waits a random
  * time up to `baseMs` doubled per failed run (capped at `capMs`): "full jitter", so two
- * transactions that deadlocked do not meet again at the same moment.
+ * transactions that deadlocked do not meet again at the same moment. PostgreSQL detects a
+ * deadlock only after deadlock_timeout (1 s by default) and a loaded host stretches that, so the
+ * budget leaves room for several detections while staying well inside a client's patience (the
+ * 30 s request timeout): a 2 s budget let a deadlock on a busy machine end in a 500.
  */
-const rerun = { attempts: 10, baseMs: 4, capMs: 200, budgetMs: 2000 } as const;
+const rerun = { attempts: 10, baseMs: 4, capMs: 200, budgetMs: 10_000 } as const;
 
 function rerunDelay(failedRuns: number): number {
   return Math.random() * Math.min(rerun.capMs, rerun.baseMs * 2 ** (failedRuns - 1));
@@ -263,6 +269,13 @@ class Keys implements KeyRepository {
       .where("region", "=", region);
     if (page.after !== undefined) query = query.where("key_id", ">", page.after);
     const rows = await query.orderBy("key_id").limit(page.limit).execute();
+    return rows.map(fromKeyRow);
+  }
+
+  async listAll(page: Page) {
+    let query = this.db.selectFrom("keys").selectAll();
+    if (page.after !== undefined) query = query.where("arn", ">", page.after);
+    const rows = await query.orderBy("arn").limit(page.limit).execute();
     return rows.map(fromKeyRow);
   }
 
@@ -1107,20 +1120,71 @@ class KyselyStoreView implements Store {
     });
   }
 
+  async health(): Promise<StoreHealth> {
+    // Migration names do not depend on the dialect.
+    const known = Object.keys(await migrationProvider({ binary: "blob" }).getMigrations());
+    const ran = (
+      await sql<{ name: string }>`select name from ${sql.table(migrationTableName)}`.execute(
+        this.root,
+      )
+    ).rows.map((row) => row.name);
+    return {
+      pendingMigrations: known.filter((name) => !ran.includes(name)),
+      unknownMigrations: ran.filter((name) => !known.includes(name)),
+    };
+  }
+
   async close() {
     await this.root.destroy();
   }
 }
+
+const migrationTableName = "trent_migrations";
 
 /** Migrates the database to the latest schema and returns a Store over it. */
 export async function openKyselyStore(db: Kysely<Database>, dialect: StoreDialect): Promise<Store> {
   const migrator = new Migrator({
     db,
     provider: migrationProvider(dialect),
-    migrationTableName: "trent_migrations",
+    migrationTableName,
     migrationLockTableName: "trent_migrations_lock",
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return new KyselyStoreView(db, db, dialect.concurrentWriters === true);
+}
+
+/** The statement kinds metrics count by; anything else is "other" (labels stay bounded). */
+const statementKinds: ReadonlySet<string> = new Set([
+  "select",
+  "insert",
+  "update",
+  "delete",
+  "begin",
+  "commit",
+  "rollback",
+  "savepoint",
+  "release",
+  "with",
+]);
+
+function statementKind(text: string): string {
+  const word = /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toLowerCase();
+  return word !== undefined && statementKinds.has(word) ? word : "other";
+}
+
+/**
+ * Kysely's log hook as a StoreQueryObserver sees it: one call per statement, transactions'
+ * begin and commit included. Undefined without an observer, so Kysely skips its timing.
+ */
+export function queryLog(
+  observer: StoreQueryObserver | undefined,
+): ((event: LogEvent) => void) | undefined {
+  if (!observer) return undefined;
+  return (event) =>
+    observer.query(
+      statementKind(event.query.sql),
+      event.queryDurationMillis,
+      event.level === "error",
+    );
 }

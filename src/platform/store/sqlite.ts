@@ -18,9 +18,9 @@ import {
   SqliteDriver,
   type SqliteStatement,
 } from "kysely";
-import { openKyselyStore } from "./kysely-store.js";
+import { openKyselyStore, queryLog } from "./kysely-store.js";
 import type { Database } from "./schema.js";
-import type { Store } from "./store.js";
+import type { Store, StoreQueryObserver } from "./store.js";
 
 export const sqliteFileName = "trent.sqlite";
 
@@ -79,7 +79,10 @@ class ImmediateTransactionDialect extends SqliteDialect {
   }
 }
 
-export async function openSqliteStore(dataDir: string): Promise<Store> {
+export async function openSqliteStore(
+  dataDir: string,
+  observer?: StoreQueryObserver,
+): Promise<Store> {
   let file = ":memory:";
   if (dataDir !== ":memory:") {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -95,6 +98,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   sqlite.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({
     dialect: new ImmediateTransactionDialect({ database: withStatementCache(sqlite) }),
+    log: queryLog(observer),
   });
   return openKyselyStore(db, { binary: "blob" });
 }

@@ -58,6 +58,8 @@ export interface KeyRepository {
   update(key: KeyRecord): Promise<void>;
   /** Keys of one account and region, ordered by key id. */
   list(accountId: string, region: string, page: Page): Promise<KeyRecord[]>;
+  /** Every key of every account and Region, ordered by ARN (`trent export`). */
+  listAll(page: Page): Promise<KeyRecord[]>;
   /**
    * The keys of one account with this key id, in every Region, ordered by Region: a
    * multi-Region key and its replicas share their key id.
@@ -275,6 +277,23 @@ export interface CustomKeyStoreRepository {
   findXksKey(customKeyStoreId: string, xksKeyId: string): Promise<XksKeyRecord[]>;
 }
 
+/** What a readiness probe learns from one real query of the database. */
+export interface StoreHealth {
+  /** Migrations this Trent knows that the database has not run (it would migrate at start). */
+  readonly pendingMigrations: readonly string[];
+  /** Migrations the database ran that this Trent does not know: a newer Trent upgraded it. */
+  readonly unknownMigrations: readonly string[];
+}
+
+/**
+ * What metrics see of the database: each statement as it ends, by kind (the SQL's first word:
+ * select, insert, update, delete, begin, commit, ...), with its duration and whether it failed;
+ * a connection the database refused is a failed statement of kind "connect".
+ */
+export interface StoreQueryObserver {
+  query(kind: string, durationMs: number, failed: boolean): void;
+}
+
 export interface Store {
   readonly keys: KeyRepository;
   readonly materials: KeyMaterialRepository;
@@ -298,5 +317,10 @@ export interface Store {
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Wipes every record (test-suite reset). */
   reset(): Promise<void>;
+  /**
+   * Reads the migrations table: resolves when the database answers, rejects with the driver's
+   * error when it does not (for /ready).
+   */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
