@@ -125,7 +125,7 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
       userAgent: facts.userAgent,
       input: input as Readonly<Record<string, unknown>> | undefined,
       output,
-      error: failure && { type: failure.type, message: failure.message },
+      error: failure && { type: failure.type, message: failure.wireMessage },
       notes,
     });
     if (observers.length === 0) return;
@@ -160,7 +160,7 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
         if (!handler)
           throw new KmsError("UnknownOperationException", `Unknown operation ${operation}`);
         const shapeName = modelOperations[operation].input;
-        if (shapeName) assertValid(shapeName, input);
+        if (shapeName) assertValid(shapeName, input, caller.region);
         // A Nitro enclave's attestation document is verified with the input, before
         // authorization: policies may test its measurements (domain/recipient.ts).
         const recipient = attestRecipient(

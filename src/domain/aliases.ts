@@ -11,6 +11,7 @@ import type { Store } from "../platform/store/store.js";
 import { aliasArn, keyArn, parseKmsArn } from "../vocabulary/arns.js";
 import type { AliasRecord, KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { OperationName } from "../vocabulary/model.generated.js";
 import type { AliasListEntry } from "../vocabulary/types.generated.js";
 import { awsAliasPrefix, predefinedAliasEntries } from "./aws-managed-keys.js";
@@ -35,7 +36,7 @@ export function assertAliasName(aliasName: string): void {
       "ValidationException",
       'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
     );
-  if (aliasName.startsWith(awsAliasPrefix)) throw new KmsError("NotAuthorizedException", "");
+  if (aliasName.startsWith(awsAliasPrefix)) throw messagelessError("reservedAlias");
   if (aliasName.includes(":"))
     throw new KmsError(
       "ValidationException",

@@ -1,22 +1,18 @@
 /**
  * Data key pairs (GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext): a fresh asymmetric
  * pair whose private key is sealed under a symmetric encryption key. The order of checks decides
- * which error a client sees: the spec's region, the encryption context and grant tokens, then
- * the key (found, state, usage, not in a custom key store), then DryRun, and only then the
+ * which error a client sees: the encryption context and grant tokens, then the key (found, state, usage, not in a custom key store), then DryRun, and only then the
  * generation.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyPair.html
  */
 
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
-import { enumValues } from "../vocabulary/model.js";
 import type { DataKeyPairSpec } from "../vocabulary/types.generated.js";
-import { validationError } from "../vocabulary/validation.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
 import { sealUnderKey } from "./envelope.js";
 import { resolveKey } from "./key-access.js";
-import { isOfferedIn } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 
 export type DataKeyPairOperation = "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext";
@@ -41,16 +37,6 @@ export interface SealedDataKeyPair {
 }
 
 /**
- * Outside China SM2 is not a value the service knows, so it fails like any other value outside
- * the enum, with the region's own value set (an input error, checked before the key is read).
- */
-function assertSpecOffered(spec: DataKeyPairSpec, region: string): void {
-  if (isOfferedIn(region, spec)) return;
-  const offered = enumValues("DataKeyPairSpec").filter((value) => isOfferedIn(region, value));
-  throw validationError("keyPairSpec", spec, `satisfy enum value set: [${offered.join(", ")}]`);
-}
-
-/**
  * Keys in a custom key store (CloudHSM or external) cannot wrap data key pairs; AWS answers with
  * its origin wording, as for other operations such keys do not support.
  */
@@ -69,11 +55,10 @@ export async function generateDataKeyPair(
   options: { readonly returnPrivateKey: boolean },
 ): Promise<SealedDataKeyPair> {
   const spec = request.KeyPairSpec;
-  assertSpecOffered(spec, ctx.caller.region);
   const encryptionContext = validateEncryptionContext(request.EncryptionContext);
   const key = await resolveKey(ctx, request.KeyId, operation);
   assertNotInCustomKeyStore(key);
-  if (request.DryRun) throw dryRunSucceeded();
+  if (request.DryRun) throw dryRunSucceeded(operation);
 
   const pair = await ctx.services.dataKeyPairs.generate(spec);
   const sealed = await sealUnderKey(ctx, key, pair.privateKey, encryptionContext);

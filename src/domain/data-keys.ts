@@ -6,7 +6,6 @@
  */
 
 import { KmsError } from "../vocabulary/kms-errors.js";
-import type { OperationName } from "../vocabulary/model.generated.js";
 import type { DataKeySpec } from "../vocabulary/types.generated.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { validateEncryptionContext } from "./encryption-context.js";
@@ -42,12 +41,12 @@ export function dataKeyLength(request: Pick<DataKeyRequest, "KeySpec" | "NumberO
 export async function generateDataKey(
   ctx: RequestContext,
   request: DataKeyRequest,
-  operation: OperationName,
+  operation: "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext",
 ): Promise<DataKey> {
   const length = dataKeyLength(request);
   const encryptionContext = validateEncryptionContext(request.EncryptionContext);
   const key = await resolveKey(ctx, request.KeyId, operation);
-  if (request.DryRun) throw dryRunSucceeded();
+  if (request.DryRun) throw dryRunSucceeded(operation);
   const plaintext = ctx.services.random.bytes(length);
   const sealed = await sealUnderKey(ctx, key, plaintext, encryptionContext);
   return {

@@ -28,6 +28,7 @@ import { invalidCiphertext, openBlob } from "./envelope.js";
 import type { GrantAction } from "./grants.js";
 import { checkKeyAccess, findKey, resolveKey } from "./key-access.js";
 import { isSymmetricEncryptionKey } from "./key-specs.js";
+import { incorrectKey } from "./key-usage.js";
 import { isSameOrRelatedKey, relatedArnIn } from "./multi-region.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -150,11 +151,7 @@ export async function decryptCiphertext(
   }
 
   const blob = parseTrentBlob(ciphertextBlob);
-  if (named && !isSameOrRelatedKey(named, blob.keyArn))
-    throw new KmsError(
-      "IncorrectKeyException",
-      "The key ID in the request does not identify a CMK that can perform this operation.",
-    );
+  if (named && !isSameOrRelatedKey(named, blob.keyArn)) throw incorrectKey();
   const key = named ?? (await keyOfBlob(ctx, blob, operation));
   if (!named) {
     // Only symmetric keys write blobs; one naming any other key was not made by Trent.

@@ -12,6 +12,7 @@ import {
 import { canonicalEncryptionContext } from "../platform/crypto/encryption-context.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import { keyStateMessage } from "./key-states.js";
 import type { RequestContext } from "./request-context.js";
 import { decryptTwice, encryptTwice } from "./xks-envelope.js";
@@ -101,5 +102,5 @@ export async function openBlob(
 }
 
 export function invalidCiphertext(): KmsError {
-  return new KmsError("InvalidCiphertextException", "");
+  return messagelessError("invalidCiphertext");
 }

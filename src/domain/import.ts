@@ -32,7 +32,7 @@ import type {
 } from "../vocabulary/types.generated.js";
 import { invalidCiphertext } from "./envelope.js";
 import { lockKey } from "./key-changes.js";
-import { assertOfferedIn, isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
+import { isSymmetricEncryptionKey, keySpecs } from "./key-specs.js";
 import type { RequestContext } from "./request-context.js";
 import {
   assertOnDemandRotationSupported,
@@ -92,20 +92,18 @@ export function assertExternalOrigin(key: KeyRecord): void {
 }
 
 /**
- * The wrapping algorithm, checked against the wrapping key spec and the Region. RSAES_PKCS1_V1_5
- * is still in the model, but AWS stopped accepting it on October 10, 2023.
+ * The wrapping algorithm, checked against the wrapping key spec (the SM2 values outside China
+ * were refused by validation, as values outside the Region's enum). RSAES_PKCS1_V1_5 is still in
+ * the model, but AWS stopped accepting it on October 10, 2023.
  */
 export function wrappingAlgorithmFor(
   algorithm: AlgorithmSpec,
   spec: WrappingKeySpec,
-  region: string,
 ): ImportWrappingAlgorithm {
   if (algorithm === "RSAES_PKCS1_V1_5")
     throw validation(
       "The wrapping algorithm RSAES_PKCS1_V1_5 is no longer supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.",
     );
-  assertOfferedIn(region, "WrappingKeySpec", spec);
-  assertOfferedIn(region, "WrappingAlgorithm", algorithm);
   if (!algorithmsBySpec[spec].includes(algorithm))
     throw validation(
       `WrappingAlgorithm ${algorithm} is not compatible with WrappingKeySpec ${spec}`,
@@ -319,10 +317,12 @@ async function storeImported(
         );
       if (history.length > 0) {
         assertOnDemandRotationSupported(key);
-        if (history.some((e) => e.pendingRotation))
+        const pending = history.find((e) => e.pendingRotation);
+        // AWS names the key by its bare id here, not its ARN (recorded 2025-11-10).
+        if (pending)
           throw new KmsError(
             "KMSInvalidStateException",
-            `${key.arn} already has key material in PENDING_ROTATION state. Rotate to it or delete it before importing new key material.`,
+            `New key material (id: ${materialId}) cannot be imported into KMS key ${key.keyId}, because another key material (id: ${pending.materialId}) is pending rotation.`,
           );
       }
       entry = {

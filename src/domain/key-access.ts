@@ -7,8 +7,9 @@
  * Operations that load their key another way (from a ciphertext blob, through an alias inside a
  * transaction) hand the loaded key to `checkKeyAccess` for the same checks in the same order.
  *
- * AWS's NotFoundException wording, by kind of reference:
- *   malformed key id (not a UUID or mrk- id)   Invalid keyId <reference>
+ * AWS's NotFoundException wording, by kind of reference (recorded answers in
+ * test/fixtures/aws-recordings: 2023-11-07, 2025-09-08, 2025-11-10):
+ *   malformed key id (not a UUID or mrk- id)   Invalid keyId '<reference>'
  *   unknown key id or key ARN                  Key '<key ARN>' does not exist
  *   ARN of another Region                      Invalid arn <the ARN's Region>
  *   unknown alias name or alias ARN            Alias <alias ARN> is not found.
@@ -67,7 +68,7 @@ function keyNotFound(arn: string): KmsError {
 }
 
 function invalidKeyId(reference: string): KmsError {
-  return new KmsError("NotFoundException", `Invalid keyId ${reference}`);
+  return new KmsError("NotFoundException", `Invalid keyId '${reference}'`);
 }
 
 /**
@@ -163,6 +164,6 @@ export async function checkKeyAccess(
   await authorizeKey(ctx, key, operation, { action: options.action, presentedGrants });
   if (options.checkState === false) return key;
   assertKeyState(key, operation);
-  assertKeyFitsOperation(key, operation);
+  assertKeyFitsOperation(key, operation, options.action);
   return key;
 }

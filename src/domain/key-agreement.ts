@@ -6,7 +6,7 @@
 import { deriveSharedSecret, peerPublicPoint } from "../platform/crypto/key-agreement.js";
 import type { AsymmetricKeySpec } from "../platform/crypto/key-parameters.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
-import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { KeyAgreementAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { asymmetricKeyPair } from "./asymmetric-keys.js";
 import { keySpecs } from "./key-specs.js";
@@ -31,7 +31,7 @@ export function checkKeyAgreement(
   if (!keySpecs[key.keySpec].keyAgreementAlgorithms?.includes(algorithm))
     throw incompatibleAlgorithm(algorithm, key.keySpec);
   const point = peerPublicPoint(curveSpecOf(key), peerPublicKey);
-  if (point === undefined) throw new KmsError("ValidationException", "");
+  if (point === undefined) throw messagelessError("publicKeyNotOfCurve");
   return point;
 }
 

@@ -4,8 +4,6 @@
  * operations all read this one table.
  * https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html
  */
-import { isChinaRegion } from "../vocabulary/arns.js";
-import { KmsError } from "../vocabulary/kms-errors.js";
 import { enumValues } from "../vocabulary/model.js";
 import type {
   CustomerMasterKeySpec,
@@ -110,29 +108,6 @@ export function algorithmsFor(spec: KeySpec, usage: KeyUsageType) {
     MacAlgorithms: usage === "GENERATE_VERIFY_MAC" ? info.macAlgorithms : undefined,
     KeyAgreementAlgorithms: usage === "KEY_AGREEMENT" ? info.keyAgreementAlgorithms : undefined,
   };
-}
-
-/**
- * Enum values that exist only in the China Regions: the SM2 key spec (KeySpec, DataKeyPairSpec,
- * WrappingKeySpec) and SM2 public-key encryption (WrappingAlgorithm). "The SM2 key spec is only
- * available in China Regions" (AWS KMS API reference).
- */
-const chinaOnlyValues: ReadonlySet<string> = new Set(["SM2", "SM2PKE"]);
-
-export function isOfferedIn(region: string, value: string): boolean {
-  return !chinaOnlyValues.has(value) || isChinaRegion(region);
-}
-
-/**
- * Outside China, AWS refuses an SM2 value of a request member as unsupported in the Region (not
- * as a malformed request), e.g. "KeySpec SM2 is not supported in this Region".
- */
-export function assertOfferedIn(region: string, member: string, value: string): void {
-  if (!isOfferedIn(region, value))
-    throw new KmsError(
-      "UnsupportedOperationException",
-      `${member} ${value} is not supported in this Region`,
-    );
 }
 
 /** KeySpecs the deprecated CustomerMasterKeySpec enum of the model also has. */

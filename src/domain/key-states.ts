@@ -63,8 +63,14 @@ const cryptographic = row("ok", "disabled", "invalid", "invalid", "invalid", "in
 const asymmetricOrMac = cryptographic;
 /** CreateAlias, TagResource, UntagResource, UpdateKeyDescription, UpdateAlias (target). */
 const describing = row("ok", "ok", "invalid", "ok", "ok", "ok", "ok");
-/** Enable/DisableKeyRotation and on-demand rotation (origin checks live in the operations). */
+/** Enable/DisableKeyRotation (origin checks live in the operations). */
 const rotation = row("ok", "disabled", "invalid", "external-origin", "ok", "invalid", "ok");
+/**
+ * RotateKeyOnDemand: since keys with imported material rotate on demand (2025), a key waiting
+ * for its material is "pending import." (recorded 2025-11-05), no longer note [6]'s origin
+ * sentence (recorded 2025-03-08, superseded).
+ */
+const onDemandRotation = row("ok", "disabled", "invalid", "invalid", "ok", "invalid", "ok");
 
 export const keyStateRules: Partial<Record<OperationName, Row>> = {
   CancelKeyDeletion: row(
@@ -111,7 +117,7 @@ export const keyStateRules: Partial<Record<OperationName, Row>> = {
   ReplicateKey: row("ok", "disabled", "invalid", "invalid", "invalid", "invalid", "invalid"),
   RetireGrant: always,
   RevokeGrant: always,
-  RotateKeyOnDemand: rotation,
+  RotateKeyOnDemand: onDemandRotation,
   ScheduleKeyDeletion: row("ok", "ok", "invalid", "ok", "ok", "ok", "invalid"),
   Sign: asymmetricOrMac,
   TagResource: describing,

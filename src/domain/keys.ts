@@ -15,7 +15,7 @@ import type {
   KeyUsageType,
   OriginType,
 } from "../vocabulary/types.generated.js";
-import { assertOfferedIn, keySpecs } from "./key-specs.js";
+import { keySpecs } from "./key-specs.js";
 
 export interface KeyTypeRequest {
   readonly KeySpec?: KeySpec | undefined;
@@ -36,14 +36,13 @@ function validation(message: string): KmsError {
  * The KeySpec and KeyUsage of a new key, from a request that may use the deprecated
  * CustomerMasterKeySpec. Only a symmetric encryption key may omit KeyUsage.
  */
-export function keyTypeOf(request: KeyTypeRequest, region: string): KeyType {
+export function keyTypeOf(request: KeyTypeRequest): KeyType {
   if (request.KeySpec !== undefined && request.CustomerMasterKeySpec !== undefined)
     throw validation(
       "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.",
     );
   const keySpec = request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
   const info = keySpecs[keySpec];
-  assertOfferedIn(region, "KeySpec", keySpec);
   if (keySpec === "SYMMETRIC_DEFAULT") {
     const keyUsage = request.KeyUsage ?? "ENCRYPT_DECRYPT";
     if (keyUsage !== "ENCRYPT_DECRYPT")
@@ -54,7 +53,9 @@ export function keyTypeOf(request: KeyTypeRequest, region: string): KeyType {
   }
   const keyUsage = request.KeyUsage;
   if (keyUsage === undefined)
-    throw validation(`You must specify a KeyUsage value when KeySpec is ${keySpec}`);
+    throw validation(
+      "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+    );
   if (!info.usages.includes(keyUsage))
     throw validation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
   return { keySpec, keyUsage };

@@ -6,7 +6,7 @@
  */
 import { generateMac, verifyMac } from "../platform/crypto/macs.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
-import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { MacAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { currentMaterial } from "./envelope.js";
 import { keySpecs } from "./key-specs.js";
@@ -38,6 +38,5 @@ export async function verifyMacWithKey(
   mac: Uint8Array,
 ): Promise<void> {
   const { material } = await currentMaterial(ctx, key);
-  if (!verifyMac(algorithm, material, message, mac))
-    throw new KmsError("KMSInvalidMacException", "");
+  if (!verifyMac(algorithm, material, message, mac)) throw messagelessError("macDoesNotVerify");
 }

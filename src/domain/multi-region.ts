@@ -102,10 +102,13 @@ function unsupported(message: string): KmsError {
   return new KmsError("UnsupportedOperationException", message);
 }
 
-/** ReplicateKey and UpdatePrimaryRegion work only on multi-Region primary keys. */
+/**
+ * ReplicateKey and UpdatePrimaryRegion work only on multi-Region primary keys. AWS writes
+ * "multi-region" in lower case here (recorded 2025-09-08).
+ */
 export function assertMultiRegionPrimary(key: KeyRecord): void {
   if (!key.multiRegion) throw unsupported(`${key.arn} is not a multi-region key.`);
-  if (!isPrimaryKey(key)) throw unsupported(`${key.arn} is not a multi-Region primary key.`);
+  if (!isPrimaryKey(key)) throw unsupported(`${key.arn} is not a multi-region primary key.`);
 }
 
 /**

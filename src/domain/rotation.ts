@@ -13,6 +13,7 @@ import { generateKeyMaterial } from "../platform/crypto/key-generation.js";
 import type { Store } from "../platform/store/store.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { KeyMaterialEntry, RotationSettings } from "../vocabulary/rotation-records.js";
 import type {
   IncludeKeyMaterial,
@@ -61,7 +62,7 @@ export function originNotValid(key: KeyRecord): KmsError {
  */
 export function assertSymmetricForRotation(key: KeyRecord): void {
   if (!isSymmetricEncryptionKey(key.keySpec, key.keyUsage))
-    throw new KmsError("UnsupportedOperationException", "");
+    throw messagelessError("rotationOfNonSymmetricKey");
 }
 
 /**
@@ -159,7 +160,7 @@ export async function rotateKeyMaterial(
     if (!pending)
       throw new KmsError(
         "KMSInvalidStateException",
-        `${key.arn} has no imported key material in PENDING_ROTATION state to rotate to.`,
+        `No available key material pending rotation for the key: ${key.arn}.`,
       );
     entry = { ...pending, pendingRotation: false, rotationDate: now, rotationType };
   } else {

@@ -29,6 +29,7 @@ export function prepareSeedAlias(
     "CreateAliasRequest",
     { AliasName: alias.aliasName, TargetKeyId: alias.targetKeyId },
     { aliasName: "name", targetKeyId: "target" },
+    alias.region,
   );
   if (alias.aliasName.startsWith("alias/aws/"))
     problems.add(

@@ -46,15 +46,19 @@ export function describeFailure(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The model's constraint failures of `input` (a request shape), each at its field. */
+/**
+ * The model's constraint failures of `input` (a request shape made in `region`, whose enums
+ * hold the Region's values), each at its field.
+ */
 export function checkModel(
   problems: SeedProblems,
   place: SeedPlace,
   shape: string,
   input: unknown,
   fields: Readonly<Record<string, string>>,
+  region: string,
 ): boolean {
-  const errors = validationErrors(shape, input);
+  const errors = validationErrors(shape, input, region);
   for (const error of errors) {
     // "Value '…' at 'tags.1.member.tagKey' failed to satisfy …": the member names the field.
     const member = /at '([^'.]+)/.exec(error)?.[1];

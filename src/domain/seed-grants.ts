@@ -48,6 +48,7 @@ export function prepareSeedGrant(
       constraints: "constraints",
       name: "name",
     },
+    grant.region,
   );
   const arn = referencedArn(problems, place, "key", grant.accountId, grant.region, grant.keyId);
   if (arn === undefined || problems.list.length > before) return undefined;

@@ -261,10 +261,11 @@ export function prepareSeedKey(
     Tags: seed.tags.length > 0 ? [...seed.tags] : undefined,
     MultiRegion: seed.multiRegion,
   };
-  if (!checkModel(problems, place, "CreateKeyRequest", request, keyFields)) return undefined;
+  if (!checkModel(problems, place, "CreateKeyRequest", request, keyFields, region))
+    return undefined;
   let type: ReturnType<typeof keyTypeOf> | undefined;
   try {
-    type = keyTypeOf(request, region);
+    type = keyTypeOf(request);
   } catch (error) {
     const message = describeFailure(error);
     problems.add(place, message.startsWith("KeySpec") ? "keySpec" : "keyUsage", message);
@@ -361,6 +362,7 @@ export function prepareSeedKey(
         Tags: replica.tags.length > 0 ? [...replica.tags] : undefined,
       },
       { replicaRegion: "region", description: "description", policy: "policy", tags: "tags" },
+      record.region,
     );
     if (!fine) return [];
     const made = replicaRecord(record, {

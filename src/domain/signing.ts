@@ -7,6 +7,7 @@
 import { signMessage, verifySignature } from "../platform/crypto/signatures.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import type { KeySpec, MessageType, SigningAlgorithmSpec } from "../vocabulary/types.generated.js";
 import { asymmetricKeyPair, publicKeyOf } from "./asymmetric-keys.js";
 import { keySpecs } from "./key-specs.js";
@@ -53,6 +54,21 @@ export function incompatibleAlgorithm(algorithm: string, keySpec: KeySpec): KmsE
   );
 }
 
+/**
+ * A message type no algorithm of the key spec takes is refused by key spec: "Message type
+ * DIGEST is incompatible with key spec ML_DSA_44." (AWS's answer quoted in floci issue #3025,
+ * 2026-09-03). One that another algorithm of the spec takes (Ed25519's two) is refused by
+ * algorithm, in the same form (unrecorded).
+ */
+function messageTypeRefusal(keySpec: KeySpec, algorithm: string, messageType: MessageType) {
+  const takenBySpec = (keySpecs[keySpec].signingAlgorithms ?? []).some((other) =>
+    messageRules[other].messageTypes.includes(messageType),
+  );
+  return takenBySpec
+    ? `Message type ${messageType} is incompatible with algorithm ${algorithm}.`
+    : `Message type ${messageType} is incompatible with key spec ${keySpec}.`;
+}
+
 export interface SigningRequest {
   readonly algorithm: SigningAlgorithmSpec;
   readonly messageType: MessageType | undefined;
@@ -72,7 +88,7 @@ export function checkSigning(key: KeyRecord, request: SigningRequest): MessageTy
   if (!rule.messageTypes.includes(messageType))
     throw new KmsError(
       "ValidationException",
-      `Message type ${messageType} is incompatible with algorithm ${algorithm}.`,
+      messageTypeRefusal(key.keySpec, algorithm, messageType),
     );
   if (messageType !== "RAW" && request.messageLength !== rule.digestLength)
     throw new KmsError(
@@ -115,5 +131,5 @@ export async function verifyWithKey(
 ): Promise<void> {
   const publicKey = await publicKeyOf(ctx, key);
   if (!verifySignature(key.keySpec, algorithm, publicKey, message, messageType, signature))
-    throw new KmsError("KMSInvalidSignatureException", "");
+    throw messagelessError("signatureDoesNotVerify");
 }

@@ -28,6 +28,7 @@ import { canonicalEncryptionContext } from "../platform/crypto/encryption-contex
 import { type XksCiphertext, xksDecrypt, xksEncrypt } from "../platform/xks/client.js";
 import type { KeyRecord } from "../vocabulary/key-records.js";
 import { KmsError } from "../vocabulary/kms-errors.js";
+import { messagelessError } from "../vocabulary/messageless-errors.js";
 import {
   cryptographicFailure,
   loadCustomKeyStore,
@@ -106,7 +107,7 @@ export async function encryptTwice(
 }
 
 function invalidCiphertext(): KmsError {
-  return new KmsError("InvalidCiphertextException", "");
+  return messagelessError("invalidCiphertext");
 }
 
 function readEnvelope(body: Uint8Array): XksCiphertext {

@@ -26,7 +26,7 @@ export const createGrant = defineOperation<CreateGrantRequest, CreateGrantRespon
   async (input, ctx) => {
     const key = await resolveKey(ctx, input.KeyId, "CreateGrant", { allowAlias: false });
     const checked = checkGrantRequest(key, input.Operations, input.Constraints);
-    if (input.DryRun === true) throw dryRunSucceeded();
+    if (input.DryRun === true) throw dryRunSucceeded("CreateGrant");
 
     const wanted = {
       granteePrincipal: input.GranteePrincipal,

@@ -28,7 +28,7 @@ export const createKey = defineOperation<CreateKeyRequest, CreateKeyResponse>(
     const { accountId, region } = ctx.caller;
     const { store, random, vault } = ctx.services;
 
-    const { keySpec, keyUsage } = keyTypeOf(input, region);
+    const { keySpec, keyUsage } = keyTypeOf(input);
     const origin = originOf(input);
     if (input.Policy !== undefined) parsePolicyDocument(input.Policy);
     const policy = input.Policy ?? defaultKeyPolicy(region, accountId);

@@ -29,7 +29,7 @@ export const decrypt = defineOperation<DecryptRequest, DecryptResponse>(
       },
       "Decrypt",
     );
-    if (dryRun) throw dryRunSucceeded();
+    if (dryRun) throw dryRunSucceeded("Decrypt");
     const forRecipient = result.plaintext && sealForRecipient(ctx, result.plaintext);
     if (forRecipient)
       return {

@@ -20,7 +20,7 @@ export const deriveSharedSecret = defineOperation<
 >("DeriveSharedSecret", async (input, ctx) => {
   const key = await resolveKey(ctx, input.KeyId, "DeriveSharedSecret");
   const peerPoint = checkKeyAgreement(key, input.KeyAgreementAlgorithm, input.PublicKey);
-  if (input.DryRun) throw dryRunSucceeded();
+  if (input.DryRun) throw dryRunSucceeded("DeriveSharedSecret");
   const sharedSecret = await deriveWithKey(ctx, key, peerPoint);
   const forRecipient = sealForRecipient(ctx, sharedSecret);
   return {

@@ -21,7 +21,7 @@ export const encrypt = defineOperation<EncryptRequest, EncryptResponse>(
       encryptionContext,
       plaintextLength: input.Plaintext.length,
     });
-    if (input.DryRun) throw dryRunSucceeded();
+    if (input.DryRun) throw dryRunSucceeded("Encrypt");
     const { ciphertextBlob } = await encryptWithKey(
       ctx,
       key,

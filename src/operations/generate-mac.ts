@@ -14,7 +14,7 @@ export const generateMac = defineOperation<GenerateMacRequest, GenerateMacRespon
   async (input, ctx) => {
     const key = await resolveKey(ctx, input.KeyId, "GenerateMac");
     checkMac(key, input.MacAlgorithm);
-    if (input.DryRun) throw dryRunSucceeded();
+    if (input.DryRun) throw dryRunSucceeded("GenerateMac");
     const mac = await macWithKey(ctx, key, input.MacAlgorithm, input.Message);
     return { Mac: mac, MacAlgorithm: input.MacAlgorithm, KeyId: key.arn };
   },

@@ -26,11 +26,7 @@ export const getParametersForImport = defineOperation<
   const key = await resolveKey(ctx, input.KeyId, "GetParametersForImport", { allowAlias: false });
   assertExternalOrigin(key);
   assertImportableSpec(key);
-  const algorithm = wrappingAlgorithmFor(
-    input.WrappingAlgorithm,
-    input.WrappingKeySpec,
-    ctx.caller.region,
-  );
+  const algorithm = wrappingAlgorithmFor(input.WrappingAlgorithm, input.WrappingKeySpec);
   const parameters = await importParameters(ctx, key, algorithm, input.WrappingKeySpec);
   return {
     KeyId: key.arn,

@@ -39,7 +39,7 @@ export const reEncrypt = defineOperation<ReEncryptRequest, ReEncryptResponse>(
       plaintextLength: source.plaintext?.length,
     });
     // Without plaintext the source side was a dry run that ignored the ciphertext.
-    if (dryRun || source.plaintext === undefined) throw dryRunSucceeded();
+    if (dryRun || source.plaintext === undefined) throw dryRunSucceeded("ReEncrypt");
     const sealed = await encryptWithKey(
       ctx,
       destination,

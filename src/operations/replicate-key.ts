@@ -3,6 +3,12 @@
  * with the same key id, key spec, key usage, origin and key material (its own sealed copies of
  * every material), and its own policy (the default policy when none is given), description and
  * tags. The replica, its materials and tags are written in one transaction.
+ *
+ * The answer is AWS's (LocalStack test_replicate_key, recorded 2025-11-10): AWS makes the replica
+ * in the background, so ReplicaKeyMetadata shows it as it starts, KeyState Creating, Enabled
+ * false and no CurrentKeyMaterialId yet, and there is no ReplicaTags member when no tags were
+ * given. Trent has finished by the time it answers: DescribeKey in the replica Region already
+ * shows the replica in its own state, as a client polling AWS sees it once the copy is done.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html
  */
 
@@ -77,10 +83,11 @@ export const replicateKey = defineOperation<ReplicateKeyRequest, ReplicateKeyRes
       return { related: await relatedKeys(tx, fresh), made: fresh };
     });
     ctx.audit.resources.push(replica.arn);
+    const asStarted = { ...made, keyState: "Creating", currentKeyMaterialId: undefined } as const;
     return {
-      ReplicaKeyMetadata: keyMetadata(made, undefined, related),
+      ReplicaKeyMetadata: keyMetadata(asStarted, undefined, related),
       ReplicaPolicy: policy,
-      ReplicaTags: tagsToWire(tags),
+      ReplicaTags: tags.length > 0 ? tagsToWire(tags) : undefined,
     };
   },
 );

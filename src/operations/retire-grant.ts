@@ -83,7 +83,7 @@ export const retireGrant = defineOperation<RetireGrantRequest, Record<string, ne
       mayRetire(ctx.caller, grant) ||
       (retireDelegableTo(ctx.caller, grant) && identityAllowsRetiring(ctx, key));
     if (!allowed) throw accessDeniedError(ctx, "kms:RetireGrant", grant.keyArn, "noIdentityAllow");
-    if (input.DryRun === true) throw dryRunSucceeded();
+    if (input.DryRun === true) throw dryRunSucceeded("RetireGrant");
     // Another request (on another node) may have retired or revoked it since it was read.
     if (!(await ctx.services.store.grants.delete(grant.grantId)))
       throw invalidGrantId(grant.grantId);

@@ -16,7 +16,7 @@ export const revokeGrant = defineOperation<RevokeGrantRequest, Record<string, ne
     assertWellFormedGrantId(input.GrantId);
     const grant = await ctx.services.store.grants.get(key.arn, input.GrantId);
     if (!grant) throw invalidGrantId(input.GrantId);
-    if (input.DryRun === true) throw dryRunSucceeded();
+    if (input.DryRun === true) throw dryRunSucceeded("RevokeGrant");
     // Another request (on another node) may have retired or revoked it since it was read.
     if (!(await ctx.services.store.grants.delete(grant.grantId)))
       throw invalidGrantId(grant.grantId);

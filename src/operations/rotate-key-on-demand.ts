@@ -4,7 +4,8 @@
  * material; a key of origin EXTERNAL rotates to the material imported for it (PENDING_ROTATION).
  * At most 25 on-demand rotations per key (LimitExceededException). The rotation completes
  * before the answer, so there is never a rotation in progress to conflict with. Takes a key id
- * or key ARN and answers with the key id.
+ * or key ARN and answers with the key ARN (LocalStack test_rotate_on_demand_returns_arn_for_key_id,
+ * recorded 2025-11-06; the API reference's example shows a bare id).
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_RotateKeyOnDemand.html
  */
 import { resolveKey } from "../domain/key-access.js";
@@ -36,7 +37,7 @@ export const rotateKeyOnDemand = defineOperation<
     if (settings.onDemandRotations >= onDemandRotationLimit)
       throw new KmsError(
         "LimitExceededException",
-        `${key.arn} has reached the limit of ${onDemandRotationLimit} on-demand rotations.`,
+        `The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${key.arn}`,
       );
     const after = await rotateKeyMaterial(services, tx, key, "ON_DEMAND", ctx.now);
     await tx.rotations.put({ ...settings, onDemandRotations: settings.onDemandRotations + 1 });
@@ -44,5 +45,5 @@ export const rotateKeyOnDemand = defineOperation<
   });
   if (rotated.currentKeyMaterialId !== undefined)
     ctx.audit.keyMaterialId = rotated.currentKeyMaterialId;
-  return { KeyId: rotated.keyId };
+  return { KeyId: rotated.arn };
 });

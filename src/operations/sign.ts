@@ -16,7 +16,7 @@ export const sign = defineOperation<SignRequest, SignResponse>("Sign", async (in
     messageType: input.MessageType,
     messageLength: input.Message.length,
   });
-  if (input.DryRun) throw dryRunSucceeded();
+  if (input.DryRun) throw dryRunSucceeded("Sign");
   const signature = await signWithKey(ctx, key, input.SigningAlgorithm, input.Message, messageType);
   return { KeyId: key.arn, Signature: signature, SigningAlgorithm: input.SigningAlgorithm };
 });

@@ -14,7 +14,7 @@ export const verifyMac = defineOperation<VerifyMacRequest, VerifyMacResponse>(
   async (input, ctx) => {
     const key = await resolveKey(ctx, input.KeyId, "VerifyMac");
     checkMac(key, input.MacAlgorithm);
-    if (input.DryRun) throw dryRunSucceeded();
+    if (input.DryRun) throw dryRunSucceeded("VerifyMac");
     await verifyMacWithKey(ctx, key, input.MacAlgorithm, input.Message, input.Mac);
     return { KeyId: key.arn, MacValid: true, MacAlgorithm: input.MacAlgorithm };
   },

@@ -18,7 +18,7 @@ export const verify = defineOperation<VerifyRequest, VerifyResponse>(
       messageType: input.MessageType,
       messageLength: input.Message.length,
     });
-    if (input.DryRun) throw dryRunSucceeded();
+    if (input.DryRun) throw dryRunSucceeded("Verify");
     await verifyWithKey(
       ctx,
       key,

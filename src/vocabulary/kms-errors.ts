@@ -3,7 +3,12 @@
  * data: code throws `new KmsError("NotFoundException", message)` where the rule lives, and the
  * protocol layer serializes it in exactly one place. A type missing from this table does not
  * compile. Statuses follow the AWS KMS API reference ("Errors" of each operation) and the
- * common errors page.
+ * common errors page; where a recorded AWS answer shows another status for one operation, the
+ * rule that knows it passes the status (dry-run.ts).
+ *
+ * Some AWS errors carry no message at all: the body is {"__type": ...} with no message member.
+ * Such an error has `message: undefined` here; messageless-errors.ts is the one table of where
+ * AWS answers that way and builds them.
  */
 export const kmsErrors = {
   // Errors of the KMS service model.
@@ -83,15 +88,29 @@ export const kmsErrors = {
 
 export type KmsErrorType = keyof typeof kmsErrors;
 
+export interface KmsErrorOptions {
+  /** The HTTP status, where AWS's answer for this situation differs from the table's. */
+  readonly status?: number;
+}
+
 export class KmsError extends Error {
   readonly type: KmsErrorType;
   readonly status: number;
+  /** False when the answer has no message member (`message` is then ""; never send it). */
+  readonly hasMessage: boolean;
 
-  constructor(type: KmsErrorType, message: string) {
-    super(message);
+  /** `message` undefined: AWS sends no message member; only messageless-errors.ts does this. */
+  constructor(type: KmsErrorType, message: string | undefined, options: KmsErrorOptions = {}) {
+    super(message ?? "");
     this.name = type;
     this.type = type;
-    this.status = kmsErrors[type];
+    this.status = options.status ?? kmsErrors[type];
+    this.hasMessage = message !== undefined;
+  }
+
+  /** What the wire and the audit record show as the message: nothing for a messageless error. */
+  get wireMessage(): string | undefined {
+    return this.hasMessage ? this.message : undefined;
   }
 }
 

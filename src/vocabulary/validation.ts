@@ -4,8 +4,10 @@
  * must have length greater than or equal to 1", several failures counted and joined with "; ".
  * Member paths are lowerCamelCase, list items are "name.N.member". Sensitive members (plaintext)
  * never have their value echoed; blobs are described the way AWS's Java front end prints them.
+ * Enums hold the values offered in the request's Region, listed in AWS's order (enum-values.ts).
  */
 
+import { enumValueSet, offeredValues } from "./enum-values.js";
 import { KmsError } from "./kms-errors.js";
 import { shapeOf } from "./model.js";
 
@@ -55,6 +57,7 @@ function collect(
   shapeName: string,
   value: unknown,
   path: string,
+  region: string,
   errors: string[],
   sensitiveParent = false,
 ): void {
@@ -78,14 +81,15 @@ function collect(
           );
           continue;
         }
-        collect(memberShape, memberValue, memberPath, errors, sensitive);
+        collect(memberShape, memberValue, memberPath, region, errors, sensitive);
       }
       return;
     }
     case "string": {
       const text = value as string;
-      if (shape.enum && !shape.enum.includes(text)) {
-        fail(`satisfy enum value set: [${shape.enum.join(", ")}]`);
+      const values = shape.enum && offeredValues(shapeName, shape.enum, region);
+      if (values && !values.includes(text)) {
+        fail(`satisfy enum value set: ${enumValueSet(shapeName, values)}`);
         return;
       }
       checkLength(shape.min, shape.max, lengthOf(text), fail);
@@ -116,7 +120,7 @@ function collect(
           );
           return;
         }
-        collect(shape.member, item, itemPath, errors, sensitive);
+        collect(shape.member, item, itemPath, region, errors, sensitive);
       });
       return;
     }
@@ -124,8 +128,8 @@ function collect(
       const entries = Object.entries(value as Record<string, unknown>);
       checkLength(shape.min, shape.max, entries.length, fail);
       for (const [k, v] of entries) {
-        collect(shape.key, k, `${path}.key`, errors, sensitive);
-        collect(shape.value, v ?? undefined, `${path}.value`, errors, sensitive);
+        collect(shape.key, k, `${path}.key`, region, errors, sensitive);
+        collect(shape.value, v ?? undefined, `${path}.value`, region, errors, sensitive);
       }
       return;
     }
@@ -144,10 +148,13 @@ function checkLength(
   if (max !== undefined && length > max) fail(`have length less than or equal to ${max}`);
 }
 
-/** Every constraint failure of `value`, worded as AWS words them; empty when valid. */
-export function validationErrors(shapeName: string, value: unknown): string[] {
+/**
+ * Every constraint failure of `value` in a request made in `region`, worded as AWS words them;
+ * empty when valid.
+ */
+export function validationErrors(shapeName: string, value: unknown, region: string): string[] {
   const errors: string[] = [];
-  collect(shapeName, value, "", errors);
+  collect(shapeName, value, "", region, errors);
   return errors;
 }
 
@@ -156,8 +163,8 @@ export function formatValidationErrors(errors: string[]): string {
   return `${count} validation error${count === 1 ? "" : "s"} detected: ${errors.join("; ")}`;
 }
 
-export function assertValid(shapeName: string, value: unknown): void {
-  const errors = validationErrors(shapeName, value);
+export function assertValid(shapeName: string, value: unknown, region: string): void {
+  const errors = validationErrors(shapeName, value, region);
   if (errors.length > 0) throw new KmsError("ValidationException", formatValidationErrors(errors));
 }
 

@@ -1,7 +1,8 @@
 /**
  * GenerateDataKeyPair* end to end through boto3 and the AWS CLI, which decode the responses with
  * their own code: the pairs must load in Python's `cryptography` (the library most callers use
- * on the private key), DryRun must surface as AWS's 412 error, and the CLI must print base64
+ * on the private key), DryRun must surface as AWS's error (HTTP 400 for these two operations, as
+ * recorded in 2025), and the CLI must print base64
  * keys that parse as SubjectPublicKeyInfo.
  */
 import assert from "node:assert/strict";
@@ -91,7 +92,7 @@ describe("GenerateDataKeyPair through boto3 and the AWS CLI", () => {
     assert.deepEqual(out.dryRun, [
       "DryRunOperationException",
       "The request would have succeeded, but the DryRun option is set.",
-      412,
+      400,
     ]);
   });
 

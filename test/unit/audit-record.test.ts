@@ -294,6 +294,27 @@ describe("CloudTrail record", () => {
     assert.equal(record.recipientAccountId, "111122223333");
   });
 
+  it("has no errorMessage for an error the client saw without a message", () => {
+    const record = cloudTrailRecord(
+      {
+        operation: "Verify",
+        requestId: "r",
+        eventId: "e",
+        time: new Date(0),
+        caller: undefined,
+        sourceIp: "192.0.2.1",
+        userAgent: "",
+        input: undefined,
+        output: undefined,
+        error: { type: "KMSInvalidSignatureException", message: undefined },
+        notes: { resources: [] },
+      },
+      { accountId: "999999999999", region: "eu-west-1" },
+    );
+    assert.equal(record.errorCode, "KMSInvalidSignatureException");
+    assert.ok(!("errorMessage" in record));
+  });
+
   it("falls back to the configured account and region when the caller is unknown", () => {
     const record = cloudTrailRecord(
       {

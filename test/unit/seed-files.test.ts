@@ -436,7 +436,8 @@ grants:
       [
         "seed.yaml:3:15: keys[0].keyUsage: The operation failed because the KeyUsage value of the CMK is SIGN_VERIFY. To perform this operation, the KeyUsage value must be ENCRYPT_DECRYPT.",
         "seed.yaml:4:9: keys[1].id: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' is not a key id: KMS key ids are lowercase UUIDs, or mrk- and 32 lowercase hex digits for multi-Region keys",
-        "seed.yaml:6:14: keys[2].keySpec: KeySpec SM2 is not supported in this Region",
+        // Outside China SM2 is not in the KeySpec enum (AWS's recorded us-east-1 lists).
+        "seed.yaml:6:14: keys[2].keySpec: Value 'SM2' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, ECC_NIST_P384, ECC_NIST_EDWARDS25519, ML_DSA_87, ML_DSA_65, ECC_NIST_P256, ML_DSA_44, ECC_NIST_P521, HMAC_384, RSA_3072, ECC_SECG_P256K1, RSA_4096, SYMMETRIC_DEFAULT, HMAC_256, HMAC_224, HMAC_512]",
         "seed.yaml:11:22: keys[3].material.hex: The key material is not valid for a KMS key with KeySpec HMAC_256.",
         "seed.yaml:12:15: keys[3].rotation: automatic rotation is not possible: only symmetric encryption keys rotate (KMS answers UnsupportedOperationException)",
         "seed.yaml:17:12: keys[4].material.pem: The key material is not valid for a KMS key with KeySpec ECC_NIST_P256.",

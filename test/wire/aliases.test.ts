@@ -117,7 +117,7 @@ describe("aliases", () => {
         JSON.stringify({ AliasName: "alias/aws/s3", TargetKeyId: keyId }),
       );
       assert.equal(raw.status, 400);
-      assert.deepEqual(raw.body, { __type: "NotAuthorizedException", message: "" });
+      assert.deepEqual(raw.body, { __type: "NotAuthorizedException" });
     });
 
     it("refuses a colon, which the model pattern allows", async () => {
@@ -198,7 +198,7 @@ describe("aliases", () => {
           new CreateAliasCommand({ AliasName: "alias/orphan", TargetKeyId: "not-a-key-id" }),
         ),
         "NotFoundException",
-        "Invalid keyId not-a-key-id",
+        "Invalid keyId 'not-a-key-id'",
       );
     });
 

@@ -390,7 +390,7 @@ describe("audit trail", () => {
   it("refuses an alias in GetKeyLastUsage, as the API reference says", () => {
     assert.equal(scenario.usageByAlias.name, "NotFoundException");
     assert.equal(scenario.usageByAlias.$metadata.httpStatusCode, 400);
-    assert.equal(scenario.usageByAlias.message, "Invalid keyId alias/some-alias");
+    assert.equal(scenario.usageByAlias.message, "Invalid keyId 'alias/some-alias'");
   });
 });
 

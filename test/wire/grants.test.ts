@@ -264,7 +264,7 @@ describe("grants", () => {
       await rejectsWith(
         grant({ KeyId: "alias/some-alias" }),
         "NotFoundException",
-        "Invalid keyId alias/some-alias",
+        "Invalid keyId 'alias/some-alias'",
       );
       const keyArn = await createKey();
       await client.send(new ScheduleKeyDeletionCommand({ KeyId: keyArn, PendingWindowInDays: 7 }));

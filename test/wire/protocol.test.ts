@@ -80,7 +80,7 @@ describe("KMS JSON 1.1 protocol", () => {
       res.body.message,
       "3 validation errors detected: " +
         "Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
-        "Value 'RSA_1024' at 'keyPairSpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2, ECC_NIST_EDWARDS25519]; " +
+        "Value 'RSA_1024' at 'keyPairSpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, ECC_NIST_P384, ECC_NIST_EDWARDS25519, ECC_NIST_P256, ECC_NIST_P521, RSA_3072, ECC_SECG_P256K1, RSA_4096]; " +
         "Value '' at 'grantTokens.2.member' failed to satisfy constraint: Member must have length greater than or equal to 1",
     );
   });

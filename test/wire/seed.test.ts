@@ -695,7 +695,7 @@ describe("a bad seed file at start", () => {
       await assert.rejects(startTestTrent({ seedFile: file }), (error: unknown) => {
         assert.ok(error instanceof SeedError);
         assert.deepEqual(error.problems, [
-          `${file}:2:5: keys[0].keyUsage: You must specify a KeyUsage value when KeySpec is RSA_2048`,
+          `${file}:2:5: keys[0].keyUsage: You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.`,
           `${file}:5:22: keys[1].material.hex: The key material is not valid for a KMS key with KeySpec SYMMETRIC_DEFAULT.`,
         ]);
         assert.match(error.message, /^the seed was not applied \(nothing changed\): 2 problems\n/);

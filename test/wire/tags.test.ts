@@ -227,7 +227,7 @@ describe("tags", () => {
       await rejectsWith(
         kms.send(new TagResourceCommand({ KeyId: "alias/tagged", Tags: tagsNamed("t", 1) })),
         "NotFoundException",
-        "Invalid keyId alias/tagged",
+        "Invalid keyId 'alias/tagged'",
       );
       const missing = "0b8e9a3c-5a3c-4c1e-9d37-3f4f1d2c9e10";
       await rejectsWith(

@@ -16,6 +16,7 @@
  * `"Resource": "*"` (the only Resource a key policy may name), which it used to store silently.
  */
 import { KmsError } from "../../vocabulary/kms-errors.js";
+import { messagelessError } from "../../vocabulary/messageless-errors.js";
 
 export interface PolicyDocument {
   readonly Version?: string;
@@ -71,7 +72,9 @@ const conditionOperators = new Set([
   "ArnNotLike",
 ]);
 
-function malformed(message = ""): KmsError {
+/** Without a message where KMS answers without one (messageless-errors.ts). */
+function malformed(message?: string): KmsError {
+  if (message === undefined) return messagelessError("malformedPolicyDocument");
   return new KmsError("MalformedPolicyDocumentException", message);
 }
 

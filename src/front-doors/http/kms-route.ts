@@ -2,7 +2,7 @@
  * The KMS JSON 1.1 route of the HTTP front door: X-Amz-Target → operation, headers → caller
  * (core/auth), body → decoded input, then the core's entry (core/kms.ts) and its output or
  * error → wire. Errors are serialized here and only here, as {"__type","message"} with the
- * status from the error table. Requests this route refuses before the core (an unsupported
+ * error's status, or as {"__type"} alone where AWS sends no message (messageless-errors.ts). Requests this route refuses before the core (an unsupported
  * content type, a failed signature, a body that does not decode) are still audited, through
  * the core's `refuse`.
  */
@@ -43,7 +43,9 @@ const targetPrefix = `${serviceMetadata.targetPrefix}.`;
 export function errorResponse(error: KmsError): KmsResponse {
   return {
     status: error.status,
-    body: JSON.stringify({ __type: error.type, message: error.message }),
+    body: JSON.stringify(
+      error.hasMessage ? { __type: error.type, message: error.message } : { __type: error.type },
+    ),
     errorType: error.type,
   };
 }

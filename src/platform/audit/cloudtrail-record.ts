@@ -189,7 +189,8 @@ export interface RequestOutcome {
   readonly input: Readonly<Record<string, unknown>> | undefined;
   /** The operation's output; undefined on failure. */
   readonly output: unknown;
-  readonly error: { readonly type: string; readonly message: string } | undefined;
+  /** message undefined: the client saw no message, and CloudTrail shows no errorMessage. */
+  readonly error: { readonly type: string; readonly message: string | undefined } | undefined;
   readonly notes: AuditNotes;
 }
 
@@ -293,7 +294,8 @@ export function cloudTrailRecord(
     awsRegion: outcome.caller?.region ?? defaults.region,
     sourceIPAddress: plainAddress(outcome.sourceIp),
     userAgent: outcome.userAgent,
-    ...(error ? { errorCode: error.type, errorMessage: error.message } : {}),
+    ...(error ? { errorCode: error.type } : {}),
+    ...(error?.message === undefined ? {} : { errorMessage: error.message }),
     requestParameters: requestParameters(operation, outcome.input),
     responseElements: error ? null : responseElements(operation, outcome.output),
     ...(additional === undefined ? {} : { additionalEventData: additional }),
