@@ -16,8 +16,14 @@ import { rotateDueKeys } from "./domain/rotation.js";
 import type { Services } from "./domain/services.js";
 import { createTrentServer, listeningUrl } from "./front-doors/http/server.js";
 import { checkRegistry } from "./operations/registry.js";
+import { type AuditOutputs, openAuditOutputs } from "./platform/audit/audit-outputs.js";
+import {
+  type AuditFilter,
+  type AuditPage,
+  type AuditPageRequest,
+  AuditQueryError,
+} from "./platform/audit/audit-query.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
-import { openAuditSink } from "./platform/audit/sinks.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
 import { openConfiguredStore, storeDescription } from "./platform/store/configured-store.js";
@@ -44,6 +50,14 @@ export interface Trent {
   /** The core's in-process entry, which the HTTP front door uses too (core/kms.ts). */
   readonly kms: KmsCore;
   readonly server: Server;
+  /**
+   * The audit trail's records, newest first, a page at a time, from the audit index
+   * (docs/audit.md); rejects with AuditQueryError when no index is configured or the filter or
+   * page token is not valid. What a console or an embedder lists the trail with.
+   */
+  queryAudit(filter: AuditFilter, page?: AuditPageRequest): Promise<AuditPage>;
+  /** The audit files, archive, index and CloudTrail export (tests wait on `settled`). */
+  readonly auditOutputs: AuditOutputs;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
   sweepDeletions(): Promise<number>;
   /**
@@ -92,8 +106,20 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   }
   for (const warning of rootKeys.warnings) log(warning);
   const vault = new KeyMaterialVault(custody.keyring);
+  let auditOutputs: AuditOutputs;
+  try {
+    auditOutputs = await openAuditOutputs(config, {
+      log,
+      digestKey: custody.auditDigestKey,
+      now: () => clock.now(),
+    });
+  } catch (error) {
+    if (!options.store) await store.close();
+    rootKeys.close();
+    throw error;
+  }
   const audit = new AuditTrail({
-    sink: await openAuditSink(config, log),
+    sink: auditOutputs.sink,
     store,
     defaults: config,
     log,
@@ -160,6 +186,15 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     server,
     sweepDeletions,
     sweepKeyMaterial,
+    auditOutputs,
+    async queryAudit(filter, page) {
+      const reader = await auditOutputs.reader();
+      if (!reader)
+        throw new AuditQueryError(
+          "no audit index: it needs an audit file and TRENT_AUDIT_INDEX other than none",
+        );
+      return reader.query(filter, page);
+    },
     async close() {
       clearInterval(sweeper);
       await new Promise<void>((resolve) => {
@@ -168,6 +203,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       });
       await services.dataKeyPairs.close();
       await audit.close();
+      await auditOutputs.close();
       await store.close();
       rootKeys.close();
     },

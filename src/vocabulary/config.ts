@@ -8,7 +8,7 @@ export type AuthMode = "open" | "sigv4";
 /** The data key pair specs slow enough to pre-generate (see crypto/key-pair-pool.ts). */
 export type PooledKeyPairSpec = "RSA_2048" | "RSA_3072" | "RSA_4096";
 
-export interface TrentConfig {
+export interface TrentConfig extends AuditTrailConfig {
   readonly host: string;
   readonly port: number;
   /** Directory holding the SQLite file and the generated root key, or ":memory:". */
@@ -127,6 +127,120 @@ export interface Pkcs11Config {
 
 export const defaultPkcs11KeyLabel = "trent-root-key";
 
+/*
+ * The audit trail at scale (issue 13): rotation, retention, the index and shipping. One block,
+ * so that it can be moved as a whole; TrentConfig extends it and configFromEnv spreads it in.
+ * docs/audit.md describes each variable for operators.
+ */
+
+/** When the audit file is rotated by time (TRENT_AUDIT_ROTATE), whatever its size. */
+export type AuditRotation = "hourly" | "daily" | "none";
+
+/**
+ * Where the audit index lives (TRENT_AUDIT_INDEX): "auto" is PostgreSQL when the key store is,
+ * else a SQLite file beside the audit file; "none" keeps no index.
+ */
+export type AuditIndexChoice = "auto" | "sqlite" | "postgres" | "none";
+
+export interface AuditTrailConfig {
+  /** Rotate the audit file before it grows past this many bytes; 0: no size limit. */
+  readonly auditMaxBytes: number;
+  readonly auditRotate: AuditRotation;
+  /** Delete rotated audit files (and index rows) older than this many days; 0 keeps them all. */
+  readonly auditRetentionDays: number;
+  readonly auditIndex: AuditIndexChoice;
+  /** Also write CloudTrail log files ({"Records": [...]}, gzip) under this directory. */
+  readonly auditCloudTrailDir: string | undefined;
+}
+
+export const defaultAuditTrailConfig: AuditTrailConfig = Object.freeze({
+  auditMaxBytes: 100 * 1024 * 1024,
+  auditRotate: "daily",
+  auditRetentionDays: 0,
+  auditIndex: "auto",
+  auditCloudTrailDir: undefined,
+});
+
+function oneOf<T extends string>(
+  name: string,
+  text: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (text === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(text)) return text as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got '${text}'`);
+}
+
+export function auditTrailConfigFromEnv(env: NodeJS.ProcessEnv): AuditTrailConfig {
+  const defaults = defaultAuditTrailConfig;
+  const config: AuditTrailConfig = {
+    auditMaxBytes: integer(
+      "TRENT_AUDIT_MAX_BYTES",
+      first(env, "TRENT_AUDIT_MAX_BYTES"),
+      defaults.auditMaxBytes,
+      0,
+    ),
+    auditRotate: oneOf(
+      "TRENT_AUDIT_ROTATE",
+      first(env, "TRENT_AUDIT_ROTATE"),
+      ["hourly", "daily", "none"],
+      defaults.auditRotate,
+    ),
+    auditRetentionDays: integer(
+      "TRENT_AUDIT_RETENTION_DAYS",
+      first(env, "TRENT_AUDIT_RETENTION_DAYS"),
+      defaults.auditRetentionDays,
+      0,
+    ),
+    auditIndex: oneOf(
+      "TRENT_AUDIT_INDEX",
+      first(env, "TRENT_AUDIT_INDEX"),
+      ["auto", "sqlite", "postgres", "none"],
+      defaults.auditIndex,
+    ),
+    auditCloudTrailDir: first(env, "TRENT_AUDIT_CLOUDTRAIL_DIR") ?? defaults.auditCloudTrailDir,
+  };
+  // A file smaller than one record would rotate on every write.
+  if (config.auditMaxBytes > 0 && config.auditMaxBytes < 4096)
+    throw new ConfigError(
+      `TRENT_AUDIT_MAX_BYTES must be 0 (no size limit) or at least 4096, got '${config.auditMaxBytes}'`,
+    );
+  const hasFile =
+    (first(env, "TRENT_AUDIT_FILE") ?? "") !== "none" &&
+    (first(env, "TRENT_AUDIT_FILE") !== undefined ||
+      (first(env, "TRENT_DATA_DIR", "KMS_DATA_PATH") ?? defaultConfig.dataDir) !== ":memory:");
+  checkAuditTrailConfig({
+    ...config,
+    hasAuditFile: hasFile,
+    hasDatabaseUrl: first(env, "TRENT_DATABASE_URL") !== undefined,
+  });
+  return Object.freeze(config);
+}
+
+/**
+ * The index and the CloudTrail files are made from the audit files, so they need one; a
+ * PostgreSQL index needs the key store's PostgreSQL database.
+ */
+export function checkAuditTrailConfig(
+  config: AuditTrailConfig & { readonly hasAuditFile: boolean; readonly hasDatabaseUrl: boolean },
+): void {
+  if (!config.hasAuditFile) {
+    if (config.auditCloudTrailDir !== undefined)
+      throw new ConfigError(
+        "TRENT_AUDIT_CLOUDTRAIL_DIR needs an audit file: the CloudTrail files are made from it (set TRENT_AUDIT_FILE, or a data directory other than :memory:)",
+      );
+    if (config.auditIndex === "sqlite" || config.auditIndex === "postgres")
+      throw new ConfigError(
+        `TRENT_AUDIT_INDEX=${config.auditIndex} needs an audit file: the index is made from it (set TRENT_AUDIT_FILE, or a data directory other than :memory:)`,
+      );
+  }
+  if (config.auditIndex === "postgres" && !config.hasDatabaseUrl)
+    throw new ConfigError(
+      "TRENT_AUDIT_INDEX=postgres keeps the index in the key store's PostgreSQL database, but TRENT_DATABASE_URL is not set",
+    );
+}
+
 export const defaultConfig: TrentConfig = Object.freeze({
   host: "127.0.0.1",
   port: 8080,
@@ -153,6 +267,7 @@ export const defaultConfig: TrentConfig = Object.freeze({
   auditFile: undefined,
   auditStdout: false,
   auditFsync: false,
+  ...defaultAuditTrailConfig,
 });
 
 export class ConfigError extends Error {}
@@ -463,6 +578,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): TrentConfig
       first(env, "TRENT_AUDIT_FSYNC"),
       defaultConfig.auditFsync,
     ),
+    ...auditTrailConfigFromEnv(env),
   });
 }
 

@@ -3,7 +3,8 @@
  * overridden by flags); `trent root-key` prints a fresh root key, and rotates or shows the root
  * keys sealing the store (root-key-commands.ts).
  * `trent backup` and `trent restore` copy the embedded SQLite store out of and into a data
- * directory (docs/backup.md).
+ * directory (docs/backup.md). `trent audit` queries and verifies the audit trail
+ * (audit-commands.ts).
  */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -17,6 +18,7 @@ import {
   storeLocation,
   type TrentConfig,
 } from "../../vocabulary/config.js";
+import { addAuditCommands } from "./audit-commands.js";
 import { addRootKeyCommands, restoredRootKeyFit } from "./root-key-commands.js";
 
 interface ServeFlags {
@@ -106,6 +108,7 @@ export function trentProgram(startTrent: StartTrent): Command {
     });
 
   addRootKeyCommands(program);
+  addAuditCommands(program);
 
   program
     .command("backup")

@@ -1,0 +1,97 @@
+/**
+ * The audit worker thread: the followers of one audit trail (the index, the CloudTrail export)
+ * run here, so reading the files again, parsing every record and writing the index cost the
+ * event loop nothing but one message per group of records. Started and told what to do by
+ * audit-followers.ts; its protocol is `WorkerRequest` and `WorkerReport` there.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { AuditFiles } from "./audit-files.js";
+import { AuditFollower } from "./audit-follower.js";
+import type { WorkerOptions, WorkerReport, WorkerRequest } from "./audit-followers.js";
+import { CloudTrailExport } from "./cloudtrail-export.js";
+import { IndexConsumer } from "./index-consumer.js";
+import type { AuditIndexWriter } from "./index-rows.js";
+import { PostgresAuditIndexWriter } from "./postgres-audit-index.js";
+import { SqliteAuditIndexWriter } from "./sqlite-audit-index.js";
+
+const port = parentPort;
+if (!port) throw new Error("audit-worker.ts runs as a worker thread");
+const options = workerData as WorkerOptions;
+const report = (message: WorkerReport) => port.postMessage(message);
+const log = (message: string) => report({ type: "log", message });
+const dayMs = 24 * 60 * 60 * 1000;
+
+const files = new AuditFiles(options.live);
+const followers: AuditFollower[] = [];
+let writer: AuditIndexWriter | undefined;
+let exporter: CloudTrailExport | undefined;
+
+async function applyRetention(): Promise<void> {
+  if (!writer || options.retentionDays <= 0) return;
+  const cutoff = Math.floor((Date.now() - options.retentionDays * dayMs) / 1000);
+  const deleted = await writer.deleteBefore(cutoff);
+  if (deleted > 0)
+    log(
+      `audit retention: deleted ${deleted} records older than ${new Date(cutoff * 1000).toISOString()} from the audit index`,
+    );
+}
+
+async function start(): Promise<void> {
+  if (options.index?.kind === "sqlite") writer = new SqliteAuditIndexWriter(options.index.path);
+  if (options.index?.kind === "postgres")
+    writer = await PostgresAuditIndexWriter.open(options.index.url, log);
+  if (writer) followers.push(new AuditFollower(files, new IndexConsumer(writer, log), log));
+  if (options.cloudTrail) {
+    exporter = await CloudTrailExport.open({ ...options.cloudTrail, log });
+    followers.push(new AuditFollower(files, exporter, log));
+  }
+}
+
+const started = start();
+const retention = setInterval(
+  () =>
+    void started
+      .then(applyRetention)
+      .catch((error) => log(`audit index retention: ${String(error)}`)),
+  60 * 60 * 1000,
+);
+started
+  .then(async () => {
+    report({ type: "started" });
+    await applyRetention();
+    await Promise.all(followers.map((follower) => follower.poke()));
+  })
+  .catch((error: unknown) => {
+    report({ type: "failed", message: String(error) });
+  });
+
+port.on("message", (request: WorkerRequest) => {
+  void (async () => {
+    try {
+      await started;
+    } catch {
+      if (request.type !== "poke") report({ type: "done", id: request.id });
+      return;
+    }
+    switch (request.type) {
+      case "poke":
+        for (const follower of followers) void follower.poke();
+        return;
+      case "settle":
+        await Promise.all(followers.map((follower) => follower.poke()));
+        if (request.flush) await exporter?.flush();
+        report({ type: "done", id: request.id });
+        return;
+      case "close":
+        clearInterval(retention);
+        await Promise.all(followers.map((follower) => follower.poke()));
+        await exporter?.close();
+        await writer?.close();
+        report({ type: "done", id: request.id });
+        return;
+    }
+  })().catch((error: unknown) => {
+    log(`audit worker: ${String(error)}`);
+    if (request.type !== "poke") report({ type: "done", id: request.id });
+  });
+});
