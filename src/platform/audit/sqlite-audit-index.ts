@@ -114,8 +114,10 @@ export class SqliteAuditIndexWriter implements AuditIndexWriter {
 
   constructor(path: string) {
     this.db = openDatabase(path, false);
-    // 64 MiB of page cache: catching up millions of records touches every index.
+    // 64 MiB of page cache: catching up millions of records touches every index. Checkpoints
+    // (each a disk flush) every 40 MB of log rather than every 4 MB.
     this.db.pragma("cache_size = -65536");
+    this.db.pragma("wal_autocheckpoint = 10000");
     this.insertRecord = this.db.prepare(
       "insert into audit_records (event_time, event_id, event_name, caller, error_code, record) values (?, ?, ?, ?, ?, ?)",
     );
