@@ -197,9 +197,10 @@ export function tailQuery(
   const where = [`r.seq > ${params.add(after)}`, ...recordConditions(filter, params)];
   if (filter.key !== undefined) {
     const reference = keyReference(filter.key);
+    const resource = params.add(reference.resource);
     const arn = reference.arn === undefined ? "" : ` and k.arn = ${params.add(reference.arn)}`;
     where.push(
-      `exists (select 1 from audit_resources k where k.resource = ${params.add(reference.resource)} and k.event_time = r.event_time and k.seq = r.seq${arn})`,
+      `exists (select 1 from audit_resources k where k.resource = ${resource} and k.event_time = r.event_time and k.seq = r.seq${arn})`,
     );
   }
   if (filter.since !== undefined)
