@@ -171,6 +171,7 @@ describe("audit archive", () => {
       await sink.write(record(`r${i}`));
     }
     await sink.close();
+    await archive.settled();
     await archive.close();
     assert.deepEqual(trail(files), written);
     const rotations = await files.list();
@@ -217,6 +218,7 @@ describe("audit archive", () => {
     // d: rotated, nothing done yet.
     writeFileSync(files.path(d as string, "plain"), lines("d1"));
     const archive = new AuditArchive({ files, digestKey: key, retentionDays: 0, log: noLog });
+    await archive.settled();
     await archive.close();
     assert.deepEqual(kinds(files), [
       "digest",
@@ -253,6 +255,7 @@ describe("audit archive", () => {
       log: (message) => logs.push(message),
       now: () => now,
     });
+    await archive.settled();
     await archive.close();
     assert.deepEqual(
       (await files.list()).map((rotation) => rotation.stamp),

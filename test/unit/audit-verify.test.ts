@@ -46,6 +46,7 @@ describe("audit trail verification", () => {
         eventName: "Decrypt",
       } as unknown as AuditRecord);
     await sink.close();
+    await archive.settled();
     await archive.close();
     rotations = await original.list();
     assert.ok(rotations.length >= 4);

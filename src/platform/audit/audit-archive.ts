@@ -76,6 +76,7 @@ export class AuditArchive {
   private readonly log: Logger;
   private readonly now: () => Date;
   private queue: Promise<void> = Promise.resolve();
+  private closing = false;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AuditArchiveOptions) {
@@ -104,14 +105,19 @@ export class AuditArchive {
     return this.queue;
   }
 
-  /** Finishes the queued jobs and stops the retention timer. */
+  /**
+   * Stops the retention timer and waits for the job in progress; queued jobs are left to the
+   * next start, which finds their files and finishes them, so a stop never waits for a backlog.
+   */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.timer) clearInterval(this.timer);
     await this.queue;
   }
 
   private enqueue(job: () => Promise<void>): void {
     this.queue = this.queue.then(async () => {
+      if (this.closing) return;
       try {
         await job();
       } catch (error) {
@@ -188,9 +194,10 @@ export class AuditArchive {
     await syncFile(path("gzTmp"));
     const link = needsDigest ? await this.writeDigest(rotation, summarizer, previous) : undefined;
     await rename(path("gzTmp"), path("gz"));
+    // The renames of the digest and the .gz reach the disk before the plain file may go. Its
+    // deletion needs no flush: should power loss undo it, the next start deletes it again.
     await syncDirectory(this.files.dir);
     await removeIfPresent(path("plain"));
-    await syncDirectory(this.files.dir);
     return link;
   }
 

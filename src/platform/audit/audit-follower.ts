@@ -134,9 +134,12 @@ export class AuditFollower {
     for (const { id, rotation } of pending) await this.readRotated(id, rotation);
   }
 
-  /** The first eventID of a rotated file, wherever its content is now (plain or compressed). */
+  /**
+   * The first eventID of a rotated file, wherever its content is now: the archive may compress
+   * it between two looks, so the compressed file is tried again after the plain one.
+   */
   private async firstIdOf(rotation: RotatedFile): Promise<string | undefined> {
-    for (const kind of ["gz", "plain"] as const) {
+    for (const kind of ["gz", "plain", "gz"] as const) {
       try {
         return await firstEventId(this.files.path(rotation.stamp, kind));
       } catch (error) {

@@ -48,34 +48,37 @@ async function start(): Promise<void> {
 }
 
 const started = start();
+started.then(
+  () => report({ type: "started" }),
+  (error: unknown) => report({ type: "failed", message: String(error) }),
+);
+/** Started, and the first catch-up taken (it may be long: Trent answers meanwhile). */
+const ready = started.then(async () => {
+  await applyRetention().catch((error) => log(`audit index retention: ${String(error)}`));
+  await Promise.all(followers.map((follower) => follower.poke()));
+});
+// A failed start was reported above; requests are answered without work.
+ready.catch(() => {});
+let closed = false;
 const retention = setInterval(
-  () =>
-    void started
-      .then(applyRetention)
-      .catch((error) => log(`audit index retention: ${String(error)}`)),
+  () => {
+    if (!closed)
+      void applyRetention().catch((error) => log(`audit index retention: ${String(error)}`));
+  },
   60 * 60 * 1000,
 );
-started
-  .then(async () => {
-    report({ type: "started" });
-    await applyRetention();
-    await Promise.all(followers.map((follower) => follower.poke()));
-  })
-  .catch((error: unknown) => {
-    report({ type: "failed", message: String(error) });
-  });
 
 port.on("message", (request: WorkerRequest) => {
   void (async () => {
     try {
-      await started;
+      await ready;
     } catch {
       if (request.type !== "poke") report({ type: "done", id: request.id });
       return;
     }
     switch (request.type) {
       case "poke":
-        for (const follower of followers) void follower.poke();
+        if (!closed) for (const follower of followers) void follower.poke();
         return;
       case "settle":
         await Promise.all(followers.map((follower) => follower.poke()));
@@ -83,6 +86,7 @@ port.on("message", (request: WorkerRequest) => {
         report({ type: "done", id: request.id });
         return;
       case "close":
+        closed = true;
         clearInterval(retention);
         await Promise.all(followers.map((follower) => follower.poke()));
         await exporter?.close();
