@@ -100,11 +100,12 @@ export function trentProgram(startTrent: StartTrent): Command {
     .action(async (flags: ServeFlags) => {
       const config = applyFlags(flags);
       const trent = await startTrent(config);
-      process.stderr.write(`${trent.rootKeys}\n`);
-      process.stdout.write(`Trent listening on ${trent.url} (${storeLocation(config)})\n`);
       const stop = () => void trent.close().then(() => process.exit(0));
+      // Before the listening line: whoever waits for it may signal at once.
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
+      process.stderr.write(`${trent.rootKeys}\n`);
+      process.stdout.write(`Trent listening on ${trent.url} (${storeLocation(config)})\n`);
     });
 
   addRootKeyCommands(program);
