@@ -38,17 +38,17 @@ export interface FollowerConsumer {
   ): Promise<boolean>;
 }
 
-/** The live file's segment id by inode: a file's first line never changes. */
-interface LiveIdentity {
-  readonly dev: number;
-  readonly ino: number;
-  readonly id: string;
-}
+/**
+ * Lines per transaction when catching up: big batches write each page of the key index once
+ * for many records (bench: a third of the cost per record against 4 MiB batches).
+ */
+const batchBytes = 16 << 20;
 
 export class AuditFollower {
   private followed: string | undefined;
+  private nudged: NodeJS.Timeout | undefined;
+  private lastPass = 0;
   private caughtUp = false;
-  private live: LiveIdentity | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private failing = false;
@@ -57,7 +57,28 @@ export class AuditFollower {
     private readonly files: AuditFiles,
     private readonly consumer: FollowerConsumer,
     private readonly log: Logger,
+    /** Passes that `nudge` starts begin at least this far apart. */
+    private readonly minIntervalMs = 0,
   ) {}
+
+  /**
+   * The audit file grew: a pass soon, at most one per `minIntervalMs`, so that under load each
+   * transaction takes the records of many groups rather than one.
+   */
+  nudge(): void {
+    if (this.nudged) return;
+    const wait = Math.max(0, this.lastPass + this.minIntervalMs - Date.now());
+    this.nudged = setTimeout(() => {
+      this.nudged = undefined;
+      void this.poke();
+    }, wait);
+  }
+
+  /** Stops a nudge that has not started its pass yet. */
+  cancel(): void {
+    if (this.nudged) clearTimeout(this.nudged);
+    this.nudged = undefined;
+  }
 
   /**
    * Reads what is new. Calls while a pass runs make one more pass after it; the promise
@@ -71,6 +92,7 @@ export class AuditFollower {
     this.running = (async () => {
       do {
         this.again = false;
+        this.lastPass = Date.now();
         try {
           await this.pass();
           if (this.failing) this.log(`${this.consumer.what} follows ${this.files.live} again`);
@@ -97,8 +119,11 @@ export class AuditFollower {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
     try {
-      const liveId = handle ? await this.liveId(handle) : undefined;
-      if (!this.caughtUp || (this.followed !== undefined && liveId !== this.followed)) {
+      // Read every pass, not cached by inode: a new live file may get a deleted file's inode.
+      const liveId = handle ? await firstEventId(handle) : undefined;
+      // A live file this follower has not followed yet: whatever was rotated before it comes
+      // first (also on a first look that finds the trail already rotated past its start).
+      if (!this.caughtUp || liveId !== this.followed) {
         await this.catchUp();
         this.caughtUp = true;
       }
@@ -109,14 +134,6 @@ export class AuditFollower {
     } finally {
       await handle?.close();
     }
-  }
-
-  private async liveId(handle: FileHandle): Promise<string | undefined> {
-    const { dev, ino } = await handle.stat();
-    if (this.live && this.live.dev === dev && this.live.ino === ino) return this.live.id;
-    const id = await firstEventId(handle);
-    if (id !== undefined) this.live = { dev, ino, id };
-    return id;
   }
 
   /** Reads every rotated file not yet complete, oldest first. */
@@ -181,7 +198,7 @@ export class AuditFollower {
       if (progress?.complete) return;
       let offset = progress?.offset ?? 0;
       let moved = false;
-      for await (const batch of readLines(source, offset)) {
+      for await (const batch of readLines(source, offset, batchBytes)) {
         const taken = await this.consumer.take(
           id,
           offset,

@@ -99,8 +99,20 @@ export async function* readLines(
   if (lines.length > 0) yield { lines, endOffset };
 }
 
-/** The eventID of the first line that is a record: what names a file's content for followers. */
+/**
+ * The eventID of the first line that is a record: what names a file's content for followers.
+ * Reads a few KiB unless the first lines are longer.
+ */
 export async function firstEventId(source: string | FileHandle): Promise<string | undefined> {
+  if (typeof source !== "string") {
+    const head = Buffer.alloc(8192);
+    const { bytesRead } = await source.read(head, 0, head.length, 0);
+    const end = head.subarray(0, bytesRead).indexOf(newline);
+    if (end >= 0) {
+      const id = eventIdOf(head.subarray(0, end));
+      if (id !== undefined) return id;
+    }
+  }
   for await (const batch of readLines(source, 0, 64 << 10)) {
     for (const line of batch.lines) {
       const id = eventIdOf(line);

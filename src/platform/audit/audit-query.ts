@@ -6,7 +6,7 @@
  * Pages are keyset pages: the next-page token is the (eventTime, seq) of the last record
  * returned, and the next page starts strictly below it, so a deep page costs what the first
  * does, and records arriving meanwhile neither shift nor repeat a page. Each filter has an
- * index that yields its records in this order (audit-index-schema.ts); a combination of filters
+ * index that yields its records in this order (sqlite-audit-index.ts); a combination of filters
  * walks the index of the most selective one the database picks and checks the others.
  */
 import { parseKmsArn } from "../../vocabulary/arns.js";
@@ -106,7 +106,10 @@ function seconds(date: Date, name: string): number {
   return Math.floor(ms / 1000);
 }
 
-/** What a key filter matches in the resources table. */
+/**
+ * What a key filter names: an ARN (one key or alias), or a key id or alias name (every ARN that
+ * ends in it: a multi-Region key's replicas share their key id).
+ */
 export function keyReference(key: string): { resource: string; arn: string | undefined } {
   if (key.startsWith("arn:")) {
     const arn = parseKmsArn(key);
@@ -142,26 +145,50 @@ export interface SqlQuery {
   readonly values: readonly unknown[];
 }
 
+/** The numbers the index gave the ARNs a key filter names (keyIdsQuery), none if it has none. */
+export type KeyIds = readonly number[];
+
+/** The ids of the ARNs `key` names, from the index's table of keys and aliases. */
+export function keyIdsQuery(key: string, style: Placeholders): SqlQuery {
+  const reference = keyReference(key);
+  const params = new Parameters(style);
+  const where =
+    reference.arn === undefined
+      ? `resource = ${params.add(reference.resource)}`
+      : `arn = ${params.add(reference.arn)}`;
+  return { sql: `select id from audit_keys where ${where}`, values: params.values };
+}
+
+/** A key filter runs only with its ids looked up: never silently as no filter at all. */
+function resolved(ids: KeyIds | undefined): KeyIds {
+  if (ids === undefined) throw new Error("a key filter's ids must be looked up first");
+  return ids;
+}
+
+function keyCondition(column: string, ids: KeyIds, params: Parameters): string {
+  return ids.length === 1
+    ? `${column} = ${params.add(ids[0])}`
+    : `${column} in (${ids.map((id) => params.add(id)).join(", ")})`;
+}
+
 /**
  * A page of records newest first: `limit + 1` rows are asked for, so the caller knows whether
- * there is a next page.
+ * there is a next page. With a key filter, `keyIds` are its ids (at least one).
  */
 export function pageQuery(
   filter: AuditFilter,
   page: AuditPageRequest,
   style: Placeholders,
+  keyIds?: KeyIds,
 ): SqlQuery & { readonly limit: number } {
   const limit = pageLimit(page.limit);
   const cursor = page.nextToken === undefined ? undefined : decodeToken(page.nextToken);
   const params = new Parameters(style);
   // The table whose index orders the walk: the key's resources, or the records themselves.
-  const ordered = filter.key === undefined ? "r" : "k";
+  const keyed = filter.key !== undefined;
+  const ordered = keyed ? "k" : "r";
   const where: string[] = [];
-  if (filter.key !== undefined) {
-    const reference = keyReference(filter.key);
-    where.push(`k.resource = ${params.add(reference.resource)}`);
-    if (reference.arn !== undefined) where.push(`k.arn = ${params.add(reference.arn)}`);
-  }
+  if (keyed) where.push(keyCondition("k.key", resolved(keyIds), params));
   where.push(...recordConditions(filter, params));
   if (filter.since !== undefined)
     where.push(`${ordered}.event_time >= ${params.add(seconds(filter.since, "since"))}`);
@@ -175,10 +202,9 @@ export function pageQuery(
       `(${ordered}.event_time < ${params.add(cursor.time)} or ${ordered}.seq < ${params.add(cursor.seq)})`,
     );
   }
-  const from =
-    filter.key === undefined
-      ? "audit_records r"
-      : "audit_resources k join audit_records r on r.seq = k.seq";
+  const from = keyed
+    ? "audit_resources k join audit_records r on r.seq = k.seq"
+    : "audit_records r";
   const sql =
     `select r.seq as seq, r.event_time as event_time, r.record as record from ${from}` +
     (where.length > 0 ? ` where ${where.join(" and ")}` : "") +
@@ -192,17 +218,14 @@ export function tailQuery(
   after: number,
   limit: number,
   style: Placeholders,
+  keyIds?: KeyIds,
 ): SqlQuery {
   const params = new Parameters(style);
   const where = [`r.seq > ${params.add(after)}`, ...recordConditions(filter, params)];
-  if (filter.key !== undefined) {
-    const reference = keyReference(filter.key);
-    const resource = params.add(reference.resource);
-    const arn = reference.arn === undefined ? "" : ` and k.arn = ${params.add(reference.arn)}`;
+  if (filter.key !== undefined)
     where.push(
-      `exists (select 1 from audit_resources k where k.resource = ${resource} and k.event_time = r.event_time and k.seq = r.seq${arn})`,
+      `exists (select 1 from audit_resources k where ${keyCondition("k.key", resolved(keyIds), params)} and k.event_time = r.event_time and k.seq = r.seq)`,
     );
-  }
   if (filter.since !== undefined)
     where.push(`r.event_time >= ${params.add(seconds(filter.since, "since"))}`);
   if (filter.until !== undefined)

@@ -20,6 +20,11 @@ const options = workerData as WorkerOptions;
 const report = (message: WorkerReport) => port.postMessage(message);
 const log = (message: string) => report({ type: "log", message });
 const dayMs = 24 * 60 * 60 * 1000;
+/**
+ * How often at most the followers read what was written: the index lags the file by up to
+ * this, and under load each transaction carries this long's records.
+ */
+const passEveryMs = 50;
 
 const files = new AuditFiles(options.live);
 const followers: AuditFollower[] = [];
@@ -40,10 +45,11 @@ async function start(): Promise<void> {
   if (options.index?.kind === "sqlite") writer = new SqliteAuditIndexWriter(options.index.path);
   if (options.index?.kind === "postgres")
     writer = await PostgresAuditIndexWriter.open(options.index.url, log);
-  if (writer) followers.push(new AuditFollower(files, new IndexConsumer(writer, log), log));
+  if (writer)
+    followers.push(new AuditFollower(files, new IndexConsumer(writer, log), log, passEveryMs));
   if (options.cloudTrail) {
     exporter = await CloudTrailExport.open({ ...options.cloudTrail, log });
-    followers.push(new AuditFollower(files, exporter, log));
+    followers.push(new AuditFollower(files, exporter, log, passEveryMs));
   }
 }
 
@@ -78,7 +84,7 @@ port.on("message", (request: WorkerRequest) => {
     }
     switch (request.type) {
       case "poke":
-        if (!closed) for (const follower of followers) void follower.poke();
+        if (!closed) for (const follower of followers) follower.nudge();
         return;
       case "settle":
         await Promise.all(followers.map((follower) => follower.poke()));
@@ -88,6 +94,7 @@ port.on("message", (request: WorkerRequest) => {
       case "close":
         closed = true;
         clearInterval(retention);
+        for (const follower of followers) follower.cancel();
         await Promise.all(followers.map((follower) => follower.poke()));
         await exporter?.close();
         await writer?.close();

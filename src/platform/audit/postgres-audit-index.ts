@@ -18,6 +18,8 @@ import {
   type AuditPageRequest,
   type AuditReader,
   type AuditTail,
+  type KeyIds,
+  keyIdsQuery,
   type PageRow,
   pageQuery,
   tailQuery,
@@ -46,12 +48,17 @@ create index if not exists audit_records_by_error on audit_records (error_code, 
   where error_code is not null;
 create index if not exists audit_records_failures on audit_records (event_time, seq)
   where error_code is not null;
-create table if not exists audit_resources (
+create table if not exists audit_keys (
+  id bigserial primary key,
   resource text not null,
+  arn text not null unique
+);
+create index if not exists audit_keys_by_resource on audit_keys (resource);
+create table if not exists audit_resources (
+  key bigint not null,
   event_time bigint not null,
   seq bigint not null,
-  arn text not null,
-  primary key (resource, event_time, seq, arn)
+  primary key (key, event_time, seq)
 );
 create index if not exists audit_resources_by_time on audit_resources using brin (event_time);
 create table if not exists audit_segments (
@@ -89,7 +96,34 @@ async function inTransaction<T>(
 }
 
 export class PostgresAuditIndexWriter implements AuditIndexWriter {
+  /** Ids of the ARNs seen, so most batches look none up. */
+  private readonly known = new Map<string, string>();
+
   private constructor(private readonly db: pg.Pool) {}
+
+  /** The id of every ARN the rows name, adding the new ones (inside the batch's transaction). */
+  private async keyIds(
+    client: pg.PoolClient,
+    rows: readonly IndexedRow[],
+  ): Promise<Map<string, string>> {
+    const fresh = new Map<string, string>();
+    for (const row of rows)
+      for (const resource of row.resources)
+        if (!this.known.has(resource.arn)) fresh.set(resource.arn, resource.resource);
+    if (fresh.size > 0) {
+      await client.query(
+        `insert into audit_keys (resource, arn) select * from unnest($1::text[], $2::text[])
+         on conflict (arn) do nothing`,
+        [[...fresh.values()], [...fresh.keys()]],
+      );
+      const { rows: found } = await client.query<{ id: string; arn: string }>(
+        "select id, arn from audit_keys where arn = any($1::text[])",
+        [[...fresh.keys()]],
+      );
+      for (const row of found) this.known.set(row.arn, row.id);
+    }
+    return this.known;
+  }
 
   static async open(
     url: string,
@@ -114,7 +148,22 @@ export class PostgresAuditIndexWriter implements AuditIndexWriter {
     return row && { offset: Number(row.bytes_read), complete: row.complete };
   }
 
-  add(
+  async add(
+    segmentId: string,
+    from: number,
+    to: SegmentProgress,
+    rows: readonly IndexedRow[],
+  ): Promise<boolean> {
+    try {
+      return await this.addInTransaction(segmentId, from, to, rows);
+    } catch (error) {
+      // Ids given out in the rolled-back transaction are gone with it.
+      this.known.clear();
+      throw error;
+    }
+  }
+
+  private addInTransaction(
     segmentId: string,
     from: number,
     to: SegmentProgress,
@@ -141,23 +190,23 @@ export class PostgresAuditIndexWriter implements AuditIndexWriter {
           ],
         );
         const seqs = new Map(inserted.rows.map((row) => [row.event_id, row.seq]));
+        const keys = await this.keyIds(client, rows);
         const resources = rows.flatMap((row) =>
           row.resources.map((resource) => ({
-            ...resource,
+            key: keys.get(resource.arn),
             time: row.time,
             seq: seqs.get(row.eventId),
           })),
         );
         if (resources.length > 0)
           await client.query(
-            `insert into audit_resources (resource, event_time, seq, arn)
-             select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[])
+            `insert into audit_resources (key, event_time, seq)
+             select * from unnest($1::bigint[], $2::bigint[], $3::bigint[])
              on conflict do nothing`,
             [
-              resources.map((r) => r.resource),
+              resources.map((r) => r.key),
               resources.map((r) => r.time),
               resources.map((r) => r.seq),
-              resources.map((r) => r.arn),
             ],
           );
       }
@@ -205,14 +254,26 @@ export class PostgresAuditReader implements AuditReader {
     return undefined;
   }
 
+  /** The ids of the ARNs a key filter names; undefined without one. */
+  private async keyIds(filter: AuditFilter): Promise<KeyIds | undefined> {
+    if (filter.key === undefined) return undefined;
+    const { sql, values } = keyIdsQuery(filter.key, "$n");
+    const { rows } = await this.db.query<{ id: string }>(sql, values as unknown[]);
+    return rows.map((row) => Number(row.id));
+  }
+
   async query(filter: AuditFilter, page: AuditPageRequest = {}): Promise<AuditPage> {
-    const { sql, values, limit } = pageQuery(filter, page, "$n");
+    const keyIds = await this.keyIds(filter);
+    const { sql, values, limit } = pageQuery(filter, page, "$n", keyIds);
+    if (keyIds?.length === 0) return { records: [], nextToken: undefined };
     const { rows } = await this.db.query<PageRow>(sql, values as unknown[]);
     return toPage(rows, limit);
   }
 
   async tail(filter: AuditFilter, after: number, limit: number): Promise<AuditTail> {
-    const { sql, values } = tailQuery(filter, after, limit, "$n");
+    const keyIds = await this.keyIds(filter);
+    if (keyIds?.length === 0) return { records: [], position: after };
+    const { sql, values } = tailQuery(filter, after, limit, "$n", keyIds);
     const { rows } = await this.db.query<{ seq: string; record: string }>(sql, values as unknown[]);
     return {
       records: rows.map((row) => JSON.parse(row.record) as AuditRecord),

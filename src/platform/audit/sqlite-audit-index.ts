@@ -16,8 +16,10 @@
  *   audit_records    seq, event_time, event_id, event_name, caller, error_code, record
  *                    indexes: (event_time), (event_name, event_time), (caller, event_time),
  *                    (error_code, event_time) and (event_time) of failures only
- *   audit_resources  (resource, event_time, seq, arn), its own index: one row per key or alias
- *                    a record names
+ *   audit_keys       id, resource (key id or alias name), arn: each key or alias ARN once
+ *   audit_resources  (key, event_time, seq), its own index: one row per key or alias a record
+ *                    names, by number, so the rows stay small (they are written at random
+ *                    places of the index, one per key: their size is what an insert costs)
  *   audit_segments   segment_id (first eventID of an audit file), bytes_read, complete
  */
 import { closeSync, mkdirSync, openSync } from "node:fs";
@@ -30,13 +32,20 @@ import {
   type AuditPageRequest,
   type AuditReader,
   type AuditTail,
+  type KeyIds,
+  keyIdsQuery,
   type PageRow,
   pageQuery,
   tailQuery,
   toPage,
 } from "./audit-query.js";
 import type { AuditRecord } from "./cloudtrail-record.js";
-import type { AuditIndexWriter, IndexedRow, SegmentProgress } from "./index-rows.js";
+import type {
+  AuditIndexWriter,
+  IndexedResource,
+  IndexedRow,
+  SegmentProgress,
+} from "./index-rows.js";
 
 /** Where the index of the trail `files` is kept. */
 export function sqliteIndexPath(files: AuditFiles): string {
@@ -62,12 +71,17 @@ create index if not exists audit_records_by_error on audit_records (error_code, 
   where error_code is not null;
 create index if not exists audit_records_failures on audit_records (event_time)
   where error_code is not null;
-create table if not exists audit_resources (
+create table if not exists audit_keys (
+  id integer primary key,
   resource text not null,
+  arn text not null unique
+);
+create index if not exists audit_keys_by_resource on audit_keys (resource);
+create table if not exists audit_resources (
+  key integer not null,
   event_time integer not null,
   seq integer not null,
-  arn text not null,
-  primary key (resource, event_time, seq, arn)
+  primary key (key, event_time, seq)
 ) without rowid;
 create table if not exists audit_segments (
   segment_id text primary key,
@@ -103,6 +117,10 @@ export class SqliteAuditIndexWriter implements AuditIndexWriter {
   private readonly db: SQLite.Database;
   private readonly insertRecord: SQLite.Statement;
   private readonly insertResource: SQLite.Statement;
+  private readonly insertKey: SQLite.Statement;
+  private readonly readKey: SQLite.Statement;
+  /** Ids of the ARNs seen, so most records need no lookup. */
+  private readonly keyIds = new Map<string, number>();
   private readonly readProgress: SQLite.Statement;
   private readonly writeProgress: SQLite.Statement;
   private readonly addBatch: (
@@ -122,8 +140,12 @@ export class SqliteAuditIndexWriter implements AuditIndexWriter {
       "insert into audit_records (event_time, event_id, event_name, caller, error_code, record) values (?, ?, ?, ?, ?, ?)",
     );
     this.insertResource = this.db.prepare(
-      "insert or ignore into audit_resources (resource, event_time, seq, arn) values (?, ?, ?, ?)",
+      "insert or ignore into audit_resources (key, event_time, seq) values (?, ?, ?)",
     );
+    this.insertKey = this.db.prepare(
+      "insert into audit_keys (resource, arn) values (?, ?) on conflict (arn) do nothing",
+    );
+    this.readKey = this.db.prepare("select id from audit_keys where arn = ?");
     this.readProgress = this.db.prepare(
       "select bytes_read, complete from audit_segments where segment_id = ?",
     );
@@ -144,14 +166,33 @@ export class SqliteAuditIndexWriter implements AuditIndexWriter {
             row.record,
           );
           for (const resource of row.resources)
-            this.insertResource.run(resource.resource, row.time, lastInsertRowid, resource.arn);
+            this.insertResource.run(this.keyId(resource), row.time, lastInsertRowid);
         }
         this.writeProgress.run(segmentId, to.offset, to.complete ? 1 : 0);
         return true;
       },
     );
     // IMMEDIATE: the progress read and the writes that depend on it are one writer's turn.
-    this.addBatch = (segmentId, from, to, rows) => add.immediate(segmentId, from, to, rows);
+    this.addBatch = (segmentId, from, to, rows) => {
+      try {
+        return add.immediate(segmentId, from, to, rows);
+      } catch (error) {
+        // Ids given out in the rolled-back transaction are gone with it.
+        this.keyIds.clear();
+        throw error;
+      }
+    };
+  }
+
+  /** Inside a transaction: a rolled-back id is forgotten with the transaction's failure. */
+  private keyId(resource: IndexedResource): number {
+    let id = this.keyIds.get(resource.arn);
+    if (id === undefined) {
+      this.insertKey.run(resource.resource, resource.arn);
+      id = (this.readKey.get(resource.arn) as { id: number }).id;
+      this.keyIds.set(resource.arn, id);
+    }
+    return id;
   }
 
   async progress(segmentId: string): Promise<SegmentProgress | undefined> {
@@ -201,13 +242,25 @@ export class SqliteAuditReader implements AuditReader {
     }
   }
 
+  /** The ids of the ARNs a key filter names; undefined without one. */
+  private keyIds(filter: AuditFilter): KeyIds | undefined {
+    if (filter.key === undefined) return undefined;
+    const { sql, values } = keyIdsQuery(filter.key, "?");
+    return (this.db.prepare(sql).all(...values) as { id: number }[]).map((row) => row.id);
+  }
+
   async query(filter: AuditFilter, page: AuditPageRequest = {}): Promise<AuditPage> {
-    const { sql, values, limit } = pageQuery(filter, page, "?");
+    const keyIds = this.keyIds(filter);
+    const { sql, values, limit } = pageQuery(filter, page, "?", keyIds);
+    // A key the index never saw: no record names it (the page query still checks the token).
+    if (keyIds?.length === 0) return { records: [], nextToken: undefined };
     return toPage(this.db.prepare(sql).all(...values) as PageRow[], limit);
   }
 
   async tail(filter: AuditFilter, after: number, limit: number): Promise<AuditTail> {
-    const { sql, values } = tailQuery(filter, after, limit, "?");
+    const keyIds = this.keyIds(filter);
+    if (keyIds?.length === 0) return { records: [], position: after };
+    const { sql, values } = tailQuery(filter, after, limit, "?", keyIds);
     const rows = this.db.prepare(sql).all(...values) as { seq: number; record: string }[];
     return {
       records: rows.map((row) => JSON.parse(row.record) as AuditRecord),
@@ -224,7 +277,7 @@ export class SqliteAuditReader implements AuditReader {
 
   /** The plan SQLite picks for a page query: for tests that each filter walks an index. */
   plan(filter: AuditFilter): string {
-    const { sql, values } = pageQuery(filter, {}, "?");
+    const { sql, values } = pageQuery(filter, {}, "?", this.keyIds(filter));
     const rows = this.db.prepare(`explain query plan ${sql}`).all(...values) as {
       detail: string;
     }[];
