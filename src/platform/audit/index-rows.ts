@@ -4,7 +4,7 @@
  * index (sqlite-audit-index.ts, postgres-audit-index.ts) and the follower that feeds it
  * (audit-follower.ts) share these shapes.
  */
-import { parseKmsArn } from "../../vocabulary/arns.js";
+import { aliasArn, parseKmsArn } from "../../vocabulary/arns.js";
 
 export interface IndexedResource {
   /** The key id, or the alias name with its "alias/" prefix. */
@@ -33,6 +33,9 @@ export interface SegmentProgress {
 }
 
 interface LineShape {
+  readonly awsRegion?: unknown;
+  readonly recipientAccountId?: unknown;
+  readonly requestParameters?: Readonly<Record<string, unknown>> | null;
   readonly eventTime?: unknown;
   readonly eventID?: unknown;
   readonly eventName?: unknown;
@@ -66,21 +69,46 @@ export function indexedRow(line: string): IndexedRow | undefined {
       : typeof identity?.invokedBy === "string"
         ? identity.invokedBy
         : null;
-  const resources: IndexedResource[] = [];
-  for (const entry of Array.isArray(value.resources) ? value.resources : []) {
-    const arn = typeof entry?.ARN === "string" ? entry.ARN : undefined;
-    const parsed = arn === undefined ? undefined : parseKmsArn(arn);
-    if (arn !== undefined && parsed) resources.push({ resource: parsed.resource, arn });
-  }
+  const resources = new Map<string, IndexedResource>();
+  const add = (arn: string) => {
+    const parsed = parseKmsArn(arn);
+    if (parsed) resources.set(arn, { resource: parsed.resource, arn });
+  };
+  for (const entry of Array.isArray(value.resources) ? value.resources : [])
+    if (typeof entry?.ARN === "string") add(entry.ARN);
+  for (const alias of namedAliases(value)) add(alias);
   return {
     time: Math.floor(ms / 1000),
     eventId: value.eventID,
     eventName: value.eventName,
     caller,
     errorCode: typeof value.errorCode === "string" ? value.errorCode : null,
-    resources,
+    resources: [...resources.values()],
     record: line,
   };
+}
+
+/** Request members that can name an alias (by name or ARN). */
+const aliasMembers = ["aliasName", "keyId", "targetKeyId", "sourceKeyId", "destinationKeyId"];
+
+/**
+ * The aliases a request named, as ARNs. Trent's records list the keys an alias led to in
+ * `resources`, not the alias, so "the records of alias/x" are found through the request.
+ */
+function namedAliases(value: LineShape): string[] {
+  const parameters = value.requestParameters;
+  const region = value.awsRegion;
+  const account = value.recipientAccountId;
+  if (!parameters || typeof region !== "string" || typeof account !== "string") return [];
+  const arns: string[] = [];
+  for (const member of aliasMembers) {
+    const named = parameters[member];
+    if (typeof named !== "string") continue;
+    if (named.startsWith("alias/")) arns.push(aliasArn(region, account, named));
+    else if (named.startsWith("arn:") && parseKmsArn(named)?.resourceType === "alias")
+      arns.push(named);
+  }
+  return arns;
 }
 
 /** Writes the audit index; only the follower does (one at a time per trail, see the writers). */
