@@ -108,11 +108,8 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const vault = new KeyMaterialVault(custody.keyring);
   let auditOutputs: AuditOutputs;
   try {
-    auditOutputs = await openAuditOutputs(config, {
-      log,
-      digestKey: custody.auditDigestKey,
-      now: () => clock.now(),
-    });
+    // The files rotate and expire by the wall clock: the injected clock is the requests' time.
+    auditOutputs = await openAuditOutputs(config, { log, digestKey: custody.auditDigestKey });
   } catch (error) {
     if (!options.store) await store.close();
     rootKeys.close();
