@@ -25,6 +25,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig } from "../src/vocabulary/config.js";
 import type { DataKeyPairSpec } from "../src/vocabulary/types.generated.js";
+import { measureIndexCost } from "./audit-index-cost.js";
 import { processCpuSeconds } from "./cpu.js";
 import { kmsHeaders, type LoadResult, runLoad } from "./load.js";
 import { measureRawLimit } from "./raw-limit.js";
@@ -474,7 +475,22 @@ async function benchAudit(children: ChildProcesses): Promise<AuditRun> {
     }
     const flushMs = await flushMilliseconds();
     progress(`append + fdatasync in ${tmpdir()}: median ${flushMs.toFixed(3)} ms`);
-    return { rows, filesystem: commandOutput("stat", ["-f", "-c", "%T", tmpdir()]), flushMs };
+    // The records the audit-file-only Trent wrote (it is idle now), indexed again here.
+    const indexCost = await measureIndexCost(
+      join(servers.file.dataDir ?? "", "audit.jsonl"),
+      ["Encrypt", "CreateKey"],
+      Object.fromEntries(rows.map((row) => [row.operation, row.indexed.throughput])),
+    );
+    for (const cost of indexCost)
+      progress(
+        `index ${cost.operation}: ${cost.liveUs.toFixed(1)} µs/record in batches of ${cost.liveBatch}, ${cost.catchUpUs.toFixed(1)} µs catching up`,
+      );
+    return {
+      rows,
+      filesystem: commandOutput("stat", ["-f", "-c", "%T", tmpdir()]),
+      flushMs,
+      indexCost,
+    };
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
   }
