@@ -1,7 +1,8 @@
 /**
  * queryAudit, the typed query a console or an embedder lists the audit trail with: requests
  * made with the real AWS SDK against an in-process Trent are found by key, alias, operation,
- * caller, error and time, newest first, in keyset pages; without an index it says why.
+ * caller, error and time, newest first, in keyset pages; without an index it says why. With
+ * PostgreSQL, two nodes sharing a database share one trail: each finds the other's records.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,6 +16,7 @@ import {
   EncryptCommand,
 } from "@aws-sdk/client-kms";
 import { AuditQueryError } from "../../src/platform/audit/audit-query.js";
+import { postgresSkipReason, startTestPostgres, type TestPostgres } from "../support/postgres.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 describe("queryAudit", () => {
@@ -117,6 +119,48 @@ describe("queryAudit", () => {
       );
     } finally {
       await memory.close();
+    }
+  });
+});
+
+describe("queryAudit on nodes sharing PostgreSQL", { skip: postgresSkipReason() }, () => {
+  let database: TestPostgres;
+  const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), "trent-audit-shared-")));
+  before(async () => {
+    database = await startTestPostgres();
+  });
+  after(async () => {
+    await database?.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("answers from one trail, whichever node wrote the record", async () => {
+    const databaseUrl = await database.createDatabase();
+    const rootKey = new Uint8Array(32).fill(0x42);
+    const nodes = await Promise.all(
+      dirs.map((dataDir) => startTestTrent({ databaseUrl, rootKey, dataDir })),
+    );
+    try {
+      const [a, b] = nodes as [TestTrent, TestTrent];
+      const key = await a.client().send(new CreateKeyCommand({}));
+      const keyId = key.KeyMetadata?.KeyId as string;
+      const onB = await b
+        .client()
+        .send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("shared") }));
+      await Promise.all(nodes.map((node) => node.auditOutputs.settled()));
+      for (const node of nodes) {
+        const page = await node.queryAudit({ key: keyId });
+        assert.deepEqual(
+          page.records.map((record) => record.eventName),
+          ["Encrypt", "CreateKey"],
+        );
+        assert.equal(
+          (page.records[0] as { requestID?: string }).requestID,
+          onB.$metadata.requestId,
+        );
+      }
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
     }
   });
 });
