@@ -118,6 +118,32 @@ describe("audit file rotation", () => {
     assert.deepEqual(trail(files), ["yesterday", "a", "b", "c"]);
   });
 
+  it("names rotations in the trail's order when the clock steps back", async () => {
+    const files = new AuditFiles(join(newDir(), "audit.jsonl"));
+    let now = new Date("2025-05-20T10:00:05.000Z");
+    const rotated: string[] = [];
+    const sink = await JsonLinesFileSink.open(files.live, noLog, {
+      fsync: false,
+      rotation: { maxBytes: 4096, every: "none" },
+      now: () => now,
+      onRotated: (path) => rotated.push(path),
+    });
+    const big = (id: string) => record(`${id}-${"x".repeat(3000)}`);
+    await sink.write(big("a"));
+    await sink.write(big("b"));
+    now = new Date("2025-05-20T10:00:01.000Z");
+    await sink.write(big("c"));
+    await sink.close();
+    assert.deepEqual(rotated, [
+      files.path("2025-05-20T10-00-05.000Z", "plain"),
+      files.path("2025-05-20T10-00-05.001Z", "plain"),
+    ]);
+    assert.deepEqual(
+      trail(files).map((id) => id.slice(0, 1)),
+      ["a", "b", "c"],
+    );
+  });
+
   it("rotates at the boundary on a timer when nothing is written", async () => {
     const files = new AuditFiles(join(newDir(), "audit.jsonl"));
     // A clock 60 ms before midnight that runs at real speed.

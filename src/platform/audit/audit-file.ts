@@ -209,9 +209,14 @@ export class JsonLinesFileSink {
     }
   }
 
-  /** A rotated name not taken yet: the rotation time, a millisecond later if it is. */
+  /**
+   * The rotated name: the rotation time, or a millisecond past the newest rotated file when
+   * the clock stepped back (names must sort in the order of the trail: the digest chain and
+   * the followers go by it), and a millisecond later again while the name is taken.
+   */
   private async freeStamp(now: Date): Promise<string> {
-    let time = now.getTime();
+    const newest = (await this.files.list()).at(-1)?.rotatedAt.getTime() ?? 0;
+    let time = Math.max(now.getTime(), newest + 1);
     for (;;) {
       const stamp = stampOf(new Date(time));
       const taken = await Promise.all(
@@ -258,13 +263,6 @@ export class JsonLinesFileSink {
       this.scheduleTimer();
     }, wait);
     this.timer.unref();
-  }
-
-  /** Rotates the live file now unless it is empty; for `trent` operators and tests. */
-  rotateNow(): Promise<void> {
-    return this.exclusive(async () => {
-      if (this.size > 0) await this.rotate(this.now());
-    });
   }
 
   async close(): Promise<void> {
