@@ -8,8 +8,9 @@
  *   3. the HTTP floor: the same load against a bare node:http server with a canned answer;
  *   4. ECC_NIST_P256 latency alone and with RSA_4096 requests running beside it;
  *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load;
- *   6. Encrypt and CreateKey on three Trents side by side: no audit file, the audit file
- *      (answers wait for their record's write), the audit file with TRENT_AUDIT_FSYNC=true.
+ *   6. Encrypt and CreateKey on four Trents side by side: no audit file, the audit file
+ *      (answers wait for their record's write), the audit file and its index (the default),
+ *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each.
  * Prints a markdown report and writes it to bench/results/latest.md. Progress goes to stderr.
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
@@ -24,6 +25,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig } from "../src/vocabulary/config.js";
 import type { DataKeyPairSpec } from "../src/vocabulary/types.generated.js";
+import { measureIndexCost } from "./audit-index-cost.js";
 import { processCpuSeconds } from "./cpu.js";
 import { kmsHeaders, type LoadResult, runLoad } from "./load.js";
 import { measureRawLimit } from "./raw-limit.js";
@@ -409,27 +411,34 @@ async function flushMilliseconds(samples = 200): Promise<number> {
   }
 }
 
-/** What the audit file costs: three Trents that differ only in it, each measured in turn. */
+/** What the audit trail costs: four Trents that differ only in it, each measured in turn. */
 const auditVariants = {
   off: { TRENT_AUDIT_FILE: "none" },
-  file: {},
+  file: { TRENT_AUDIT_INDEX: "none" },
+  indexed: {},
   fsync: { TRENT_AUDIT_FSYNC: "true" },
 } as const satisfies Record<keyof Omit<AuditRow, "operation">, Record<string, string>>;
 
 /**
  * Encrypt (no database write: the audit record is the only disk write) and CreateKey (a
- * SQLite commit too), interleaved per operation across the three variants, so each ratio
+ * SQLite commit too), interleaved per operation across the four variants, so each ratio
  * compares runs taken seconds apart.
  */
 async function benchAudit(children: ChildProcesses): Promise<AuditRun> {
   const servers = {
     off: await startTrent(children, repoRoot.pathname, auditVariants.off, "Trent (no audit file)"),
     file: await startTrent(children, repoRoot.pathname, auditVariants.file, "Trent (audit file)"),
+    indexed: await startTrent(
+      children,
+      repoRoot.pathname,
+      auditVariants.indexed,
+      "Trent (audit file and index)",
+    ),
     fsync: await startTrent(
       children,
       repoRoot.pathname,
       auditVariants.fsync,
-      "Trent (audit file, fsync)",
+      "Trent (audit file and index, fsync)",
     ),
   };
   try {
@@ -441,6 +450,7 @@ async function benchAudit(children: ChildProcesses): Promise<AuditRun> {
     const requests = {
       off: await bodies(servers.off),
       file: await bodies(servers.file),
+      indexed: await bodies(servers.indexed),
       fsync: await bodies(servers.fsync),
     };
     const rows: AuditRow[] = [];
@@ -459,12 +469,28 @@ async function benchAudit(children: ChildProcesses): Promise<AuditRun> {
         operation,
         off: await run("off"),
         file: await run("file"),
+        indexed: await run("indexed"),
         fsync: await run("fsync"),
       });
     }
     const flushMs = await flushMilliseconds();
     progress(`append + fdatasync in ${tmpdir()}: median ${flushMs.toFixed(3)} ms`);
-    return { rows, filesystem: commandOutput("stat", ["-f", "-c", "%T", tmpdir()]), flushMs };
+    // The records the audit-file-only Trent wrote (it is idle now), indexed again here.
+    const indexCost = await measureIndexCost(
+      join(servers.file.dataDir ?? "", "audit.jsonl"),
+      ["Encrypt", "CreateKey"],
+      Object.fromEntries(rows.map((row) => [row.operation, row.indexed.throughput])),
+    );
+    for (const cost of indexCost)
+      progress(
+        `index ${cost.operation}: ${cost.liveUs.toFixed(1)} µs/record in batches of ${cost.liveBatch}, ${cost.catchUpUs.toFixed(1)} µs catching up`,
+      );
+    return {
+      rows,
+      filesystem: commandOutput("stat", ["-f", "-c", "%T", tmpdir()]),
+      flushMs,
+      indexCost,
+    };
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
   }

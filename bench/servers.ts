@@ -16,6 +16,8 @@ export interface ServerProcess {
   readonly name: string;
   readonly url: string;
   readonly pid: number;
+  /** Trent's temporary data directory (deleted by stop). */
+  readonly dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startTrent(
       name,
       url,
       pid,
+      dataDir,
       async stop() {
         await stopChild(child);
         rmSync(dataDir, { recursive: true, force: true });

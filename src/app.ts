@@ -25,8 +25,14 @@ import { createTrentServer, listeningUrl, type StatusReport } from "./front-door
 import { readTlsCredentials, reloadTlsCredentials, type TlsFiles } from "./front-doors/http/tls.js";
 import { applySeed, type SeedInput, seedReportLines } from "./front-doors/seed/apply-seed.js";
 import { checkRegistry } from "./operations/registry.js";
+import { type AuditOutputs, openAuditOutputs } from "./platform/audit/audit-outputs.js";
+import {
+  type AuditFilter,
+  type AuditPage,
+  type AuditPageRequest,
+  AuditQueryError,
+} from "./platform/audit/audit-query.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
-import { openAuditSink } from "./platform/audit/sinks.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
 import { NitroRoots } from "./platform/crypto/nitro-roots.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
@@ -92,6 +98,14 @@ export interface Trent {
   reset(): Promise<void>;
   /** What GET /_trent/status reports in open mode: version, store, key count, callers. */
   status(): Promise<StatusReport>;
+  /**
+   * The audit trail's records, newest first, a page at a time, from the audit index
+   * (docs/audit.md); rejects with AuditQueryError when no index is configured or the filter or
+   * page token is not valid. What a console or an embedder lists the trail with.
+   */
+  queryAudit(filter: AuditFilter, page?: AuditPageRequest): Promise<AuditPage>;
+  /** The audit files, archive, index and CloudTrail export (tests wait on `settled`). */
+  readonly auditOutputs: AuditOutputs;
   /** Deletes keys whose deletion date has passed; also runs on a timer. */
   sweepDeletions(): Promise<number>;
   /**
@@ -114,6 +128,8 @@ export interface OpenedTrent {
   /** Which configured root key is which registry version. */
   readonly rootKeys: string;
   readonly services: Services;
+  /** The audit files, archive, index and CloudTrail export (tests wait on `settled`). */
+  readonly auditOutputs: AuditOutputs;
   close(): Promise<void>;
 }
 
@@ -165,7 +181,20 @@ async function openCore(
       `Nitro Enclaves attestation documents chain to the root(s) in TRENT_NITRO_ROOT_CERT_FILE (SHA-256 ${nitroRoots.fingerprints().join(", ")}), not AWS's`,
     );
   const vault = new KeyMaterialVault(custody.keyring);
-  const auditSink = await openAuditSink(config, log, process.stdout, metrics?.auditWrites);
+  let auditOutputs: AuditOutputs;
+  try {
+    // The files rotate and expire by the wall clock: the injected clock is the requests' time.
+    auditOutputs = await openAuditOutputs(config, {
+      log,
+      digestKey: custody.auditDigestKey,
+      writes: metrics?.auditWrites,
+    });
+  } catch (error) {
+    if (!options.store) await store.close();
+    rootKeys.close();
+    throw error;
+  }
+  const auditSink = auditOutputs.sink;
   const audit = new AuditTrail({ sink: auditSink, store, defaults: config, log });
   const dataKeyPairs = new KeyPairPool({
     workers: config.keyPairWorkers,
@@ -194,9 +223,11 @@ async function openCore(
   return {
     rootKeys: custody.summary,
     services,
+    auditOutputs,
     async close() {
       await services.dataKeyPairs.close();
       await audit.close();
+      await auditOutputs.close();
       await store.close();
       rootKeys.close();
     },
@@ -358,6 +389,15 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     status,
     sweepDeletions,
     sweepKeyMaterial,
+    auditOutputs: opened.auditOutputs,
+    async queryAudit(filter, page) {
+      const reader = await opened.auditOutputs.reader();
+      if (!reader)
+        throw new AuditQueryError(
+          "no audit index: it needs an audit file and TRENT_AUDIT_INDEX other than none",
+        );
+      return reader.query(filter, page);
+    },
     async close() {
       clearInterval(sweeper);
       await new Promise<void>((resolve) => {

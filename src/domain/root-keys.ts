@@ -10,7 +10,8 @@
  * version, no registry) is adopted: the configured key that opens one of its rows becomes
  * version 1 and its rows are marked so.
  *
- * The grant-token MAC key and the import key live sealed in the store too. A store adopted
+ * The grant-token MAC key, the import key and the audit digest key live sealed in the store too
+ * (a store from before the audit digest key gets one at its next start). A store adopted
  * from before keeps the keys Trent used to derive from its raw root key, so grant tokens and
  * import tokens already issued keep working; a new store gets random ones. Either way they no
  * longer depend on the root key, so rotating it changes neither.
@@ -51,6 +52,7 @@ export interface RootKeyCustody {
   readonly keyring: RootKeyring;
   readonly grantTokenKey: Uint8Array;
   readonly importKey: Uint8Array;
+  readonly auditDigestKey: Uint8Array;
   /** One line for the start-up log: which configured key is which version. */
   readonly summary: string;
 }
@@ -60,7 +62,9 @@ export class RootKeyProofError extends Error {}
 
 export const grantTokenKeyName = "grant-token-key";
 export const importKeyName = "import-key";
-const secretNames = [grantTokenKeyName, importKeyName] as const;
+/** Signs the digests of rotated audit files (platform/audit/digests.ts). */
+export const auditDigestKeyName = "audit-digest-key";
+const secretNames = [grantTokenKeyName, importKeyName, auditDigestKeyName] as const;
 
 export interface ProofOptions {
   readonly now: () => Date;
@@ -239,6 +243,7 @@ export async function proveRootKeys(
         keyring,
         grantTokenKey: open(grantTokenKeyName),
         importKey: open(importKeyName),
+        auditDigestKey: open(auditDigestKeyName),
         summary: summarize(mapping, currentKey, registry),
       };
     }
@@ -273,12 +278,13 @@ export async function proveRootKeys(
         currentVersion = next;
       }
       for (const name of missingSecrets) {
+        // An adopted store keeps the keys its tokens were made with; anything else is new.
         const value =
-          derived === undefined
-            ? options.randomBytes(32)
-            : name === grantTokenKeyName
-              ? derived.grantTokenKey
-              : derived.importKey;
+          derived !== undefined && name === grantTokenKeyName
+            ? derived.grantTokenKey
+            : derived !== undefined && name === importKeyName
+              ? derived.importKey
+              : options.randomBytes(32);
         await tx.sealedSecrets.insert({
           name,
           sealed: currentKey.key.seal(value, sealedSecretAad(name)),

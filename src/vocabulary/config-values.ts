@@ -158,8 +158,32 @@ export const secret: Parser<SecretText> = (value) => new SecretText(value);
 export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof logLevels)[number];
 
-export const logLevel: Parser<LogLevel> = (value, name) => {
-  if (!(logLevels as readonly string[]).includes(value))
-    throw new ConfigError(`${name} must be one of ${logLevels.join(", ")}, got '${value}'`);
-  return value as LogLevel;
+/** One of a list of words, named as a list when refused. */
+export function choice<const T extends string>(values: readonly T[]): Parser<T> {
+  return (value, name) => {
+    if (!(values as readonly string[]).includes(value))
+      throw new ConfigError(`${name} must be one of ${values.join(", ")}, got '${value}'`);
+    return value as T;
+  };
+}
+
+export const logLevel: Parser<LogLevel> = choice(logLevels);
+
+/** When the audit file is rotated by time (TRENT_AUDIT_ROTATE), whatever its size. */
+export const auditRotations = ["hourly", "daily", "none"] as const;
+export type AuditRotation = (typeof auditRotations)[number];
+
+/**
+ * Where the audit index lives (TRENT_AUDIT_INDEX): "auto" is PostgreSQL when the key store is,
+ * else a SQLite file beside the audit file; "none" keeps no index.
+ */
+export const auditIndexChoices = ["auto", "sqlite", "postgres", "none"] as const;
+export type AuditIndexChoice = (typeof auditIndexChoices)[number];
+
+/** A file smaller than one record would rotate on every write. */
+export const auditMaxBytes: Parser<number> = (value, name) => {
+  const bytes = integer(0)(value, name);
+  if (bytes > 0 && bytes < 4096)
+    throw new ConfigError(`${name} must be 0 (no size limit) or at least 4096, got '${value}'`);
+  return bytes;
 };

@@ -10,8 +10,14 @@
  */
 import { isRegionName } from "./arns.js";
 import {
+  type AuditIndexChoice,
+  type AuditRotation,
+  auditIndexChoices,
+  auditMaxBytes,
+  auditRotations,
   boolean,
   ConfigError,
+  choice,
   databaseUrl,
   defaultKeyPairPoolSize,
   integer,
@@ -32,6 +38,8 @@ import {
 } from "./config-values.js";
 
 export {
+  type AuditIndexChoice,
+  type AuditRotation,
   ConfigError,
   type LogLevel,
   logLevels,
@@ -116,6 +124,14 @@ export interface TrentConfig {
    * per group of records.
    */
   readonly auditFsync: boolean;
+  /** Rotate the audit file before it grows past this many bytes; 0: no size limit. */
+  readonly auditMaxBytes: number;
+  readonly auditRotate: AuditRotation;
+  /** Delete rotated audit files (and index rows) older than this many days; 0 keeps them all. */
+  readonly auditRetentionDays: number;
+  readonly auditIndex: AuditIndexChoice;
+  /** Also write CloudTrail log files ({"Records": [...]}, gzip) under this directory. */
+  readonly auditCloudTrailDir: string | undefined;
   /**
    * Whether callers may use AWS managed keys (alias/aws/s3, ...) directly, for what the key's
    * AWS service may do with it: their requests count as made through that service (the key
@@ -588,6 +604,61 @@ export const settings = {
     fallback: false,
     parse: boolean,
   },
+  auditMaxBytes: {
+    env: ["TRENT_AUDIT_MAX_BYTES"],
+    flag: "--audit-max-bytes",
+    placeholder: "<bytes>",
+    option: "integer",
+    group: "Audit",
+    help: "rotate the audit file before it grows past this; 0: no size limit",
+    shownDefault: "104857600",
+    fallback: 100 * 1024 * 1024,
+    parse: auditMaxBytes,
+  },
+  auditRotate: {
+    env: ["TRENT_AUDIT_ROTATE"],
+    flag: "--audit-rotate",
+    placeholder: "<period>",
+    option: "text",
+    group: "Audit",
+    help: "also rotate the audit file every hour or day (UTC): hourly, daily, none",
+    shownDefault: "daily",
+    fallback: "daily" as AuditRotation,
+    parse: choice(auditRotations),
+  },
+  auditRetentionDays: {
+    env: ["TRENT_AUDIT_RETENTION_DAYS"],
+    flag: "--audit-retention-days",
+    placeholder: "<days>",
+    option: "integer",
+    group: "Audit",
+    help: "delete rotated audit files (and their index rows) older than this; 0 keeps them all",
+    shownDefault: "0",
+    fallback: 0,
+    parse: integer(0),
+  },
+  auditIndex: {
+    env: ["TRENT_AUDIT_INDEX"],
+    flag: "--audit-index",
+    placeholder: "<where>",
+    option: "text",
+    group: "Audit",
+    help: "the queryable audit index: auto (PostgreSQL when the store is, else SQLite beside the audit file), sqlite, postgres, none",
+    shownDefault: "auto",
+    fallback: "auto" as AuditIndexChoice,
+    parse: choice(auditIndexChoices),
+  },
+  auditCloudtrailDir: {
+    env: ["TRENT_AUDIT_CLOUDTRAIL_DIR"],
+    flag: "--audit-cloudtrail-dir",
+    placeholder: "<dir>",
+    option: "text",
+    group: "Audit",
+    help: 'also write CloudTrail log files ({"Records": [...]}, gzip) under this directory',
+    shownDefault: "none",
+    fallback: undefined,
+    parse: text,
+  },
   maxBodyBytes: {
     env: ["TRENT_MAX_BODY_BYTES"],
     flag: "--max-body-bytes",
@@ -872,6 +943,11 @@ export function configFromInputs(inputs: SettingInputs, style: NameStyle = "env"
     auditFile: values.auditFile,
     auditStdout: values.auditStdout,
     auditFsync: values.auditFsync,
+    auditMaxBytes: values.auditMaxBytes,
+    auditRotate: values.auditRotate,
+    auditRetentionDays: values.auditRetentionDays,
+    auditIndex: values.auditIndex,
+    auditCloudTrailDir: values.auditCloudtrailDir,
     awsManagedKeysDirectUse: values.awsManagedKeysDirectUse,
     nitroRootCertFile: values.nitroRootCertFile,
     nitroMaxAgeSeconds: values.nitroMaxAgeSeconds,
@@ -888,6 +964,7 @@ export function configFromInputs(inputs: SettingInputs, style: NameStyle = "env"
     settingNames: names.settingNames,
   });
   checkHttpTimeouts(config);
+  checkAuditTrailConfig(config);
   if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined))
     throw new ConfigError(
       `${nameOf(names, config.tlsCertFile === undefined ? "tlsKeyFile" : "tlsCertFile")} is set without ${nameOf(names, config.tlsCertFile === undefined ? "tlsCertFile" : "tlsKeyFile")}: HTTPS needs both the certificate and its private key`,
@@ -952,6 +1029,28 @@ export function storeLocation(config: TrentConfig): string {
   return config.databaseUrl === undefined
     ? `data ${config.dataDir}`
     : `database ${redactDatabaseUrl(config.databaseUrl)}`;
+}
+
+/**
+ * The index and the CloudTrail files are made from the audit files, so they need one; a
+ * PostgreSQL index needs the key store's PostgreSQL database.
+ */
+export function checkAuditTrailConfig(config: TrentConfig): void {
+  const hasAuditFile =
+    config.auditFile !== "none" &&
+    (config.auditFile !== undefined || config.dataDir !== ":memory:");
+  const needsFile = (what: string) =>
+    `${what} needs an audit file: ${what === nameOf(config, "auditCloudtrailDir") ? "the CloudTrail files are" : "the index is"} made from it (set ${nameOf(config, "auditFile")}, or a data directory other than :memory:)`;
+  if (!hasAuditFile) {
+    if (config.auditCloudTrailDir !== undefined)
+      throw new ConfigError(needsFile(nameOf(config, "auditCloudtrailDir")));
+    if (config.auditIndex === "sqlite" || config.auditIndex === "postgres")
+      throw new ConfigError(needsFile(assignment(config, "auditIndex", config.auditIndex)));
+  }
+  if (config.auditIndex === "postgres" && config.databaseUrl === undefined)
+    throw new ConfigError(
+      `${assignment(config, "auditIndex", "postgres")} keeps the index in the key store's PostgreSQL database, but ${nameOf(config, "databaseUrl")} is not set`,
+    );
 }
 
 /**

@@ -114,12 +114,12 @@ describe("a root key in a PKCS#11 token (SoftHSM2)", { skip: softhsmSkipReason()
         readValue: "CKR_ATTRIBUTE_SENSITIVE",
       },
     ]);
-    // The data directory has the store and the audit trail, and no root key.
+    // The data directory has the store and the audit trail (and its index), and no root key.
     assert.deepEqual(
       readdirSync(dataDir)
-        .filter((f) => !f.startsWith("trent.sqlite-"))
+        .filter((f) => !f.startsWith("trent.sqlite-") && !f.startsWith("audit-index.sqlite-"))
         .sort(),
-      ["audit.jsonl", "trent.sqlite"],
+      ["audit-index.sqlite", "audit.jsonl", "trent.sqlite"],
     );
 
     const second = await startTestTrent({ dataDir, pkcs11: pkcs11() });

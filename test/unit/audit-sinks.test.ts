@@ -5,14 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { after, describe, it } from "node:test";
+import { JsonLinesFileSink } from "../../src/platform/audit/audit-file.js";
 import type { CloudTrailRecord } from "../../src/platform/audit/cloudtrail-record.js";
-import {
-  auditFilePath,
-  GroupedLines,
-  JsonLinesFileSink,
-  openAuditSink,
-  StreamSink,
-} from "../../src/platform/audit/sinks.js";
+import { GroupedLines } from "../../src/platform/audit/grouped-lines.js";
+import { auditFilePath, openAuditSink, StreamSink } from "../../src/platform/audit/sinks.js";
 import { ConfigError, configFromEnv } from "../../src/vocabulary/config.js";
 
 function record(eventID: string): CloudTrailRecord {

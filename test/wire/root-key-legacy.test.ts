@@ -111,7 +111,7 @@ describe("a store from before root key versions", () => {
       );
       assert.equal(await store.rootKeys.isReferenced(undefined), false);
       assert.deepEqual(await store.rootKeys.countSealed(), [
-        { version: 1, keyMaterials: 1, sealedSecrets: 2 },
+        { version: 1, keyMaterials: 1, sealedSecrets: 3 },
       ]);
     } finally {
       await upgraded.close();

@@ -4,7 +4,8 @@
  * `trent status` asks a running one how it is; `trent root-key` prints a fresh root key, and
  * rotates or shows the root keys sealing the store (root-key-commands.ts); `trent backup` and
  * `trent restore` copy the embedded SQLite store out of and into a data directory
- * (docs/backup.md); `trent seed apply` and `trent export` (seed-commands.ts).
+ * (docs/backup.md); `trent seed apply` and `trent export` (seed-commands.ts); `trent audit`
+ * queries and verifies the audit trail (audit-commands.ts).
  */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -17,6 +18,7 @@ import {
   nameOf,
   type TrentConfig,
 } from "../../vocabulary/config.js";
+import { addAuditCommands } from "./audit-commands.js";
 import { addRootKeyCommands, restoredRootKeyFit } from "./root-key-commands.js";
 import { addSeedCommands, type OpenTrent } from "./seed-commands.js";
 import { type ServingTrent, serveUntilStopped } from "./serving.js";
@@ -109,6 +111,7 @@ export function trentProgram({ startTrent, openTrent, version }: TrentProgramPar
   addStatusCommand(program);
   addRootKeyCommands(program);
   if (openTrent) addSeedCommands(program, openTrent);
+  addAuditCommands(program);
 
   addSettingFlags(
     program

@@ -20,16 +20,17 @@ export function serveUntilStopped(
   startUpLines: readonly string[],
   tls: boolean,
 ): void {
-  trent.log.info(trent.rootKeys);
-  process.stdout.write(`${startUpLines.join("\n")}\n`);
   const stop = () => {
     trent.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
+  // Before the listening line: whoever waits for it may signal at once.
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  trent.log.info(trent.rootKeys);
+  process.stdout.write(`${startUpLines.join("\n")}\n`);
   // Only with TLS: otherwise SIGHUP keeps its default meaning (the terminal went away).
   if (tls) process.on("SIGHUP", () => trent.reloadTls());
 }

@@ -21,13 +21,18 @@
  *
  * The file is created owner-only (0600), like the database, because request parameters such
  * as encryption context can be sensitive to the owner.
+ *
+ * The file itself, with its rotation, is audit-file.ts; grouping is grouped-lines.ts.
  */
-import { chmod, type FileHandle, mkdir, open } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Writable } from "node:stream";
 import type { TrentConfig } from "../../vocabulary/config.js";
-import { type Logger, type LogTarget, toLogger } from "../../vocabulary/ports.js";
+import { type LogTarget, toLogger } from "../../vocabulary/ports.js";
+import { type FileSinkOptions, JsonLinesFileSink } from "./audit-file.js";
 import type { AuditRecord } from "./cloudtrail-record.js";
+import { type AuditWriteObserver, FailureReport, GroupedLines } from "./grouped-lines.js";
+
+export type { AuditWriteObserver } from "./grouped-lines.js";
 
 export interface AuditSink {
   /**
@@ -40,17 +45,6 @@ export interface AuditSink {
   /** Writes everything queued, then releases the sink. */
   close(): Promise<void>;
 }
-
-/**
- * What metrics see of the audit sinks: each group write as it ends, with the sink it went to,
- * the records it held, how long it took and whether it reached the operating system.
- */
-export interface AuditWriteObserver {
-  written(sink: "file" | "stdout", records: number, durationMs: number, ok: boolean): void;
-}
-
-/** Called by GroupedLines after each group write. */
-export type GroupWritten = (records: number, durationMs: number, ok: boolean) => void;
 
 export const auditFileName = "audit.jsonl";
 
@@ -65,207 +59,6 @@ export function auditFilePath(
 
 function line(record: AuditRecord): string {
   return `${JSON.stringify(record)}\n`;
-}
-
-/** Writes one group's text; must not reject; resolves to false when the write failed. */
-export type ChunkWriter = (chunk: string, lines: number) => Promise<unknown>;
-
-interface Group {
-  readonly written: Promise<void>;
-  readonly resolve: () => void;
-}
-
-function newGroup(): Group {
-  let resolve!: () => void;
-  const written = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { written, resolve };
-}
-
-/**
- * Lines grouped per event-loop turn and written by one `ChunkWriter` call per group, one call
- * at a time. Every line of a group shares the group's promise, so a busy turn costs one
- * promise and one system call, not one per record.
- */
-export class GroupedLines {
-  private lines: string[] = [];
-  /** The group being filled; its write has not started. */
-  private next: Group | undefined;
-  /** The group whose write is in flight. */
-  private writing: Group | undefined;
-  private flushScheduled = false;
-  /** Lines of the group in flight. */
-  private writingLines = 0;
-
-  constructor(
-    private readonly writeChunk: ChunkWriter,
-    private readonly onWritten?: GroupWritten,
-  ) {}
-
-  /** Lines added and not yet written: the group being filled and the one in flight. */
-  pending(): number {
-    return this.lines.length + this.writingLines;
-  }
-
-  add(text: string): Promise<void> {
-    this.lines.push(text);
-    this.next ??= newGroup();
-    this.schedule();
-    return this.next.written;
-  }
-
-  /** Resolves once every line added so far was written. */
-  async drain(): Promise<void> {
-    // The group being filled is written after the one in flight, so it is the one to await.
-    for (let group = this.next ?? this.writing; group; group = this.next ?? this.writing)
-      await group.written;
-  }
-
-  private schedule(): void {
-    if (this.flushScheduled || this.writing) return;
-    this.flushScheduled = true;
-    // setImmediate runs after the poll phase, so every record queued in this turn joins.
-    setImmediate(this.flush);
-  }
-
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const group = this.next;
-    if (!group) return;
-    const chunk = this.lines.join("");
-    const count = this.lines.length;
-    this.lines = [];
-    this.next = undefined;
-    this.writing = group;
-    this.writingLines = count;
-    const started = performance.now();
-    const finished = (ok: boolean) => {
-      this.writing = undefined;
-      this.writingLines = 0;
-      this.onWritten?.(count, performance.now() - started, ok);
-      group.resolve();
-      if (this.next) this.schedule();
-    };
-    // A writer that rejects anyway must not stall every later answer.
-    this.writeChunk(chunk, count).then(
-      (result) => finished(result !== false),
-      () => finished(false),
-    );
-  };
-}
-
-/** Logs the first failure of a streak and, when writes succeed again, what the streak cost. */
-class FailureReport {
-  private lost = 0;
-
-  constructor(
-    private readonly what: string,
-    private readonly log: Logger,
-  ) {}
-
-  failed(lines: number, error: unknown): void {
-    if (this.lost === 0)
-      this.log.error(
-        `could not write audit records to ${this.what}: ${String(error)}; requests are still ` +
-          "answered, and their records are lost until writing succeeds again",
-      );
-    this.lost += lines;
-  }
-
-  succeeded(): void {
-    if (this.lost === 0) return;
-    this.log.warn(`audit records are written to ${this.what} again; ${this.lost} were lost`);
-    this.lost = 0;
-  }
-
-  closing(): void {
-    if (this.lost > 0) this.log.error(`${this.lost} audit records were lost writing ${this.what}`);
-  }
-}
-
-export interface FileSinkOptions {
-  /** fdatasync each group before its records count as written (TRENT_AUDIT_FSYNC). */
-  readonly fsync: boolean;
-}
-
-export class JsonLinesFileSink implements AuditSink {
-  private readonly groups: GroupedLines;
-  private readonly failures: FailureReport;
-  private closed = false;
-  /** A failed write left part of a line in the file: the next group starts on a new line. */
-  private torn = false;
-
-  private constructor(
-    private readonly file: FileHandle,
-    path: string,
-    private readonly log: Logger,
-    private readonly fsync: boolean,
-    observer: AuditWriteObserver | undefined,
-  ) {
-    this.groups = new GroupedLines(
-      (chunk, lines) => this.append(chunk, lines),
-      observer && ((records, ms, ok) => observer.written("file", records, ms, ok)),
-    );
-    this.failures = new FailureReport(`audit file ${path}`, log);
-  }
-
-  /** Opens (creating if needed) the file for appending, owner-only. */
-  static async open(
-    path: string,
-    log: LogTarget,
-    options: FileSinkOptions = { fsync: false },
-    observer?: AuditWriteObserver,
-  ): Promise<JsonLinesFileSink> {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const file = await open(path, "a", 0o600);
-    // The mode given to open only applies when the file is created.
-    await chmod(path, 0o600);
-    return new JsonLinesFileSink(file, path, toLogger(log), options.fsync, observer);
-  }
-
-  write(record: AuditRecord): Promise<void> {
-    return this.writeLine(line(record));
-  }
-
-  writeLine(text: string): Promise<void> {
-    if (this.closed) {
-      this.log.error("an audit record arrived after the audit file was closed");
-      return Promise.resolve();
-    }
-    return this.groups.add(text);
-  }
-
-  pending(): number {
-    return this.groups.pending();
-  }
-
-  private async append(chunk: string, lines: number): Promise<boolean> {
-    const bytes = Buffer.from(this.torn ? `\n${chunk}` : chunk, "utf8");
-    let offset = 0;
-    try {
-      // A regular file takes the whole buffer in one call unless the disk fills up midway.
-      while (offset < bytes.length) {
-        const { bytesWritten } = await this.file.write(bytes, offset, bytes.length - offset, null);
-        offset += bytesWritten;
-      }
-      this.torn = false;
-      if (this.fsync) await this.file.datasync();
-      this.failures.succeeded();
-      return true;
-    } catch (error) {
-      if (offset > 0 && offset < bytes.length) this.torn = true;
-      this.failures.failed(lines, error);
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.groups.drain();
-    this.failures.closing();
-    await this.file.close();
-  }
 }
 
 /** Writes each record as a line to a stream such as process.stdout; does not close it. */
@@ -341,17 +134,23 @@ const noSink: AuditSink = {
   close: async () => {},
 };
 
-/** The sinks config asks for: the audit file and/or standard output, possibly none. */
+/**
+ * The sinks config asks for: the audit file and/or standard output, possibly none. `file`
+ * adds the file's rotation and its listeners (audit-outputs.ts).
+ */
 export async function openAuditSink(
   config: Pick<TrentConfig, "auditFile" | "auditStdout" | "auditFsync" | "dataDir">,
   log: LogTarget,
   stdout: Writable = process.stdout,
+  file: Omit<FileSinkOptions, "fsync"> = {},
   observer?: AuditWriteObserver,
 ): Promise<AuditSink> {
   const sinks: LineSink[] = [];
   const path = auditFilePath(config);
   if (path !== undefined)
-    sinks.push(await JsonLinesFileSink.open(path, log, { fsync: config.auditFsync }, observer));
+    sinks.push(
+      await JsonLinesFileSink.open(path, log, { ...file, fsync: config.auditFsync }, observer),
+    );
   if (config.auditStdout) sinks.push(new StreamSink(stdout, log, observer));
   const [only] = sinks;
   if (sinks.length === 1 && only) return only;
