@@ -228,7 +228,7 @@ describe("a local-kms seed file through boto3", () => {
 
   it("makes the keys, aliases, public keys and signatures the seed implies", async () => {
     assert.match(
-      trent.stderr(),
+      await trent.stderrMatching(/seed .*seed\.yaml/),
       /seed .*seed\.yaml \(local-kms format\): created 6 keys, 2 aliases, 0 grants; 0 already there/,
     );
     const { stdout } = await run("python3", ["-c", script, trent.url, factsFile], {

@@ -27,6 +27,12 @@ export interface TrentProcess {
   client(): KMSClient;
   /** Everything written to standard error so far. */
   stderr(): string;
+  /**
+   * Standard error once it matches `pattern`. The log is written asynchronously, so a line
+   * logged before the listening line may arrive after it; rejects if the process exits or
+   * 30 s pass first.
+   */
+  stderrMatching(pattern: RegExp): Promise<string>;
   /** Everything written to standard output and standard error so far. */
   output(): string;
   /** SIGKILL, then resolves once the process is gone. */
@@ -113,6 +119,22 @@ export function startTrentProcess(
           return client;
         },
         stderr: () => stderr,
+        stderrMatching: (pattern) =>
+          new Promise((resolveMatch, rejectMatch) => {
+            const check = () => {
+              if (pattern.test(stderr)) {
+                child.stderr?.off("data", check);
+                clearTimeout(giveUp);
+                resolveMatch(stderr);
+              }
+            };
+            const giveUp = setTimeout(() => {
+              child.stderr?.off("data", check);
+              rejectMatch(new Error(`standard error never matched ${pattern}:\n${stderr}`));
+            }, 30_000);
+            child.stderr?.on("data", check);
+            check();
+          }),
         output: () => output,
         async kill() {
           if (!hasExited(child)) child.kill("SIGKILL");

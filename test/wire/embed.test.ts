@@ -87,7 +87,12 @@ describe("startTrent for test suites", () => {
     } finally {
       await kms.close();
     }
-    assert.deepEqual(readdirSync(dataDir).sort(), ["audit.jsonl", "root.key", "trent.sqlite"]);
+    assert.deepEqual(readdirSync(dataDir).sort(), [
+      "audit-index.sqlite",
+      "audit.jsonl",
+      "root.key",
+      "trent.sqlite",
+    ]);
   });
 
   it("writes nothing to disk by default: no data directory, no root key, no audit file", async () => {
