@@ -96,6 +96,51 @@ describe("key pair pool", () => {
     );
   });
 
+  it("refuses a request beyond the queue limit at once with ThrottlingException, and counts it", async () => {
+    const p = new KeyPairPool({
+      workers: 1,
+      poolSize: { RSA_2048: 0, RSA_3072: 0, RSA_4096: 0 },
+      queueLimit: { RSA_2048: 2, RSA_3072: 0, RSA_4096: 1 },
+    });
+    pools.push(p);
+    const waiting = [p.generate("RSA_2048"), p.generate("RSA_2048")];
+    assert.equal(p.stats().RSA_2048.waiting, 2);
+    await assert.rejects(p.generate("RSA_2048"), {
+      name: "ThrottlingException",
+      message:
+        "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.",
+    });
+    // A limit of 0 never waits; the other specs' queues are their own.
+    await assert.rejects(p.generate("RSA_3072"), { name: "ThrottlingException" });
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(p.stats()).map(([spec, s]) => [
+          spec,
+          [s.waiting, s.queueLimit, s.throttled],
+        ]),
+      ),
+      { RSA_2048: [2, 2, 1], RSA_3072: [0, 0, 1], RSA_4096: [0, 1, 0] },
+    );
+    // Elliptic-curve pairs never queue.
+    assert.equal((await p.generate("ECC_NIST_P256")).publicKey.length, 91);
+    for (const pair of await Promise.all(waiting))
+      assert.equal(modulusLength(pair.publicKey), 2048);
+    assert.equal(p.stats().RSA_2048.waiting, 0);
+  });
+
+  it("with a queue limit of 0 serves ready pairs only, and refills", async () => {
+    const p = new KeyPairPool({
+      workers: 1,
+      poolSize: { RSA_2048: 1, RSA_3072: 0, RSA_4096: 0 },
+      queueLimit: { RSA_2048: 0, RSA_3072: 0, RSA_4096: 0 },
+    });
+    pools.push(p);
+    // The first use finds nothing ready and is refused, but starts the refill.
+    await assert.rejects(p.generate("RSA_2048"), { name: "ThrottlingException" });
+    await until(() => p.stats().RSA_2048.ready === 1, "the RSA_2048 queue to fill");
+    assert.equal(modulusLength((await p.generate("RSA_2048")).publicKey), 2048);
+  });
+
   it("close() rejects waiting requests, terminates the workers and refuses more", async () => {
     const p = pool({}, 1);
     const waiting = p.generate("RSA_4096");
