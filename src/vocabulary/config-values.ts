@@ -93,13 +93,14 @@ export const defaultKeyPairPoolSize: Readonly<Record<PooledKeyPairSpec, number>>
 });
 
 /**
- * Requests that may wait for an RSA pair per spec once its ready pairs are gone: with two
- * workers, about half a second of generation at typical speeds (RSA_2048 ≈ 0.1 s, RSA_4096 ≈
- * 1 s); the next request is answered ThrottlingException at once.
+ * Requests that may wait for an RSA pair per spec once its ready pairs are gone: with the two
+ * default workers, a waiting request is at most about two generations from its pair (RSA_2048
+ * ≈ 0.1 s, RSA_4096 ≈ 1 s each on an idle core); the next request is answered
+ * ThrottlingException at once.
  */
 export const defaultKeyPairQueueLimit: Readonly<Record<PooledKeyPairSpec, number>> = Object.freeze({
-  RSA_2048: 8,
-  RSA_3072: 4,
+  RSA_2048: 4,
+  RSA_3072: 2,
   RSA_4096: 2,
 });
 
