@@ -23,6 +23,13 @@ declare module "autocannon" {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Requests each connection sends in turn, over and over (instead of method/body). */
+    requests?: readonly {
+      method: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+    }[];
     setupClient?: (client: Client) => void;
   }
 

@@ -7,6 +7,8 @@
  *      as the server generates that spec on, taken while the server is idle;
  *   3. the HTTP floor: the same load against a bare node:http server with a canned answer;
  *   4. ECC_NIST_P256 latency alone and with RSA_4096 requests running beside it;
+ *   4b. ECC_NIST_P256 and Encrypt p99 alone and with RSA_2048 SDK clients beside them, and 50
+ *      clients sending a mix with and without RSA_2048 requests (rsa-under-load.ts);
  *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load;
  *   6. Encrypt and CreateKey on four Trents side by side: no audit file, the audit file
  *      (answers wait for their record's write), the audit file and its index (the default),
@@ -15,7 +17,7 @@
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
  * it is), --no-moto (skip the moto comparison), --only=<sections> (a comma-separated subset
- * of pairs, mixed, moto, audit; writes no file). See bench/README.md for what the numbers mean.
+ * of pairs, mixed, rsa, moto, audit; writes no file). See bench/README.md for what the numbers mean.
  */
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -38,6 +40,7 @@ import {
   renderReport,
   type SpecRow,
 } from "./report.js";
+import { benchRsaUnderLoad, type RsaUnderLoadRun, renderRsaUnderLoad } from "./rsa-under-load.js";
 import {
   ChildProcesses,
   type ServerProcess,
@@ -51,7 +54,7 @@ const repoRoot = new URL("../", import.meta.url);
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 
-const sections = ["pairs", "mixed", "moto", "audit"] as const;
+const sections = ["pairs", "mixed", "rsa", "moto", "audit"] as const;
 type Section = (typeof sections)[number];
 /** The sections --only names; every section when it is absent. */
 const only = (() => {
@@ -532,14 +535,32 @@ async function main(children: ChildProcesses): Promise<void> {
   let specRows: SpecRow[] = [];
   let httpFloor: LoadResult | undefined;
   let mixed: MixedRun | undefined;
+  let rsaUnderLoad: RsaUnderLoadRun | undefined;
   let peers: PeerRow[] = [];
   let motoVersion: string | undefined;
   const withMoto = runs("moto") && !args.has("--no-moto");
-  if (runs("pairs") || runs("mixed") || withMoto) {
+  if (runs("pairs") || runs("mixed") || runs("rsa") || withMoto) {
     const trent = await startTrent(children, repoRoot.pathname);
     progress(`Trent (node dist/src/main.js, pid ${trent.pid}) at ${trent.url}`);
     if (runs("pairs")) ({ rows: specRows, httpFloor } = await benchDataKeyPairs(children, trent));
     if (runs("mixed")) mixed = await benchMixed(trent);
+    if (runs("rsa")) {
+      const key = await createKey(trent.url, {});
+      const sealed = await kmsCall(trent.url, "Encrypt", {
+        KeyId: key.KeyId,
+        Plaintext: Buffer.alloc(32, 7).toString("base64"),
+      });
+      rsaUnderLoad = await benchRsaUnderLoad(trent, {
+        keyId: key.KeyId,
+        ciphertextBlob: String(sealed.CiphertextBlob),
+        connections: settings.connections,
+        warmupSeconds: settings.run.warmup,
+        seconds: settings.run.seconds,
+        rsaClients: 8,
+        waitForIdle: () => waitForIdle(trent.pid),
+        progress,
+      });
+    }
     if (withMoto) {
       const moto = await startMoto(children);
       progress(`moto_server (pid ${moto.pid}) at ${moto.url}`);
@@ -566,7 +587,10 @@ async function main(children: ChildProcesses): Promise<void> {
     moto: motoVersion,
     settings: settingsText(),
   };
-  const markdown = renderReport({ info, specs: specRows, httpFloor, mixed, peers, audit });
+  const markdown = [
+    renderReport({ info, specs: specRows, httpFloor, mixed, peers, audit }),
+    ...(rsaUnderLoad ? renderRsaUnderLoad(rsaUnderLoad) : []),
+  ].join("\n");
   process.stdout.write(`${markdown}\n`);
   // A quick or partial run is for trying the harness; it never replaces the recorded results.
   if (quick || only) return;

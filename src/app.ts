@@ -13,6 +13,7 @@ import { expireImportedKeyMaterial } from "./domain/import.js";
 import { deleteDueKeys } from "./domain/key-deletion.js";
 import { KeyMaterialVault } from "./domain/key-material.js";
 import { PolicyCache } from "./domain/policy/evaluate.js";
+import { RequestQuotas } from "./domain/request-quotas.js";
 import { openRootKeys } from "./domain/root-key-sources.js";
 import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
@@ -199,6 +200,7 @@ async function openCore(
   const dataKeyPairs = new KeyPairPool({
     workers: config.keyPairWorkers,
     poolSize: config.keyPairPoolSize,
+    queueLimit: config.keyPairQueueLimit,
     log,
     ...(metrics ? { onServed: metrics.keyPairServed } : {}),
   });
@@ -219,6 +221,7 @@ async function openCore(
     audit,
     xksTransport: options.xksTransport ?? httpsXksTransport(),
     nitroRoots,
+    ...(config.quotas === "aws" ? { requestQuotas: new RequestQuotas() } : {}),
   };
   return {
     rootKeys: custody.summary,

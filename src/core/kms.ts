@@ -161,6 +161,8 @@ export function createKmsCore(services: Services, options: KmsCoreOptions): KmsC
           throw new KmsError("UnknownOperationException", `Unknown operation ${operation}`);
         const shapeName = modelOperations[operation].input;
         if (shapeName) assertValid(shapeName, input, caller.region);
+        // Under TRENT_QUOTAS=aws: a valid request beyond its quota does no work at all.
+        services.requestQuotas?.admitRequest(operation, input, caller, time);
         // A Nitro enclave's attestation document is verified with the input, before
         // authorization: policies may test its measurements (domain/recipient.ts).
         const recipient = attestRecipient(

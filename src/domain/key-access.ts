@@ -160,6 +160,8 @@ export async function checkKeyAccess(
   options: AccessOptions = {},
 ): Promise<KeyRecord> {
   ctx.audit.resources.push(key.arn);
+  // Under TRENT_QUOTAS=aws, a cryptographic operation's quota depends on the key's type.
+  ctx.services.requestQuotas?.admitKeyUse(ctx, key);
   const presentedGrants = ctx.grantTokens.grantIds();
   await authorizeKey(ctx, key, operation, { action: options.action, presentedGrants });
   if (options.checkState === false) return key;

@@ -9,6 +9,7 @@ import type { TrentConfig } from "../vocabulary/config.js";
 import type { Clock, Random } from "../vocabulary/ports.js";
 import type { KeyMaterialVault } from "./key-material.js";
 import type { PolicyCache } from "./policy/evaluate.js";
+import type { RequestQuotas } from "./request-quotas.js";
 
 export interface Services {
   readonly config: TrentConfig;
@@ -30,4 +31,6 @@ export interface Services {
   readonly xksTransport: XksTransport;
   /** Root certificates Nitro Enclaves attestation documents must chain to (domain/recipient.ts). */
   readonly nitroRoots: NitroRoots;
+  /** AWS's request quotas under TRENT_QUOTAS=aws; absent, nothing is throttled for rate. */
+  readonly requestQuotas?: RequestQuotas;
 }

@@ -7,7 +7,6 @@
 
 export class ConfigError extends Error {}
 
-/** The data key pair specs slow enough to pre-generate (see crypto/key-pair-pool.ts). */
 /** The data key pair specs slow enough to pre-generate (see platform/crypto/key-pair-pool.ts). */
 export const pooledKeyPairSpecs = ["RSA_2048", "RSA_3072", "RSA_4096"] as const;
 export type PooledKeyPairSpec = (typeof pooledKeyPairSpecs)[number];
@@ -94,8 +93,24 @@ export const defaultKeyPairPoolSize: Readonly<Record<PooledKeyPairSpec, number>>
 });
 
 /**
- * RSA data key pairs to keep ready: one integer for every RSA spec ("0" disables
- * pre-generation), or per spec, e.g. "RSA_2048=8,RSA_4096=1" (specs not named keep `fallback`).
+ * Requests that may wait for an RSA pair per spec once its ready pairs are gone: with the two
+ * default workers, a waiting request is at most about two generations from its pair (RSA_2048
+ * ≈ 0.1 s, RSA_4096 ≈ 1 s each on an idle core); the next request is answered
+ * ThrottlingException at once.
+ */
+export const defaultKeyPairQueueLimit: Readonly<Record<PooledKeyPairSpec, number>> = Object.freeze({
+  RSA_2048: 4,
+  RSA_3072: 2,
+  RSA_4096: 2,
+});
+
+/** What TRENT_QUOTAS applies: AWS's documented request quotas, or none. */
+export const quotaModes = ["none", "aws"] as const;
+export type QuotaMode = (typeof quotaModes)[number];
+
+/**
+ * A count per RSA spec (pairs to keep ready, requests that may wait): one integer for every RSA
+ * spec, or per spec, e.g. "RSA_2048=8,RSA_4096=1" (specs not named keep `fallback`).
  */
 export function keyPairPoolSize(
   value: string,

@@ -20,6 +20,7 @@ import {
   choice,
   databaseUrl,
   defaultKeyPairPoolSize,
+  defaultKeyPairQueueLimit,
   integer,
   keyPairPoolSize,
   type LogLevel,
@@ -30,6 +31,8 @@ import {
   oneOf,
   type Pkcs11Pin,
   type PooledKeyPairSpec,
+  type QuotaMode,
+  quotaModes,
   rootKey,
   rootKeys,
   type SecretText,
@@ -46,6 +49,7 @@ export {
   Pkcs11Pin,
   type PooledKeyPairSpec,
   pooledKeyPairSpecs,
+  type QuotaMode,
   SecretText,
 } from "./config-values.js";
 
@@ -106,6 +110,13 @@ export interface TrentConfig {
    * used; 0 generates that spec only on demand.
    */
   readonly keyPairPoolSize: Readonly<Record<PooledKeyPairSpec, number>>;
+  /**
+   * Requests that may wait for an RSA data key pair per spec once its ready pairs are gone; the
+   * next is answered ThrottlingException at once (platform/crypto/key-pair-pool.ts).
+   */
+  readonly keyPairQueueLimit: Readonly<Record<PooledKeyPairSpec, number>>;
+  /** TRENT_QUOTAS: "aws" applies AWS KMS's request quotas per account and Region (domain/request-quotas.ts). */
+  readonly quotas: QuotaMode;
   /**
    * Milliseconds before a new grant authorizes requests that do not present its grant token,
    * mimicking AWS's grant eventual consistency; 0 (the default) makes grants effective at once.
@@ -736,6 +747,28 @@ export const settings = {
     fallback: defaultKeyPairPoolSize,
     parse: (value: string, name: string) => keyPairPoolSize(value, name),
   },
+  keyPairQueueLimit: {
+    env: ["TRENT_KEY_PAIR_QUEUE_LIMIT"],
+    flag: "--key-pair-queue-limit",
+    placeholder: "<sizes>",
+    option: "sizes",
+    group: "Limits",
+    help: "requests that may wait per RSA spec when no pair is ready; more get ThrottlingException at once: one integer for all, or RSA_2048=4,RSA_4096=2",
+    shownDefault: "RSA_2048=4,RSA_3072=2,RSA_4096=2",
+    fallback: defaultKeyPairQueueLimit,
+    parse: (value: string, name: string) => keyPairPoolSize(value, name, defaultKeyPairQueueLimit),
+  },
+  quotas: {
+    env: ["TRENT_QUOTAS"],
+    flag: "--quotas",
+    placeholder: "<mode>",
+    option: "text",
+    group: "Limits",
+    help: "aws applies AWS KMS's request quotas per account and Region (ThrottlingException beyond them); none applies none",
+    shownDefault: "none",
+    fallback: "none" as QuotaMode,
+    parse: choice(quotaModes),
+  },
 } as const satisfies Record<string, Setting<unknown>>;
 
 export type SettingKey = keyof typeof settings;
@@ -939,6 +972,8 @@ export function configFromInputs(inputs: SettingInputs, style: NameStyle = "env"
     deletionSweepMs: values.deletionSweepMs,
     keyPairWorkers: values.keyPairWorkers,
     keyPairPoolSize: values.keyPairPoolSize,
+    keyPairQueueLimit: values.keyPairQueueLimit,
+    quotas: values.quotas,
     grantPropagationDelayMs: values.grantPropagationDelayMs,
     auditFile: values.auditFile,
     auditStdout: values.auditStdout,

@@ -24,6 +24,16 @@ function modulusLength(publicKey: Uint8Array): number | undefined {
   return key.asymmetricKeyDetails?.modulusLength;
 }
 
+/** Each spec's ready, generating and waiting counts, without its limit and throttled count. */
+function queues(p: KeyPairPool) {
+  return Object.fromEntries(
+    Object.entries(p.stats()).map(([spec, { ready, generating, waiting }]) => [
+      spec,
+      { ready, generating, waiting },
+    ]),
+  );
+}
+
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (!condition()) {
@@ -49,7 +59,7 @@ describe("key pair pool", () => {
     const pair = await p.generate("ECC_NIST_P256");
     assert.equal(pair.publicKey.length, 91);
     assert.equal(p.workerCount, 0);
-    assert.deepEqual(p.stats().RSA_2048, { ready: 0, generating: 0, waiting: 0 });
+    assert.deepEqual(queues(p).RSA_2048, { ready: 0, generating: 0, waiting: 0 });
   });
 
   it("generates on demand when the pool size is 0, and keeps nothing", async () => {
@@ -59,7 +69,7 @@ describe("key pair pool", () => {
     assert.equal(modulusLength(b.publicKey), 2048);
     assert.notEqual(hex(a.privateKey), hex(b.privateKey));
     assert.equal(p.workerCount, 2);
-    assert.deepEqual(p.stats().RSA_2048, { ready: 0, generating: 0, waiting: 0 });
+    assert.deepEqual(queues(p).RSA_2048, { ready: 0, generating: 0, waiting: 0 });
   });
 
   it("fills a spec to its bound after first use, hands each pair out once, refills", async () => {
@@ -68,7 +78,7 @@ describe("key pair pool", () => {
     await until(() => p.stats().RSA_2048.ready === 3, "the RSA_2048 queue to fill");
     assert.equal(p.stats().RSA_2048.generating, 0, "never more than the bound");
     // Specs not used yet stay empty.
-    assert.deepEqual(p.stats().RSA_4096, { ready: 0, generating: 0, waiting: 0 });
+    assert.deepEqual(queues(p).RSA_4096, { ready: 0, generating: 0, waiting: 0 });
     const taken = await Promise.all([1, 2, 3, 4, 5].map(() => p.generate("RSA_2048")));
     const keys = new Set([first, ...taken].map((pair) => hex(pair.privateKey)));
     assert.equal(keys.size, 6, "every pair is handed out exactly once");
@@ -84,6 +94,51 @@ describe("key pair pool", () => {
       pairs.map((pair) => modulusLength(pair.publicKey)),
       [3072, 4096],
     );
+  });
+
+  it("refuses a request beyond the queue limit at once with ThrottlingException, and counts it", async () => {
+    const p = new KeyPairPool({
+      workers: 1,
+      poolSize: { RSA_2048: 0, RSA_3072: 0, RSA_4096: 0 },
+      queueLimit: { RSA_2048: 2, RSA_3072: 0, RSA_4096: 1 },
+    });
+    pools.push(p);
+    const waiting = [p.generate("RSA_2048"), p.generate("RSA_2048")];
+    assert.equal(p.stats().RSA_2048.waiting, 2);
+    await assert.rejects(p.generate("RSA_2048"), {
+      name: "ThrottlingException",
+      message:
+        "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.",
+    });
+    // A limit of 0 never waits; the other specs' queues are their own.
+    await assert.rejects(p.generate("RSA_3072"), { name: "ThrottlingException" });
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(p.stats()).map(([spec, s]) => [
+          spec,
+          [s.waiting, s.queueLimit, s.throttled],
+        ]),
+      ),
+      { RSA_2048: [2, 2, 1], RSA_3072: [0, 0, 1], RSA_4096: [0, 1, 0] },
+    );
+    // Elliptic-curve pairs never queue.
+    assert.equal((await p.generate("ECC_NIST_P256")).publicKey.length, 91);
+    for (const pair of await Promise.all(waiting))
+      assert.equal(modulusLength(pair.publicKey), 2048);
+    assert.equal(p.stats().RSA_2048.waiting, 0);
+  });
+
+  it("with a queue limit of 0 serves ready pairs only, and refills", async () => {
+    const p = new KeyPairPool({
+      workers: 1,
+      poolSize: { RSA_2048: 1, RSA_3072: 0, RSA_4096: 0 },
+      queueLimit: { RSA_2048: 0, RSA_3072: 0, RSA_4096: 0 },
+    });
+    pools.push(p);
+    // The first use finds nothing ready and is refused, but starts the refill.
+    await assert.rejects(p.generate("RSA_2048"), { name: "ThrottlingException" });
+    await until(() => p.stats().RSA_2048.ready === 1, "the RSA_2048 queue to fill");
+    assert.equal(modulusLength((await p.generate("RSA_2048")).publicKey), 2048);
   });
 
   it("close() rejects waiting requests, terminates the workers and refuses more", async () => {

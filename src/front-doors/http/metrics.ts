@@ -19,7 +19,16 @@ import type { ExchangeObserver } from "./exchange.js";
 
 /** A key pair pool's queues per RSA spec, as KeyPairPool.stats() reports them. */
 export type PoolStats = Readonly<
-  Record<string, { readonly ready: number; readonly generating: number; readonly waiting: number }>
+  Record<
+    string,
+    {
+      readonly ready: number;
+      readonly generating: number;
+      readonly waiting: number;
+      readonly queueLimit: number;
+      readonly throttled: number;
+    }
+  >
 >;
 
 /** Queues read when Prometheus scrapes; set once the pool and the audit sink exist. */
@@ -135,7 +144,11 @@ export function createTrentMetrics(): TrentMetrics {
     buckets: latencyBuckets,
     registers: [registry],
   });
-  const poolGauge = (name: string, help: string, field: "ready" | "generating" | "waiting") =>
+  const poolGauge = (
+    name: string,
+    help: string,
+    field: "ready" | "generating" | "waiting" | "queueLimit",
+  ) =>
     new Gauge({
       name,
       help,
@@ -155,9 +168,30 @@ export function createTrentMetrics(): TrentMetrics {
   );
   poolGauge(
     "trent_key_pair_pool_waiting",
-    "Requests waiting for an RSA key pair, by spec",
+    "Requests waiting for an RSA key pair (the queue's depth), by spec",
     "waiting",
   );
+  poolGauge(
+    "trent_key_pair_pool_queue_limit",
+    "Requests that may wait for an RSA key pair before ThrottlingException, by spec",
+    "queueLimit",
+  );
+  // Read from the pool's running count when scraped: the counter adds what is new since then.
+  const throttledSeen = new Map<string, number>();
+  new Counter({
+    name: "trent_key_pair_pool_throttled_total",
+    help: "GenerateDataKeyPair* requests answered ThrottlingException because the RSA queue was full, by spec",
+    labelNames: ["spec"] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.keyPairPool?.();
+      if (!stats) return;
+      for (const [spec, queue] of Object.entries(stats)) {
+        this.inc({ spec }, queue.throttled - (throttledSeen.get(spec) ?? 0));
+        throttledSeen.set(spec, queue.throttled);
+      }
+    },
+  });
 
   const kmsRequest = children((operation, errorType, status) =>
     kmsRequests.labels(operation as string, errorType as string, status as string),

@@ -12,13 +12,16 @@
  *   never serves RSA pairs never spends CPU on them. Pairs live in memory only, are handed out
  *   exactly once, and are zeroed when dropped or at close.
  * - A request that finds its queue empty waits for a worker; waiting requests are served before
- *   any refill, oldest first across specs.
+ *   any refill, oldest first across specs. The wait is bounded: when a spec's waiting requests
+ *   already fill its queue limit, the next one is refused at once with ThrottlingException, as
+ *   AWS answers a request beyond a quota, instead of joining a queue that would take seconds.
  * Workers are unref'd while they only refill (they never keep the process alive) and are
  * terminated by close().
  */
 import { Worker } from "node:worker_threads";
 import { pooledKeyPairSpecs } from "../../vocabulary/config.js";
 import { type LogTarget, toLogger } from "../../vocabulary/ports.js";
+import { throttlingException } from "../../vocabulary/throttling.js";
 import type { DataKeyPairSpec } from "../../vocabulary/types.generated.js";
 import {
   type DataKeyPair,
@@ -53,6 +56,11 @@ export interface KeyPairPoolOptions {
   readonly workers: number;
   /** Ready pairs to keep per RSA spec; 0 generates that spec only on demand. */
   readonly poolSize: Readonly<Record<RsaKeyPairSpec, number>>;
+  /**
+   * Requests that may wait per RSA spec while its ready pairs are gone; one more is answered
+   * ThrottlingException at once. 0 never waits. Unbounded when absent.
+   */
+  readonly queueLimit?: Readonly<Record<RsaKeyPairSpec, number>>;
   /** Where worker failures are reported; never given key material. */
   readonly log?: LogTarget;
   /**
@@ -65,7 +73,12 @@ export interface KeyPairPoolOptions {
 export interface SpecStats {
   readonly ready: number;
   readonly generating: number;
+  /** Requests waiting for a pair: the queue's depth. */
   readonly waiting: number;
+  /** How many may wait (Infinity: unbounded). */
+  readonly queueLimit: number;
+  /** Requests refused with ThrottlingException since start because the queue was full. */
+  readonly throttled: number;
 }
 
 interface Waiter {
@@ -77,9 +90,11 @@ interface Waiter {
 
 interface SpecState {
   readonly target: number;
+  readonly queueLimit: number;
   readonly ready: DataKeyPair[];
   readonly waiters: Waiter[];
   inFlight: number;
+  throttled: number;
   /** Set at the spec's first use: from then on its queue is kept full. */
   warm: boolean;
 }
@@ -122,9 +137,11 @@ export class KeyPairPool {
       throw new RangeError("a key pair pool needs at least one worker");
     const state = (spec: RsaKeyPairSpec): SpecState => ({
       target: Math.max(0, Math.floor(options.poolSize[spec])),
+      queueLimit: Math.max(0, Math.floor(options.queueLimit?.[spec] ?? Number.POSITIVE_INFINITY)),
       ready: [],
       waiters: [],
       inFlight: 0,
+      throttled: 0,
       warm: false,
     });
     this.specs = perSpec(state);
@@ -151,6 +168,12 @@ export class KeyPairPool {
       this.schedule();
       return ready;
     }
+    if (state.waiters.length >= state.queueLimit) {
+      // Still worth refilling: the refused request's retry should find a pair.
+      state.throttled++;
+      this.schedule();
+      throw throttlingException();
+    }
     return new Promise<DataKeyPair>((resolve, reject) => {
       state.waiters.push({ seq: this.nextSeq++, resolve, reject });
       this.schedule();
@@ -163,6 +186,8 @@ export class KeyPairPool {
       ready: s.ready.length,
       generating: s.inFlight,
       waiting: s.waiters.length,
+      queueLimit: s.queueLimit,
+      throttled: s.throttled,
     });
     return perSpec((spec) => of(this.specs[spec]));
   }
