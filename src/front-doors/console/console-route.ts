@@ -74,6 +74,12 @@ const cookieName = "trent_console";
 const keysPerPage = 50;
 const auditPerPage = 50;
 const tailLimit = 200;
+/**
+ * A key's recent activity shows its changes and uses, not reads: every view of a key's page
+ * reads it eight times, so the newest records scanned are mostly the console's own reads.
+ */
+const recentScanned = 200;
+const recentShown = 10;
 
 const securityHeaders: Readonly<Record<string, string>> = {
   "content-security-policy":
@@ -366,8 +372,12 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
           ? Promise.resolve<Read<readonly AuditRecord[]>>({ ok: false, error: audit })
           : settle(
               audit
-                .query({ key: metadata.Arn ?? metadata.KeyId }, { limit: 10 })
-                .then((found) => ofAccount(found.records, caller.accountId)),
+                .query({ key: metadata.Arn ?? metadata.KeyId }, { limit: recentScanned })
+                .then((found) =>
+                  ofAccount(found.records, caller.accountId)
+                    .filter((record) => (record as { readOnly?: boolean }).readOnly !== true)
+                    .slice(0, recentShown),
+                ),
             ),
       ]);
     return {

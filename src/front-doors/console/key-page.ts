@@ -327,7 +327,8 @@ ${noticeBox(view.notice)}
 </div>
 
 <section class="panel" aria-labelledby="activity-title">
-  <h2 id="activity-title">Recent activity</h2>
+  <h2 id="activity-title">Recent changes and uses</h2>
+  <p class="muted">Requests that changed or used this key, newest first; reads such as this page's own are in the audit view.</p>
   ${readOr(
     data.recentActivity,
     (records) =>
