@@ -84,14 +84,14 @@ describe("the console in a browser", { skip }, () => {
     await page.getByLabel("Secret access key").fill("not-the-secret-at-all");
     await page.getByRole("button", { name: "Sign in" }).click();
     assert.match(
-      await page.getByRole("alert").innerText(),
+      String(await page.getByRole("alert").textContent()),
       /The access key id or secret access key is not correct/,
     );
     await page.getByLabel("Secret access key").fill(operator.secretAccessKey);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Keys in us-east-1" }).waitFor();
     assert.match(
-      await page.locator("header").innerText(),
+      String(await page.locator("header").textContent()),
       /arn:aws:iam::111122223333:user\/operator/,
     );
     await noSeriousViolations("the key list");
@@ -103,7 +103,7 @@ describe("the console in a browser", { skip }, () => {
     await page.getByLabel("Description").fill("made in the browser test");
     await page.getByRole("button", { name: "Create key" }).click();
     await page.getByText("Key created.").waitFor();
-    keyId = (await page.locator("h1 .mono").innerText()).trim();
+    keyId = String(await page.locator("h1 .mono").textContent()).trim();
     const described = await sdk.send(new DescribeKeyCommand({ KeyId: keyId }));
     keyArn = described.KeyMetadata?.Arn as string;
     assert.equal(described.KeyMetadata?.Description, "made in the browser test");
@@ -112,7 +112,7 @@ describe("the console in a browser", { skip }, () => {
     await page.getByRole("button", { name: "Create alias" }).click();
     await page.getByText("Alias created.").waitFor();
     assert.match(
-      await page.locator("#aliases-title + ul").innerText(),
+      String(await page.locator("#aliases-title + ul").textContent()),
       /alias\/console-browser-test/,
     );
     await noSeriousViolations("a key's page");
@@ -124,7 +124,7 @@ describe("the console in a browser", { skip }, () => {
     await page.getByRole("button", { name: "Apply" }).click();
     const rows = page.locator("tbody tr");
     assert.equal(await rows.count(), 1);
-    assert.match(await rows.first().innerText(), /alias\/console-browser-test/);
+    assert.match(String(await rows.first().textContent()), /alias\/console-browser-test/);
     await rows.first().getByRole("link", { name: keyId }).click();
     await page.getByRole("heading", { name: `Key ${keyId}` }).waitFor();
   });
@@ -134,7 +134,10 @@ describe("the console in a browser", { skip }, () => {
     const policy = page.getByLabel(/Policy document/);
     await policy.fill('{"Version": "2012-10-17", "Statement": [ not json');
     await page.getByRole("button", { name: "Save key policy" }).click();
-    assert.match(await page.getByRole("alert").innerText(), /MalformedPolicyDocumentException/);
+    assert.match(
+      String(await page.getByRole("alert").textContent()),
+      /MalformedPolicyDocumentException/,
+    );
     // What was typed stays in the form, to be corrected.
     assert.match(await policy.inputValue(), /not json/);
     assert.equal((await sdk.send(new GetKeyPolicyCommand({ KeyId: keyId }))).Policy, before);
@@ -158,7 +161,7 @@ describe("the console in a browser", { skip }, () => {
   it("disables the key", async () => {
     await page.getByRole("button", { name: "Disable key" }).click();
     await page.getByText("Key disabled.").waitFor();
-    assert.equal(await page.locator(".state").first().innerText(), "Disabled");
+    assert.equal(String(await page.locator(".state").first().textContent()), "Disabled");
     const described = await sdk.send(new DescribeKeyCommand({ KeyId: keyId }));
     assert.equal(described.KeyMetadata?.KeyState, "Disabled");
   });
@@ -173,7 +176,7 @@ describe("the console in a browser", { skip }, () => {
     for (const operation of ["CreateKey", "CreateAlias", "PutKeyPolicy", "DisableKey"]) {
       await page.getByLabel("Operation").fill(operation);
       await page.getByRole("button", { name: "Apply" }).click();
-      const operations = await page.locator("#audit-rows tr td:nth-child(2)").allInnerTexts();
+      const operations = await page.locator("#audit-rows tr td:nth-child(2)").allTextContents();
       assert.ok(operations.length > 0, `${operation} found`);
       assert.ok(
         operations.every((found) => found === operation),
@@ -187,9 +190,12 @@ describe("the console in a browser", { skip }, () => {
     await page.getByRole("button", { name: "Apply" }).click();
     const refused = page.locator("#audit-rows tr");
     assert.equal(await refused.count(), 1);
-    assert.match(await refused.first().innerText(), /arn:aws:iam::111122223333:user\/operator/);
+    assert.match(
+      String(await refused.first().textContent()),
+      /arn:aws:iam::111122223333:user\/operator/,
+    );
     await refused.first().locator("summary").click();
-    const record = JSON.parse(await refused.first().locator("pre").innerText()) as {
+    const record = JSON.parse(String(await refused.first().locator("pre").textContent())) as {
       eventName: string;
       errorCode: string;
       userIdentity: { accessKeyId: string };
@@ -206,6 +212,6 @@ describe("the console in a browser", { skip }, () => {
     );
     const requestId = described.$metadata.requestId as string;
     await page.locator("#audit-rows tr", { hasText: requestId }).first().waitFor();
-    assert.match(await page.locator("#audit-rows tr").first().innerText(), /DescribeKey/);
+    assert.match(String(await page.locator("#audit-rows tr").first().textContent()), /DescribeKey/);
   });
 });
