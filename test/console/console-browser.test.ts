@@ -176,7 +176,9 @@ describe("the console in a browser", { skip }, () => {
     for (const operation of ["CreateKey", "CreateAlias", "PutKeyPolicy", "DisableKey"]) {
       await page.getByLabel("Operation").fill(operation);
       await page.getByRole("button", { name: "Apply" }).click();
-      const operations = await page.locator("#audit-rows tr td:nth-child(2)").allTextContents();
+      const operations = await page
+        .locator("#audit-rows tr.record td:nth-child(2)")
+        .allTextContents();
       assert.ok(operations.length > 0, `${operation} found`);
       assert.ok(
         operations.every((found) => found === operation),
@@ -188,14 +190,15 @@ describe("the console in a browser", { skip }, () => {
     await page.getByLabel("Operation").fill("PutKeyPolicy");
     await page.getByLabel("Error code (or any)").fill("MalformedPolicyDocumentException");
     await page.getByRole("button", { name: "Apply" }).click();
-    const refused = page.locator("#audit-rows tr");
+    const refused = page.locator("#audit-rows tr.record");
     assert.equal(await refused.count(), 1);
     assert.match(
       String(await refused.first().textContent()),
       /arn:aws:iam::111122223333:user\/operator/,
     );
-    await refused.first().locator("summary").click();
-    const record = JSON.parse(String(await refused.first().locator("pre").textContent())) as {
+    const json = page.locator("#audit-rows tr.record-json").first();
+    await json.locator("summary").click();
+    const record = JSON.parse(String(await json.locator("pre").textContent())) as {
       eventName: string;
       errorCode: string;
       userIdentity: { accessKeyId: string };
@@ -211,7 +214,10 @@ describe("the console in a browser", { skip }, () => {
       new DescribeKeyCommand({ KeyId: "alias/console-browser-test" }),
     );
     const requestId = described.$metadata.requestId as string;
-    await page.locator("#audit-rows tr", { hasText: requestId }).first().waitFor();
-    assert.match(String(await page.locator("#audit-rows tr").first().textContent()), /DescribeKey/);
+    await page.locator("#audit-rows tr.record-json", { hasText: requestId }).first().waitFor();
+    assert.match(
+      String(await page.locator("#audit-rows tr.record").first().textContent()),
+      /DescribeKey/,
+    );
   });
 });

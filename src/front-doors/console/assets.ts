@@ -24,7 +24,7 @@ header.top nav ul { list-style: none; display: flex; gap: 1rem; margin: 0; paddi
 header.top nav a[aria-current="page"] { text-decoration: underline; text-underline-offset: 4px; }
 header.top .who { margin-left: auto; font-size: .85rem; display: flex; gap: .8rem; align-items: center; }
 header.top .who button { background: transparent; color: #fff; border: 1px solid #aab7b8; }
-main { max-width: 1200px; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
+main { max-width: 1400px; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
 h1 { font-size: 1.5rem; margin: .6rem 0 1rem; word-break: break-all; }
 h2 { font-size: 1.15rem; margin: 0 0 .6rem; }
 section.panel { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 1rem;
@@ -34,10 +34,14 @@ th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--
 th { background: #fafafa; font-weight: 600; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 td.mono, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .85rem;
-  word-break: break-all; }
+  overflow-wrap: anywhere; }
+h1 .mono { font-size: inherit; }
+td.time { white-space: nowrap; }
+tr.record > td { border-bottom: none; }
+tr.record-json > td { padding-top: 0; font-size: .85rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; }
 dl.facts dt { font-weight: 600; color: var(--muted); }
-dl.facts dd { margin: 0; word-break: break-all; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 form.inline { display: inline; }
 label.grow { flex: 1; }
 label.wide { flex: 1 1 100%; }

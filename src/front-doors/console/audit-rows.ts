@@ -25,18 +25,19 @@ function resourcesOf(record: Loose): string[] {
   return resources.map((resource: Loose) => text(resource?.ARN)).filter((arn) => arn !== "");
 }
 
-export const auditHeader = html`<tr><th scope="col">Time</th><th scope="col">Operation</th><th scope="col">Caller</th><th scope="col">Resources</th><th scope="col">Error</th><th scope="col">Source</th><th scope="col">Record</th></tr>`;
+export const auditHeader = html`<tr><th scope="col">Time</th><th scope="col">Operation</th><th scope="col">Caller</th><th scope="col">Resources</th><th scope="col">Error</th><th scope="col">Source</th></tr>`;
 
+/** Two rows: the record's facts, then its whole JSON behind a disclosure, full width. */
 export function auditRow(record: AuditRecord): Html {
   const loose = record as unknown as Loose;
   const error = text(loose.errorCode);
-  return html`<tr>
-  <td>${formatDate(text(loose.eventTime))}</td>
+  return html`<tr class="record">
+  <td class="time">${formatDate(text(loose.eventTime))}</td>
   <td>${text(loose.eventName)}</td>
   <td class="mono">${actorOf(loose)}</td>
   <td class="mono">${resourcesOf(loose).map((arn, i) => html`${i > 0 && html`<br>`}${arn}`)}</td>
   <td>${error !== "" && html`<strong>${error}</strong><br><span class="muted">${text(loose.errorMessage)}</span>`}</td>
   <td class="mono">${text(loose.sourceIPAddress)}</td>
-  <td><details><summary>JSON<span class="visually-hidden"> of request ${text(loose.requestID) || text(loose.eventID)}</span></summary><pre>${JSON.stringify(record, null, 2)}</pre></details></td>
-</tr>`;
+</tr>
+<tr class="record-json"><td colspan="6"><details><summary>Record JSON<span class="visually-hidden"> of ${text(loose.eventName)} request ${text(loose.requestID) || text(loose.eventID)}</span></summary><pre>${JSON.stringify(record, null, 2)}</pre></details></td></tr>`;
 }

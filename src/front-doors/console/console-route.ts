@@ -75,9 +75,19 @@ const keysPerPage = 50;
 const auditPerPage = 50;
 const tailLimit = 200;
 /**
- * A key's recent activity shows its changes and uses, not reads: every view of a key's page
- * reads it eight times, so the newest records scanned are mostly the console's own reads.
+ * A key's recent activity shows its changes and uses, not the reads its page makes: every view
+ * of a key's page reads it eight times, so the newest records are mostly the console's own.
  */
+const pageReads: ReadonlySet<string> = new Set([
+  "DescribeKey",
+  "ListAliases",
+  "ListResourceTags",
+  "GetKeyPolicy",
+  "ListGrants",
+  "GetKeyRotationStatus",
+  "ListKeyRotations",
+  "GetKeyLastUsage",
+]);
 const recentScanned = 200;
 const recentShown = 10;
 
@@ -375,7 +385,7 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
                 .query({ key: metadata.Arn ?? metadata.KeyId }, { limit: recentScanned })
                 .then((found) =>
                   ofAccount(found.records, caller.accountId)
-                    .filter((record) => (record as { readOnly?: boolean }).readOnly !== true)
+                    .filter((record) => !pageReads.has(record.eventName))
                     .slice(0, recentShown),
                 ),
             ),

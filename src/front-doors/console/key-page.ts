@@ -328,7 +328,7 @@ ${noticeBox(view.notice)}
 
 <section class="panel" aria-labelledby="activity-title">
   <h2 id="activity-title">Recent changes and uses</h2>
-  <p class="muted">Requests that changed or used this key, newest first; reads such as this page's own are in the audit view.</p>
+  <p class="muted">Requests that changed or used this key, newest first; the reads this page makes are in the audit view.</p>
   ${readOr(
     data.recentActivity,
     (records) =>
