@@ -691,7 +691,13 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
     }
     const keyPath = /^\/console\/keys\/([^/]+)(?:\/([a-z-]+))?$/.exec(path);
     if (keyPath) {
-      const keyId = decodeURIComponent(keyPath[1] as string);
+      let keyId: string;
+      try {
+        keyId = decodeURIComponent(keyPath[1] as string);
+      } catch {
+        // Malformed percent-encoding: no key has that id.
+        keyId = keyPath[1] as string;
+      }
       const action = keyPath[2];
       if (form && action !== undefined) {
         await serveKeyAction(request, session, keyId, action, form);
