@@ -11,7 +11,18 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CreateKeyCommand, DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import {
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListGrantsCommand,
+  ListKeyRotationsCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
+  TagResourceCommand,
+} from "@aws-sdk/client-kms";
+import { enumValues } from "../../src/vocabulary/model.js";
 import { startTestTrent, type TestTrent } from "../support/trent.js";
 
 const admin = { accessKeyId: "AKIACONSOLEADMIN0001", secretAccessKey: "console-admin-secret-0001" };
@@ -331,5 +342,193 @@ describe("the console in open mode", () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+describe("console actions", () => {
+  let trent: TestTrent;
+  let signed: Signed;
+  let sdk: KMSClient;
+
+  before(async () => {
+    trent = await startTestTrent();
+    sdk = trent.client();
+    signed = await signIn(trent.url, {});
+  });
+
+  after(async () => {
+    await trent?.close();
+  });
+
+  const act = async (keyId: string, action: string, fields: Record<string, string> = {}) => {
+    const res = await post(trent.url, `/console/keys/${keyId}/${action}`, signed, {
+      csrf: signed.csrf,
+      ...fields,
+    });
+    const body = await res.text();
+    assert.equal(
+      res.status,
+      303,
+      `${action}: ${body.match(/<strong>Error:<\/strong>([^<]*)/)?.[1]}`,
+    );
+    assert.equal(res.headers.get("location"), `/console/keys/${keyId}?done=${action}`);
+  };
+
+  const describeKey = async (keyId: string) =>
+    (await sdk.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
+
+  it("creates a key of every key spec this Region offers, with its usage", async () => {
+    const usages: [RegExp, string][] = [
+      [/^SYMMETRIC_DEFAULT$|^RSA_/, "ENCRYPT_DECRYPT"],
+      [/^HMAC_/, "GENERATE_VERIFY_MAC"],
+      [/^ECC_|^ML_DSA_/, "SIGN_VERIFY"],
+    ];
+    for (const keySpec of enumValues("KeySpec").filter((spec) => spec !== "SM2")) {
+      const keyUsage = usages.find(([pattern]) => pattern.test(keySpec))?.[1] as string;
+      const res = await post(trent.url, "/console/keys", signed, {
+        csrf: signed.csrf,
+        keySpec,
+        keyUsage,
+        origin: "AWS_KMS",
+        description: `a ${keySpec} key`,
+        tags: "made-by=console\nspec",
+      });
+      assert.equal(res.status, 303, keySpec);
+      const keyId = /\/console\/keys\/([^?]+)\?done=create-key/.exec(
+        res.headers.get("location") ?? "",
+      )?.[1];
+      const meta = await describeKey(keyId as string);
+      assert.deepEqual(
+        [meta?.KeySpec, meta?.KeyUsage, meta?.Description],
+        [keySpec, keyUsage, `a ${keySpec} key`],
+      );
+      assert.deepEqual((await sdk.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags, [
+        { TagKey: "made-by", TagValue: "console" },
+        { TagKey: "spec", TagValue: "" },
+      ]);
+    }
+    // SM2 only in China Regions: KMS's own refusal, shown on the form with the values as typed.
+    const refused = await post(trent.url, "/console/keys", signed, {
+      csrf: signed.csrf,
+      keySpec: "SM2",
+      keyUsage: "SIGN_VERIFY",
+      origin: "AWS_KMS",
+      description: "kept as typed",
+    });
+    assert.equal(refused.status, 400);
+    const page = await refused.text();
+    assert.match(
+      page,
+      /ValidationException: 1 validation error detected: Value &#39;SM2&#39; at &#39;keySpec&#39;/,
+    );
+    assert.match(page, /kept as typed<\/textarea>/);
+  });
+
+  it("runs every key action as a KMS call, and shows KMS's error for a refused one", async () => {
+    const keyId = (await sdk.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId as string;
+    const other = (await sdk.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId as string;
+    await act(keyId, "description", { description: "described in the console" });
+    assert.equal((await describeKey(keyId))?.Description, "described in the console");
+    await act(keyId, "tag", { tagKey: "team", tagValue: "payments" });
+    await act(keyId, "untag", { tagKey: "team" });
+    assert.deepEqual((await sdk.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags, []);
+
+    await act(other, "create-alias", { aliasName: "alias/moving" });
+    await act(keyId, "update-alias", { aliasName: "alias/moving" });
+    assert.equal((await describeKey("alias/moving"))?.KeyId, keyId);
+    await act(keyId, "delete-alias", { aliasName: "alias/moving" });
+    await assert.rejects(describeKey("alias/moving"), { name: "NotFoundException" });
+
+    const grantee = "arn:aws:iam::111122223333:role/reader";
+    const grant = new URLSearchParams({
+      csrf: signed.csrf,
+      granteePrincipal: grantee,
+      name: "readers",
+    });
+    grant.append("operations", "Encrypt");
+    grant.append("operations", "Decrypt");
+    const created = await fetch(`${trent.url}/console/keys/${keyId}/create-grant`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { ...formType, cookie: signed.cookie, origin: trent.url },
+      body: grant,
+    });
+    assert.equal(created.status, 303);
+    const grants = (await sdk.send(new ListGrantsCommand({ KeyId: keyId }))).Grants ?? [];
+    assert.deepEqual(
+      grants.map((g) => [g.Name, g.GranteePrincipal, g.Operations]),
+      [["readers", grantee, ["Encrypt", "Decrypt"]]],
+    );
+    await act(keyId, "revoke-grant", { grantId: grants[0]?.GrantId as string });
+    assert.deepEqual((await sdk.send(new ListGrantsCommand({ KeyId: keyId }))).Grants, []);
+
+    await act(keyId, "enable-rotation", { rotationPeriodInDays: "180" });
+    const rotation = await sdk.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
+    assert.deepEqual([rotation.KeyRotationEnabled, rotation.RotationPeriodInDays], [true, 180]);
+    await act(keyId, "rotate-now");
+    assert.equal(
+      (await sdk.send(new ListKeyRotationsCommand({ KeyId: keyId }))).Rotations?.length,
+      1,
+    );
+    await act(keyId, "disable-rotation");
+
+    await act(keyId, "disable");
+    await act(keyId, "enable");
+    await act(keyId, "schedule-deletion", { pendingWindowInDays: "7" });
+    assert.equal((await describeKey(keyId))?.KeyState, "PendingDeletion");
+    await act(keyId, "cancel-deletion");
+    assert.equal((await describeKey(keyId))?.KeyState, "Disabled");
+
+    // Refused by KMS: the page again with its message, nothing changed.
+    const refused = await post(trent.url, `/console/keys/${keyId}/schedule-deletion`, signed, {
+      csrf: signed.csrf,
+      pendingWindowInDays: "3",
+    });
+    assert.equal(refused.status, 400);
+    assert.match(
+      await refused.text(),
+      /ValidationException: PendingWindowInDays must be between 7 and 30/,
+    );
+    assert.equal((await describeKey(keyId))?.KeyState, "Disabled");
+  });
+
+  it("escapes what callers wrote, and pages through the key list", async () => {
+    const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
+    const keyId = (await sdk.send(new CreateKeyCommand({ Description: hostile }))).KeyMetadata
+      ?.KeyId as string;
+    await sdk.send(
+      new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "t", TagValue: hostile }] }),
+    );
+    for (const path of [`/console/keys/${keyId}`, "/console/keys"]) {
+      const page = await (
+        await fetch(`${trent.url}${path}`, { headers: { cookie: signed.cookie } })
+      ).text();
+      assert.ok(!page.includes("<script>alert"), path);
+      assert.ok(!page.includes("<img src=x"), path);
+      assert.match(page, /&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt;/);
+    }
+
+    for (let i = 0; i < 45; i++) await sdk.send(new CreateKeyCommand({}));
+    const listed: string[] = [];
+    let path: string | undefined = "/console/keys";
+    for (let pages = 0; path !== undefined; pages++) {
+      assert.ok(pages < 10, "the pages end");
+      const page = await (
+        await fetch(`${trent.url}${path}`, { headers: { cookie: signed.cookie } })
+      ).text();
+      listed.push(
+        ...[...page.matchAll(/<a href="\/console\/keys\/([^"/?]+)">/g)].map((m) => m[1] as string),
+      );
+      path = /<a href="([^"]+)" rel="next">/.exec(page)?.[1]?.replaceAll("&amp;", "&");
+    }
+    const all: string[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await sdk.send(new ListKeysCommand({ Limit: 1000, Marker: marker }));
+      all.push(...(out.Keys ?? []).map((k) => k.KeyId as string));
+      marker = out.NextMarker;
+    } while (marker);
+    assert.ok(listed.length > 50, `more than one page: ${listed.length} keys`);
+    assert.deepEqual(listed, [...all].sort());
   });
 });
