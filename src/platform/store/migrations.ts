@@ -309,9 +309,9 @@ function rootKeys(dialect: MigrationDialect): Migration {
 }
 
 /**
- * The console's key list (keys.search): keys of one account and Region by state or spec in key
- * id order, and keys by tag, are index range reads, so a filter that matches few of 100,000
- * keys does not walk them all.
+ * The console's key list (keys.search): keys of one account and Region by state, spec, usage or
+ * origin are index range reads in key id order, so such a filter that matches few of 100,000
+ * keys does not walk them all; the tag index answers "is this key tagged so" for the walk.
  */
 function keySearch(): Migration {
   return {
@@ -325,6 +325,16 @@ function keySearch(): Migration {
         .createIndex("keys_by_spec")
         .on("keys")
         .columns(["account_id", "region", "key_spec", "key_id"])
+        .execute();
+      await db.schema
+        .createIndex("keys_by_usage")
+        .on("keys")
+        .columns(["account_id", "region", "key_usage", "key_id"])
+        .execute();
+      await db.schema
+        .createIndex("keys_by_origin")
+        .on("keys")
+        .columns(["account_id", "region", "origin", "key_id"])
         .execute();
       await db.schema
         .createIndex("tags_by_tag")

@@ -77,7 +77,9 @@ export interface KeyRepository {
   /**
    * Keys of one account and region that match `search`, ordered by key id, a keyset page at a
    * time (`after` is the last key id of the previous page): a deep page costs what the first
-   * does, whatever the number of keys.
+   * does, whatever the number of keys. One of state, spec, usage and origin alone is an index
+   * range read; alias text, tags and combinations are checked on a walk in key id order, so a
+   * page of a filter that almost no key matches walks the account's keys once.
    */
   search(accountId: string, region: string, search: KeySearch, page: Page): Promise<KeyRecord[]>;
   /** Every key of every account and Region, ordered by ARN (`trent export`). */
