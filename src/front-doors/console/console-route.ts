@@ -9,8 +9,8 @@
  *
  * Defences, in the order they apply: open mode answers loopback clients only; every answer
  * forbids framing, sniffing, caching and any script or style not served by Trent; the session
- * cookie is HttpOnly and SameSite=Strict (Secure over TLS); every POST must come from this
- * console's own origin (its Origin header) and, once signed in, carry the session's CSRF token.
+ * cookie is HttpOnly and SameSite=Strict (Secure over TLS); every POST must name this console's
+ * host in its Origin header and, once signed in, carry the session's CSRF token.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ConsoleSignIn, SignInRefused } from "../../core/auth/console-sign-in.js";
@@ -204,11 +204,21 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
   );
   const now = () => door.clock.now().getTime();
 
-  /** The origin this request reached the console at, as a browser's Origin header names it. */
-  function ownOrigin(request: ConsoleRequest): string | undefined {
+  /**
+   * Whether a POST's Origin header names the host (and port) the request was sent to: a page
+   * of this console. The scheme is not compared, so a proxy that ends TLS in front of Trent
+   * keeps working as long as it passes the Host header on; the CSRF token still has to match.
+   */
+  function fromOwnOrigin(request: ConsoleRequest, origin: string | undefined): boolean {
     const host = request.req.headers.host;
-    if (host === undefined) return undefined;
-    return `${request.secureTransport ? "https" : "http"}://${host}`;
+    if (origin === undefined || host === undefined) return false;
+    try {
+      const url = new URL(origin);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.host === host;
+    } catch {
+      // "null" (a sandboxed or privacy-sensitive context) and anything else unparsable.
+      return false;
+    }
   }
 
   function callerOf(session: ConsoleSession, request: ConsoleRequest): Caller {
@@ -607,12 +617,12 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
       // A form posted from any other origin is refused before it is read: cross-site requests
       // never act, signed in or not (login CSRF included).
       const origin = req.headers.origin;
-      if (origin === undefined || origin !== ownOrigin(request)) {
+      if (!fromOwnOrigin(request, origin)) {
         refusal(
           request,
           403,
           "InvalidOriginException",
-          `This form must be sent from the console itself (${ownOrigin(request) ?? "its own origin"}); the request came from ${origin ?? "an unnamed origin"}.`,
+          `This form must be sent from the console itself (${req.headers.host ?? "this server"}); the request came from ${origin ?? "an unnamed origin"}.`,
         );
         return;
       }
