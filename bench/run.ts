@@ -12,12 +12,14 @@
  *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load;
  *   6. Encrypt and CreateKey on four Trents side by side: no audit file, the audit file
  *      (answers wait for their record's write), the audit file and its index (the default),
- *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each.
+ *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each;
+ *   7. the console's key list page at 100,000 keys: first, deep and filtered pages.
  * Prints a markdown report and writes it to bench/results/latest.md. Progress goes to stderr.
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
  * it is), --no-moto (skip the moto comparison), --only=<sections> (a comma-separated subset
- * of pairs, mixed, rsa, moto, audit; writes no file). See bench/README.md for what the numbers mean.
+ * of pairs, mixed, rsa, moto, audit, console; writes no file). See bench/README.md for what the
+ * numbers mean.
  */
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -28,6 +30,7 @@ import { join } from "node:path";
 import { defaultConfig } from "../src/vocabulary/config.js";
 import type { DataKeyPairSpec } from "../src/vocabulary/types.generated.js";
 import { measureIndexCost } from "./audit-index-cost.js";
+import { benchConsole, type ConsoleRun, consoleSection } from "./console-list.js";
 import { processCpuSeconds } from "./cpu.js";
 import { kmsHeaders, type LoadResult, runLoad } from "./load.js";
 import { measureRawLimit } from "./raw-limit.js";
@@ -54,7 +57,7 @@ const repoRoot = new URL("../", import.meta.url);
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 
-const sections = ["pairs", "mixed", "rsa", "moto", "audit"] as const;
+const sections = ["pairs", "mixed", "rsa", "moto", "audit", "console"] as const;
 type Section = (typeof sections)[number];
 /** The sections --only names; every section when it is absent. */
 const only = (() => {
@@ -571,6 +574,13 @@ async function main(children: ChildProcesses): Promise<void> {
     await children.stopAll();
   }
   const audit = runs("audit") ? await benchAudit(children) : undefined;
+  const consoleRun: ConsoleRun | undefined = runs("console")
+    ? await benchConsole(children, repoRoot.pathname, {
+        keys: quick ? 20_000 : 100_000,
+        requests: quick ? 10 : 40,
+        progress,
+      })
+    : undefined;
 
   const dirty = commandOutput("git", ["status", "--porcelain", "--", "src"])
     ? " (src/ modified)"
@@ -590,6 +600,7 @@ async function main(children: ChildProcesses): Promise<void> {
   const markdown = [
     renderReport({ info, specs: specRows, httpFloor, mixed, peers, audit }),
     ...(rsaUnderLoad ? renderRsaUnderLoad(rsaUnderLoad) : []),
+    ...(consoleRun ? consoleSection(consoleRun) : []),
   ].join("\n");
   process.stdout.write(`${markdown}\n`);
   // A quick or partial run is for trying the harness; it never replaces the recorded results.

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import { createAuthenticator } from "./core/auth/authenticate.js";
+import { createConsoleSignIn } from "./core/auth/console-sign-in.js";
 import { loadCredentialsFile } from "./core/auth/credentials-file.js";
 import { createKmsCore, type KmsCore } from "./core/kms.js";
 import { expireImportedKeyMaterial } from "./domain/import.js";
@@ -18,6 +19,7 @@ import { openRootKeys } from "./domain/root-key-sources.js";
 import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import type { Services } from "./domain/services.js";
+import { createConsoleRoute } from "./front-doors/console/console-route.js";
 import type { ExchangeObserver } from "./front-doors/http/exchange.js";
 import { createTrentMetrics, type TrentMetrics } from "./front-doors/http/metrics.js";
 import { readinessCheck } from "./front-doors/http/probes.js";
@@ -352,6 +354,22 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       readiness: readinessCheck({ store, log }),
       metrics: metrics.registry,
       tls,
+      console: config.console
+        ? createConsoleRoute({
+            config,
+            kms,
+            signIn: createConsoleSignIn(config, credentials),
+            clock,
+            random,
+            // Session ids and CSRF tokens come from the system's entropy, whatever tests inject.
+            secrets: createSystemRandom(),
+            searchKeys: (accountId, region, search, page) =>
+              store.keys.search(accountId, region, search, page),
+            aliasesOf: (accountId, region, keyIds) =>
+              store.aliases.listForKeys(accountId, region, keyIds),
+            auditReader: () => opened.auditOutputs.reader(),
+          })
+        : undefined,
     },
     { reset, status },
     log,

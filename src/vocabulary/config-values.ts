@@ -30,6 +30,13 @@ export const boolean: Parser<boolean> = (value, name) => {
   throw new ConfigError(`${name} must be 'true' or 'false', got '${value}'`);
 };
 
+/** A switch: on or off (true and false too, as embedding options and bare flags give them). */
+export const onOff: Parser<boolean> = (value, name) => {
+  if (value === "on" || value === "true") return true;
+  if (value === "off" || value === "false") return false;
+  throw new ConfigError(`${name} must be 'on' or 'off', got '${value}'`);
+};
+
 export function oneOf<const T extends string>(...values: readonly T[]): Parser<T> {
   return (value, name) => {
     if ((values as readonly string[]).includes(value)) return value as T;

@@ -29,6 +29,7 @@ import {
   logLevels,
   matching,
   oneOf,
+  onOff,
   type Pkcs11Pin,
   type PooledKeyPairSpec,
   type QuotaMode,
@@ -184,6 +185,12 @@ export interface TrentConfig {
    */
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
+  /** TRENT_CONSOLE: serve the web console at /console (docs/console.md). */
+  readonly console: boolean;
+  /** A console session ends after this many seconds without a request. */
+  readonly consoleIdleTimeoutSeconds: number;
+  /** A console session ends this many seconds after sign-in, however busy. */
+  readonly consoleSessionLifetimeSeconds: number;
   /**
    * How the user named each setting they gave (a variable, a flag, an embedding option), so that
    * checks made after parsing name what the user typed. Configs built in code (withDefaults)
@@ -328,6 +335,39 @@ export const settings = {
     shownDefault: "none: /metrics is open",
     fallback: undefined,
     parse: secret,
+  },
+  console: {
+    env: ["TRENT_CONSOLE"],
+    flag: "--console",
+    placeholder: "[on|off]",
+    option: "boolean",
+    group: "Server",
+    help: "serve the web console at /console (sign-in: the credentials file in sigv4 mode, loopback only in open mode)",
+    shownDefault: "on",
+    fallback: true,
+    parse: onOff,
+  },
+  consoleIdleTimeoutSeconds: {
+    env: ["TRENT_CONSOLE_IDLE_TIMEOUT_SECONDS"],
+    flag: "--console-idle-timeout-seconds",
+    placeholder: "<seconds>",
+    option: "integer",
+    group: "Server",
+    help: "a console session ends after this long without a request",
+    shownDefault: "900",
+    fallback: 900,
+    parse: integer(1),
+  },
+  consoleSessionLifetimeSeconds: {
+    env: ["TRENT_CONSOLE_SESSION_LIFETIME_SECONDS"],
+    flag: "--console-session-lifetime-seconds",
+    placeholder: "<seconds>",
+    option: "integer",
+    group: "Server",
+    help: "a console session ends this long after sign-in, however busy",
+    shownDefault: "43200",
+    fallback: 43_200,
+    parse: integer(1),
   },
   dataDir: {
     env: ["TRENT_DATA_DIR", "KMS_DATA_PATH"],
@@ -996,6 +1036,9 @@ export function configFromInputs(inputs: SettingInputs, style: NameStyle = "env"
     metricsToken: values.metricsToken,
     tlsCertFile: values.tlsCertFile,
     tlsKeyFile: values.tlsKeyFile,
+    console: values.console,
+    consoleIdleTimeoutSeconds: values.consoleIdleTimeoutSeconds,
+    consoleSessionLifetimeSeconds: values.consoleSessionLifetimeSeconds,
     settingNames: names.settingNames,
   });
   checkHttpTimeouts(config);

@@ -119,7 +119,7 @@ describe("the trent command", () => {
     servers.push(server);
     const lines = server.output().split("\n");
     const start = lines.findIndex((line) => line.startsWith("Trent listening on "));
-    assert.deepEqual(lines.slice(start, start + 8), [
+    assert.deepEqual(lines.slice(start, start + 9), [
       `Trent listening on ${server.url}`,
       `  version   ${version}`,
       `  data dir  ${dataDir}`,
@@ -128,6 +128,7 @@ describe("the trent command", () => {
       `  audit     ${auditFile}, flushed to disk (fsync)`,
       "  auth      open: any or no signature, every caller acts as the account root",
       "  account   444455556666, region eu-west-1",
+      `  console   ${server.url}/console (from this machine only: open mode signs in as the account root)`,
     ]);
     const created = await server.client().send(new CreateKeyCommand({}));
     assert.match(created.KeyMetadata?.Arn ?? "", /:444455556666:key\//);

@@ -356,6 +356,94 @@ export function storeContract(backend: StoreBackend): void {
         );
       }));
 
+    it("searches one account and Region by state, spec, usage, origin, alias and tag, page by page", () =>
+      withStore(async (store) => {
+        const id = (n: number) => `${String(n).padStart(8, "0")}-0000-0000-0000-000000000000`;
+        const keys = upTo(12).map((n) =>
+          keyRecord(id(n), {
+            keyState: n % 3 === 0 ? "Disabled" : "Enabled",
+            keySpec: n % 2 === 0 ? "SYMMETRIC_DEFAULT" : "ECC_NIST_P256",
+            keyUsage: n % 2 === 0 ? "ENCRYPT_DECRYPT" : "SIGN_VERIFY",
+            origin: n === 5 ? "EXTERNAL" : "AWS_KMS",
+          }),
+        );
+        for (const key of keys) await store.keys.insert(key);
+        // Same key id elsewhere: never listed.
+        await store.keys.insert(keyRecord(id(0), { accountId: otherAccount }));
+        await store.keys.insert(keyRecord(id(1), { region: "eu-west-1" }));
+        const alias = (name: string, keyId: string): AliasRecord => ({
+          accountId: account,
+          region,
+          aliasName: name,
+          targetKeyId: keyId,
+          creationDate: new Date("2025-01-01T00:00:00Z"),
+          lastUpdatedDate: new Date("2025-01-01T00:00:00Z"),
+        });
+        await store.aliases.insert(alias("alias/Orders-main", id(4)));
+        await store.aliases.insert(alias("alias/orders_100%", id(7)));
+        await store.aliases.insert(alias("alias/billing", id(9)));
+        await store.aliases.insert({ ...alias("alias/orders-eu", id(1)), region: "eu-west-1" });
+        await store.tags.put(keys[2]!.arn, [{ key: "team", value: "payments" }]);
+        await store.tags.put(keys[3]!.arn, [{ key: "team", value: "search" }]);
+        await store.tags.put(keys[8]!.arn, [{ key: "team", value: "payments" }]);
+
+        const ids = async (search: Parameters<Store["keys"]["search"]>[2], limit = 100) =>
+          (await store.keys.search(account, region, search, { limit })).map((k) => k.keyId);
+        assert.deepEqual(
+          await ids({}),
+          keys.map((k) => k.keyId),
+        );
+        assert.deepEqual(await ids({ keyState: "Disabled" }), [id(0), id(3), id(6), id(9)]);
+        assert.deepEqual(await ids({ keyState: "Disabled", keySpec: "ECC_NIST_P256" }), [
+          id(3),
+          id(9),
+        ]);
+        assert.deepEqual(await ids({ keyUsage: "SIGN_VERIFY", origin: "EXTERNAL" }), [id(5)]);
+        // Alias text matches anywhere in the name, ASCII case ignored, % and _ literally.
+        assert.deepEqual(await ids({ aliasContains: "ORDERS" }), [id(4), id(7)]);
+        assert.deepEqual(await ids({ aliasContains: "_100%" }), [id(7)]);
+        assert.deepEqual(await ids({ aliasContains: "s_1" }), [id(7)]);
+        assert.deepEqual(await ids({ aliasContains: "s-1" }), []);
+        assert.deepEqual(await ids({ tagKey: "team" }), [id(2), id(3), id(8)]);
+        assert.deepEqual(await ids({ tagKey: "team", tagValue: "payments" }), [id(2), id(8)]);
+        assert.deepEqual(
+          await ids({ tagKey: "team", tagValue: "payments", keyState: "Disabled" }),
+          [],
+        );
+        assert.deepEqual(await ids({ tagKey: "owner" }), []);
+
+        // Keyset pages: each resumes strictly after the last key id of the one before.
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.keys.search(
+            account,
+            region,
+            { keyState: "Enabled" },
+            {
+              limit: 3,
+              after,
+            },
+          );
+          seen.push(...page.map((k) => k.keyId));
+          if (page.length < 3) break;
+          after = page.at(-1)!.keyId;
+        }
+        assert.deepEqual(
+          seen,
+          keys.filter((k) => k.keyState === "Enabled").map((k) => k.keyId),
+        );
+
+        // The aliases of a page's keys, in one query.
+        assert.deepEqual(
+          (await store.aliases.listForKeys(account, region, [id(4), id(7), id(1)])).map(
+            (a) => a.aliasName,
+          ),
+          ["alias/Orders-main", "alias/orders_100%"],
+        );
+        assert.deepEqual(await store.aliases.listForKeys(account, region, []), []);
+      }));
+
     it("counts the keys of every account and Region", () =>
       withStore(async (store) => {
         assert.equal(await store.keys.count(), 0);

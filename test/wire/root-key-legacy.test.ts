@@ -27,11 +27,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const rootKey = new Uint8Array(32).fill(0x3c);
 
-/** Takes a stopped Trent's SQLite file back to the schema before migration 0006. */
+/** Takes a stopped Trent's SQLite file back to the schema before migration 0006 (and 0007). */
 function downgradeToBeforeRootKeyVersions(dataDir: string): void {
   const db = new SQLite(join(dataDir, "trent.sqlite"));
   try {
     db.exec(`
+      drop index keys_by_state;
+      drop index keys_by_spec;
+      drop index keys_by_usage;
+      drop index keys_by_origin;
+      drop index tags_by_tag;
+      delete from trent_migrations where name = '0007_key_search';
       drop table root_keys;
       drop table sealed_secrets;
       drop index key_materials_by_root_key_version;

@@ -1,7 +1,7 @@
 /**
  * What `trent serve` and `npm start` print once Trent listens: the URL first (tests and scripts
  * read it from "Trent listening on <url>"), then where everything is, in plain words: data
- * directory, database, root key, audit file, auth mode, account and Region. A user who reads
+ * directory, database, root key, audit file, auth mode, account and Region, the console. A user who reads
  * these lines knows which files hold their keys and who may call. Never a password.
  */
 import { join } from "node:path";
@@ -60,6 +60,13 @@ function auth(config: TrentConfig): string {
     : `sigv4: signatures verified against ${config.credentialsFile}`;
 }
 
+function consoleLine(config: TrentConfig, url: string): string {
+  if (!config.console) return `off (${nameOf(config, "console")})`;
+  return config.authMode === "open"
+    ? `${url}/console (from this machine only: open mode signs in as the account root)`
+    : `${url}/console (sign in with an access key from the credentials file)`;
+}
+
 export function startUpLines(config: TrentConfig, url: string, version: string): string[] {
   return [
     `Trent listening on ${url}`,
@@ -72,5 +79,6 @@ export function startUpLines(config: TrentConfig, url: string, version: string):
     config.authMode === "open"
       ? `  account   ${config.accountId}, region ${config.region}`
       : `  account   each identity's own; region ${config.region} unless a signature names one`,
+    `  console   ${consoleLine(config, url)}`,
   ];
 }

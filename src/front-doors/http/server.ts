@@ -1,7 +1,8 @@
 /**
  * The HTTP(S) listener. Reads bodies up to the configured limit (a larger body is answered
  * with an error and never buffered), routes POST / to the KMS route (kms-route.ts), and serves
- * the operational routes: /health and /ready (probes.ts), /metrics (metrics-route.ts),
+ * the operational routes: /health and /ready (probes.ts), /metrics (metrics-route.ts), the web
+ * console under /console (../console/console-route.ts, HTML rather than JSON),
  * /_trent/status and, in open mode only, the test-suite reset endpoints. With a certificate (tls.ts) it speaks HTTPS
  * only, and KMS calls over it carry aws:SecureTransport = true.
  *
@@ -38,6 +39,7 @@ import {
   type Random,
   toLogger,
 } from "../../vocabulary/ports.js";
+import type { ConsoleRoute } from "../console/console-route.js";
 import {
   type ExchangeNotes,
   type ExchangeObserver,
@@ -66,6 +68,8 @@ export interface HttpFrontDoor {
   readonly metrics?: Registry;
   /** Serve HTTPS with this certificate and key instead of HTTP. */
   readonly tls?: TlsCredentials;
+  /** Everything under /console; without it /console is an unknown path (TRENT_CONSOLE=off). */
+  readonly console?: ConsoleRoute;
 }
 
 export interface ServerHooks {
@@ -263,6 +267,10 @@ export function createTrentServer(
           ? { status: "ok", ...(await hooks.status()) }
           : { status: "ok", authMode: config.authMode };
       sendJson(res, requestId, 200, body);
+      return;
+    }
+    if (door.console && (path === "/console" || path.startsWith("/console/"))) {
+      await door.console({ req, res, requestId, notes, secureTransport });
       return;
     }
     if (req.method === "POST" && (path === "/_trent/reset" || path === "/moto-api/reset")) {

@@ -63,6 +63,7 @@ import type {
   KeyMaterialRepository,
   KeyRepository,
   KeyRotationRepository,
+  KeySearch,
   KeyUse,
   MaterialPosition,
   Page,
@@ -207,6 +208,11 @@ function fromAliasRow(row: Selectable<AliasesTable>): AliasRecord {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** A LIKE pattern that matches `text` literally (backslash is the escape character). */
+function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 class Keys implements KeyRepository {
   /**
    * Every request looks its key up by ARN, so that query is built and compiled once per
@@ -267,6 +273,41 @@ class Keys implements KeyRepository {
       .selectAll()
       .where("account_id", "=", accountId)
       .where("region", "=", region);
+    if (page.after !== undefined) query = query.where("key_id", ">", page.after);
+    const rows = await query.orderBy("key_id").limit(page.limit).execute();
+    return rows.map(fromKeyRow);
+  }
+
+  async search(accountId: string, region: string, search: KeySearch, page: Page) {
+    let query = this.db
+      .selectFrom("keys")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region);
+    if (search.keyState !== undefined) query = query.where("key_state", "=", search.keyState);
+    if (search.keySpec !== undefined) query = query.where("key_spec", "=", search.keySpec);
+    if (search.keyUsage !== undefined) query = query.where("key_usage", "=", search.keyUsage);
+    if (search.origin !== undefined) query = query.where("origin", "=", search.origin);
+    const { aliasContains, tagKey, tagValue } = search;
+    if (aliasContains !== undefined)
+      // From the aliases' side: an account has far fewer aliases than keys, so the database
+      // collects the matching key ids once instead of probing aliases for every key.
+      query = query.where("key_id", "in", (eb) =>
+        eb
+          .selectFrom("aliases")
+          .select("target_key_id")
+          .where("aliases.account_id", "=", accountId)
+          .where("aliases.region", "=", region)
+          .where(
+            sql<boolean>`lower(alias_name) like ${`%${likeEscaped(aliasContains.toLowerCase())}%`} escape '\\'`,
+          ),
+      );
+    if (tagKey !== undefined)
+      query = query.where("arn", "in", (eb) => {
+        let tagged = eb.selectFrom("tags").select("key_arn").where("tag_key", "=", tagKey);
+        if (tagValue !== undefined) tagged = tagged.where("tag_value", "=", tagValue);
+        return tagged;
+      });
     if (page.after !== undefined) query = query.where("key_id", ">", page.after);
     const rows = await query.orderBy("key_id").limit(page.limit).execute();
     return rows.map(fromKeyRow);
@@ -608,6 +649,19 @@ class Aliases implements AliasRepository {
       .where("region", "=", region)
       .where("alias_name", "=", aliasName)
       .execute();
+  }
+
+  async listForKeys(accountId: string, region: string, keyIds: readonly string[]) {
+    if (keyIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("aliases")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("target_key_id", "in", keyIds)
+      .orderBy("alias_name")
+      .execute();
+    return rows.map(fromAliasRow);
   }
 
   async list(accountId: string, region: string, page: Page & { targetKeyId?: string | undefined }) {

@@ -308,6 +308,43 @@ function rootKeys(dialect: MigrationDialect): Migration {
   };
 }
 
+/**
+ * The console's key list (keys.search): keys of one account and Region by state, spec, usage or
+ * origin are index range reads in key id order, so such a filter that matches few of 100,000
+ * keys does not walk them all; the tag index answers "is this key tagged so" for the walk.
+ */
+function keySearch(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex("keys_by_state")
+        .on("keys")
+        .columns(["account_id", "region", "key_state", "key_id"])
+        .execute();
+      await db.schema
+        .createIndex("keys_by_spec")
+        .on("keys")
+        .columns(["account_id", "region", "key_spec", "key_id"])
+        .execute();
+      await db.schema
+        .createIndex("keys_by_usage")
+        .on("keys")
+        .columns(["account_id", "region", "key_usage", "key_id"])
+        .execute();
+      await db.schema
+        .createIndex("keys_by_origin")
+        .on("keys")
+        .columns(["account_id", "region", "origin", "key_id"])
+        .execute();
+      await db.schema
+        .createIndex("tags_by_tag")
+        .on("tags")
+        .columns(["tag_key", "tag_value", "key_arn"])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -319,6 +356,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
         "0005_custom_key_stores": customKeyStores(dialect),
         "0005_multi_region_keys": multiRegionKeys(),
         "0006_root_keys": rootKeys(dialect),
+        "0007_key_search": keySearch(),
       };
     },
   };

@@ -46,6 +46,22 @@ export interface Page {
   readonly after?: string | undefined;
 }
 
+/**
+ * What the console's key list narrows keys by; absent fields do not narrow. Values are compared
+ * exactly, except the alias text, which matches any alias whose name contains it (ignoring
+ * ASCII case).
+ */
+export interface KeySearch {
+  readonly keyState?: string | undefined;
+  readonly keySpec?: string | undefined;
+  readonly keyUsage?: string | undefined;
+  readonly origin?: string | undefined;
+  readonly aliasContains?: string | undefined;
+  /** Keys with a tag of this key; with tagValue, of this key and value. */
+  readonly tagKey?: string | undefined;
+  readonly tagValue?: string | undefined;
+}
+
 export interface KeyRepository {
   get(arn: string): Promise<KeyRecord | undefined>;
   /**
@@ -58,6 +74,14 @@ export interface KeyRepository {
   update(key: KeyRecord): Promise<void>;
   /** Keys of one account and region, ordered by key id. */
   list(accountId: string, region: string, page: Page): Promise<KeyRecord[]>;
+  /**
+   * Keys of one account and region that match `search`, ordered by key id, a keyset page at a
+   * time (`after` is the last key id of the previous page): a deep page costs what the first
+   * does, whatever the number of keys. One of state, spec, usage and origin alone is an index
+   * range read; alias text, tags and combinations are checked on a walk in key id order, so a
+   * page of a filter that almost no key matches walks the account's keys once.
+   */
+  search(accountId: string, region: string, search: KeySearch, page: Page): Promise<KeyRecord[]>;
   /** Every key of every account and Region, ordered by ARN (`trent export`). */
   listAll(page: Page): Promise<KeyRecord[]>;
   /**
@@ -178,6 +202,8 @@ export interface AliasRepository {
   insert(alias: AliasRecord): Promise<void>;
   update(alias: AliasRecord): Promise<void>;
   delete(accountId: string, region: string, aliasName: string): Promise<void>;
+  /** The aliases of these keys (by key id) in one account and region, ordered by name. */
+  listForKeys(accountId: string, region: string, keyIds: readonly string[]): Promise<AliasRecord[]>;
   /** Aliases of one account and region ordered by name, optionally only those of one key. */
   list(
     accountId: string,
