@@ -7,7 +7,8 @@
  *      as the server generates that spec on, taken while the server is idle;
  *   3. the HTTP floor: the same load against a bare node:http server with a canned answer;
  *   4. ECC_NIST_P256 latency alone and with RSA_4096 requests running beside it;
- *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load;
+ *   5. Encrypt, Decrypt, GenerateDataKey and ReEncrypt on Trent and on moto_server, same
+ *      load, and the HTTP floor with an Encrypt-sized answer beside them;
  *   6. Encrypt and CreateKey on four Trents side by side: no audit file, the audit file
  *      (answers wait for their record's write), the audit file and its index (the default),
  *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each.
@@ -15,7 +16,8 @@
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
  * it is), --no-moto (skip the moto comparison), --only=<sections> (a comma-separated subset
- * of pairs, mixed, moto, audit; writes no file). See bench/README.md for what the numbers mean.
+ * of pairs, mixed, moto, audit; writes no file), --specs=<KeyPairSpec,...> (only these specs in
+ * the pairs section; writes no file). See bench/README.md for what the numbers mean.
  */
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -78,6 +80,16 @@ const specs: readonly DataKeyPairSpec[] = [
   "RSA_4096",
 ];
 const chinaRegion = "cn-north-1";
+/** --specs=<spec,...>: only these KeyPairSpecs in the pairs section (for quick comparisons). */
+const chosenSpecs = (() => {
+  const option = [...args].find((arg) => arg.startsWith("--specs="));
+  if (option === undefined) return specs;
+  const names = option.slice("--specs=".length).split(",");
+  for (const name of names)
+    if (!(specs as readonly string[]).includes(name))
+      throw new Error(`--specs: unknown KeyPairSpec '${name}' (${specs.join(", ")})`);
+  return specs.filter((spec) => names.includes(spec));
+})();
 
 interface Durations {
   readonly warmup: number;
@@ -256,7 +268,7 @@ async function benchDataKeyPairs(
   const chinaKey = await createKey(trent.url, chinaHeaders);
   const rows: SpecRow[] = [];
   let httpFloor: LoadResult | undefined;
-  for (const spec of specs) {
+  for (const spec of chosenSpecs) {
     const headers = spec === "SM2" ? chinaHeaders : {};
     const keyId = spec === "SM2" ? chinaKey.KeyId : defaultKey.KeyId;
     const { responseBytes, ...blobHeader } = await checkDataKeyPair(
@@ -306,15 +318,12 @@ async function benchDataKeyPairs(
 async function benchHttpFloor(
   children: ChildProcesses,
   responseBytes: number,
+  operation = "GenerateDataKeyPair",
+  body: unknown = { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab", KeyPairSpec: "ECC_NIST_P256" },
 ): Promise<LoadResult> {
   const floor = await startHttpFloor(children, repoRoot.pathname, responseBytes);
   try {
-    const result = await measure(
-      floor,
-      "GenerateDataKeyPair",
-      { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab", KeyPairSpec: "ECC_NIST_P256" },
-      { connections: settings.connections },
-    );
+    const result = await measure(floor, operation, body, { connections: settings.connections });
     progress(`HTTP floor (${responseBytes}-byte answers): ${describe(result)}`);
     return result;
   } finally {
@@ -345,8 +354,18 @@ async function benchMixed(trent: ServerProcess): Promise<MixedRun> {
   return { alone, beside, rsa };
 }
 
-/** Encrypt, Decrypt and GenerateDataKey on both servers, interleaved per operation. */
-async function benchPeers(trent: ServerProcess, moto: ServerProcess): Promise<PeerRow[]> {
+const peerOperations = ["Encrypt", "Decrypt", "GenerateDataKey", "ReEncrypt"] as const;
+
+/**
+ * Encrypt, Decrypt, GenerateDataKey and ReEncrypt on both servers, interleaved per operation,
+ * then the HTTP floor with an answer the size of Trent's Encrypt answer: the symmetric rows'
+ * CPU per request is set against it.
+ */
+async function benchPeers(
+  children: ChildProcesses,
+  trent: ServerProcess,
+  moto: ServerProcess,
+): Promise<{ rows: PeerRow[]; floor: LoadResult }> {
   // moto needs a credential scope naming kms; Trent gets the same header.
   const headers = scopeAuthorization("us-east-1");
   const plaintext = Buffer.alloc(32, 7).toString("base64");
@@ -370,11 +389,13 @@ async function benchPeers(trent: ServerProcess, moto: ServerProcess): Promise<Pe
       Encrypt: { KeyId: key.KeyId, Plaintext: plaintext },
       Decrypt: { CiphertextBlob: encrypted.CiphertextBlob },
       GenerateDataKey: { KeyId: key.KeyId, KeySpec: "AES_256" },
+      ReEncrypt: { CiphertextBlob: encrypted.CiphertextBlob, DestinationKeyId: key.KeyId },
+      encryptAnswerBytes: Buffer.byteLength(JSON.stringify(encrypted)),
     };
   };
   const bodies = { trent: await prepare(trent), moto: await prepare(moto) };
   const rows: PeerRow[] = [];
-  for (const operation of ["Encrypt", "Decrypt", "GenerateDataKey"] as const) {
+  for (const operation of peerOperations) {
     const options = { connections: settings.connections, headers };
     await waitForIdle(trent.pid);
     const trentResult = await measure(trent, operation, bodies.trent[operation], options);
@@ -384,7 +405,12 @@ async function benchPeers(trent: ServerProcess, moto: ServerProcess): Promise<Pe
     progress(`${operation} moto: ${describe(motoResult)}`);
     rows.push({ operation, trent: trentResult, moto: motoResult });
   }
-  return rows;
+  await waitForIdle(trent.pid);
+  const floor = await benchHttpFloor(children, bodies.trent.encryptAnswerBytes, "Encrypt", {
+    KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+    Plaintext: plaintext,
+  });
+  return { rows, floor };
 }
 
 /**
@@ -533,6 +559,7 @@ async function main(children: ChildProcesses): Promise<void> {
   let httpFloor: LoadResult | undefined;
   let mixed: MixedRun | undefined;
   let peers: PeerRow[] = [];
+  let peerFloor: LoadResult | undefined;
   let motoVersion: string | undefined;
   const withMoto = runs("moto") && !args.has("--no-moto");
   if (runs("pairs") || runs("mixed") || withMoto) {
@@ -544,7 +571,7 @@ async function main(children: ChildProcesses): Promise<void> {
       const moto = await startMoto(children);
       progress(`moto_server (pid ${moto.pid}) at ${moto.url}`);
       motoVersion = commandOutput("python3", ["-c", "import moto; print(moto.__version__)"]);
-      peers = await benchPeers(trent, moto);
+      ({ rows: peers, floor: peerFloor } = await benchPeers(children, trent, moto));
     }
     // The audit servers below must not share the cores with these.
     await children.stopAll();
@@ -566,10 +593,18 @@ async function main(children: ChildProcesses): Promise<void> {
     moto: motoVersion,
     settings: settingsText(),
   };
-  const markdown = renderReport({ info, specs: specRows, httpFloor, mixed, peers, audit });
+  const markdown = renderReport({
+    info,
+    specs: specRows,
+    httpFloor,
+    mixed,
+    peers,
+    peerFloor,
+    audit,
+  });
   process.stdout.write(`${markdown}\n`);
   // A quick or partial run is for trying the harness; it never replaces the recorded results.
-  if (quick || only) return;
+  if (quick || only || chosenSpecs.length < specs.length) return;
   const resultsDir = new URL("bench/results/", repoRoot);
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(new URL("latest.md", resultsDir), markdown);
