@@ -159,7 +159,8 @@ function applies(
  */
 export class PolicyCache {
   private readonly byText = new Map<string, NormalizedPolicy>();
-  private readonly mentioned = new Map<string, boolean>();
+  /** By policy text, then by name: a text read from a kept key row keeps its string hash. */
+  private readonly mentioned = new Map<string, Map<string, boolean>>();
   private readonly identityTexts = new WeakMap<readonly unknown[], string>();
 
   constructor(private readonly limit = 1024) {}
@@ -176,12 +177,16 @@ export class PolicyCache {
 
   /** Whether `text` mentions `name` (lowercase), in any letter case. */
   mentions(text: string, name: string): boolean {
-    const question = `${name}\n${text}`;
-    let answer = this.mentioned.get(question);
+    let answers = this.mentioned.get(text);
+    if (answers === undefined) {
+      if (this.mentioned.size >= this.limit) this.mentioned.clear();
+      answers = new Map();
+      this.mentioned.set(text, answers);
+    }
+    let answer = answers.get(name);
     if (answer === undefined) {
       answer = text.toLowerCase().includes(name);
-      if (this.mentioned.size >= this.limit) this.mentioned.clear();
-      this.mentioned.set(question, answer);
+      answers.set(name, answer);
     }
     return answer;
   }
