@@ -1,5 +1,6 @@
 /**
- * `npx tsx bench/in-process.ts [--seconds=N] [--rounds=N] [--ops=Encrypt,P256,...]`: the CPU time per
+ * `npx tsx bench/in-process.ts [--seconds=N] [--rounds=N] [--ops=Encrypt,P256,...]
+ * [--dist=<a copy of dist/src>]`: the CPU time per
  * request of Trent's KMS route without node:http, for A/B comparisons of the request path on
  * a busy machine (CPU time per request moves far less with other load than throughput does).
  * Trent starts in this process from the compiled dist/ (run `npm run build` first), default
@@ -12,7 +13,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const dist = new URL("../dist/src/", import.meta.url);
+/** --dist=<dir>: another build's dist/src (an A/B comparison against a copy of dist/). */
+const distOption = process.argv.find((arg) => arg.startsWith("--dist="))?.slice("--dist=".length);
+const dist =
+  distOption === undefined
+    ? new URL("../dist/src/", import.meta.url)
+    : new URL(`file://${distOption.endsWith("/") ? distOption : `${distOption}/`}`);
 const { startTrent } = (await import(
   new URL("app.js", dist).href
 )) as typeof import("../src/app.js");

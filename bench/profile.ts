@@ -102,6 +102,8 @@ interface ProfileNode {
   readonly children?: readonly number[];
 }
 interface CpuProfile {
+  readonly startTime: number;
+  readonly endTime: number;
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
@@ -134,7 +136,10 @@ function groupOf(frame: CallFrame): string {
   return "other node internals";
 }
 
-function summarize(profile: CpuProfile): void {
+/** Only samples of the last `windowSeconds` count: the load, not the start-up. */
+function summarize(profile: CpuProfile, windowSeconds: number): void {
+  const from = profile.endTime - windowSeconds * 1e6;
+  let time = profile.startTime;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes)
@@ -145,8 +150,10 @@ function summarize(profile: CpuProfile): void {
   let busy = 0;
   let idle = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    time += profile.timeDeltas[i] ?? 0;
     const node = byId.get(profile.samples[i]!)!;
     const delta = profile.timeDeltas[i + 1] ?? 0;
+    if (time < from) continue;
     if (node.callFrame.functionName === "(idle)") {
       idle += delta;
       continue;
@@ -211,7 +218,8 @@ async function profileOne(children: ChildProcesses, profiled: Profiled): Promise
     const mainFile = readdirSync(dir).find((file) =>
       /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(file),
     );
-    if (mainFile) summarize(JSON.parse(readFileSync(join(dir, mainFile), "utf8")) as CpuProfile);
+    if (mainFile)
+      summarize(JSON.parse(readFileSync(join(dir, mainFile), "utf8")) as CpuProfile, seconds + 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
