@@ -40,7 +40,6 @@ import {
   evaluateIdentityPolicies,
   evaluateNormalizedPolicy,
 } from "./evaluate.js";
-import { principalIdentity } from "./principals.js";
 
 /** How AWS authorizes one operation. */
 interface AccessRule {
@@ -222,7 +221,7 @@ function evaluationRequest(
   resource: string,
   key?: KeyFacts,
 ): EvaluationRequest {
-  const principal = principalIdentity(ctx.caller.principalArn, ctx.caller.accountId);
+  const principal = ctx.services.policies.principal(ctx.caller.principalArn, ctx.caller.accountId);
   let context: ConditionContext | undefined;
   return {
     principal,

@@ -16,7 +16,12 @@ import {
   evaluateCondition,
   matchesPattern,
 } from "./conditions.js";
-import { notPrincipalApplies, type PrincipalIdentity, principalMatch } from "./principals.js";
+import {
+  notPrincipalApplies,
+  type PrincipalIdentity,
+  principalIdentity,
+  principalMatch,
+} from "./principals.js";
 
 /** A key policy is a resource-based policy; identity policies have no Principal element. */
 export type PolicyKind = "resource" | "identity";
@@ -162,8 +167,21 @@ export class PolicyCache {
   /** By policy text, then by name: a text read from a kept key row keeps its string hash. */
   private readonly mentioned = new Map<string, Map<string, boolean>>();
   private readonly identityTexts = new WeakMap<readonly unknown[], string>();
+  private readonly principals = new Map<string, PrincipalIdentity>();
 
   constructor(private readonly limit = 1024) {}
+
+  /** The caller's identity as policies see it, parsed once per principal ARN and account. */
+  principal(arn: string, accountId: string): PrincipalIdentity {
+    const key = `${accountId}\n${arn}`;
+    let principal = this.principals.get(key);
+    if (principal === undefined) {
+      principal = principalIdentity(arn, accountId);
+      if (this.principals.size >= this.limit) this.principals.clear();
+      this.principals.set(key, principal);
+    }
+    return principal;
+  }
 
   /** A caller's identity policies as one text, once per list (the credentials file keeps it). */
   identityPolicyText(policies: readonly unknown[]): string {
