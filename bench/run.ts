@@ -9,7 +9,8 @@
  *   4. ECC_NIST_P256 latency alone and with RSA_4096 requests running beside it;
  *   4b. ECC_NIST_P256 and Encrypt p99 alone and with RSA_2048 SDK clients beside them, and 50
  *      clients sending a mix with and without RSA_2048 requests (rsa-under-load.ts);
- *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load;
+ *   5. Encrypt, Decrypt, GenerateDataKey and ReEncrypt on Trent and on moto_server, same
+ *      load, and the HTTP floor with an Encrypt-sized answer beside them;
  *   6. Encrypt and CreateKey on four Trents side by side: no audit file, the audit file
  *      (answers wait for their record's write), the audit file and its index (the default),
  *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each;
@@ -18,8 +19,9 @@
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
  * it is), --no-moto (skip the moto comparison), --only=<sections> (a comma-separated subset
- * of pairs, mixed, rsa, moto, audit, console; writes no file). See bench/README.md for what the
- * numbers mean.
+ * of pairs, mixed, rsa, moto, audit, console; writes no file), --specs=<KeyPairSpec,...> (only
+ * these specs in the pairs section; writes no file). See bench/README.md for what the numbers
+ * mean.
  */
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -84,6 +86,16 @@ const specs: readonly DataKeyPairSpec[] = [
   "RSA_4096",
 ];
 const chinaRegion = "cn-north-1";
+/** --specs=<spec,...>: only these KeyPairSpecs in the pairs section (for quick comparisons). */
+const chosenSpecs = (() => {
+  const option = [...args].find((arg) => arg.startsWith("--specs="));
+  if (option === undefined) return specs;
+  const names = option.slice("--specs=".length).split(",");
+  for (const name of names)
+    if (!(specs as readonly string[]).includes(name))
+      throw new Error(`--specs: unknown KeyPairSpec '${name}' (${specs.join(", ")})`);
+  return specs.filter((spec) => names.includes(spec));
+})();
 
 interface Durations {
   readonly warmup: number;
@@ -262,7 +274,7 @@ async function benchDataKeyPairs(
   const chinaKey = await createKey(trent.url, chinaHeaders);
   const rows: SpecRow[] = [];
   let httpFloor: LoadResult | undefined;
-  for (const spec of specs) {
+  for (const spec of chosenSpecs) {
     const headers = spec === "SM2" ? chinaHeaders : {};
     const keyId = spec === "SM2" ? chinaKey.KeyId : defaultKey.KeyId;
     const { responseBytes, ...blobHeader } = await checkDataKeyPair(
@@ -306,21 +318,41 @@ async function benchDataKeyPairs(
 }
 
 /**
+ * A fresh server's first seconds of load pay V8's compilation of the request path (its
+ * compiler threads count in the server's CPU time): the first measured row, ECC_NIST_P256,
+ * showed two to four times the CPU per request of the rows after it. So before any row, a
+ * few seconds of P256 pairs and Encrypt, unmeasured.
+ */
+async function warmUp(trent: ServerProcess): Promise<void> {
+  const key = await createKey(trent.url, {});
+  const seconds = quick ? 0.5 : 2;
+  const load = { url: trent.url, connections: settings.connections, seconds };
+  await runLoad({
+    ...load,
+    operation: "GenerateDataKeyPair",
+    body: JSON.stringify({ KeyId: key.KeyId, KeyPairSpec: "ECC_NIST_P256" }),
+  });
+  await runLoad({
+    ...load,
+    operation: "Encrypt",
+    body: JSON.stringify({ KeyId: key.KeyId, Plaintext: Buffer.alloc(32, 7).toString("base64") }),
+  });
+  await waitForIdle(trent.pid);
+}
+
+/**
  * The ECC_NIST_P256 load against a bare node:http server sending a canned answer of the same
  * size: the most any node:http server on one event loop reaches on this machine and load.
  */
 async function benchHttpFloor(
   children: ChildProcesses,
   responseBytes: number,
+  operation = "GenerateDataKeyPair",
+  body: unknown = { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab", KeyPairSpec: "ECC_NIST_P256" },
 ): Promise<LoadResult> {
   const floor = await startHttpFloor(children, repoRoot.pathname, responseBytes);
   try {
-    const result = await measure(
-      floor,
-      "GenerateDataKeyPair",
-      { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab", KeyPairSpec: "ECC_NIST_P256" },
-      { connections: settings.connections },
-    );
+    const result = await measure(floor, operation, body, { connections: settings.connections });
     progress(`HTTP floor (${responseBytes}-byte answers): ${describe(result)}`);
     return result;
   } finally {
@@ -351,8 +383,18 @@ async function benchMixed(trent: ServerProcess): Promise<MixedRun> {
   return { alone, beside, rsa };
 }
 
-/** Encrypt, Decrypt and GenerateDataKey on both servers, interleaved per operation. */
-async function benchPeers(trent: ServerProcess, moto: ServerProcess): Promise<PeerRow[]> {
+const peerOperations = ["Encrypt", "Decrypt", "GenerateDataKey", "ReEncrypt"] as const;
+
+/**
+ * Encrypt, Decrypt, GenerateDataKey and ReEncrypt on both servers, interleaved per operation,
+ * then the HTTP floor with an answer the size of Trent's Encrypt answer: the symmetric rows'
+ * CPU per request is set against it.
+ */
+async function benchPeers(
+  children: ChildProcesses,
+  trent: ServerProcess,
+  moto: ServerProcess,
+): Promise<{ rows: PeerRow[]; floor: LoadResult }> {
   // moto needs a credential scope naming kms; Trent gets the same header.
   const headers = scopeAuthorization("us-east-1");
   const plaintext = Buffer.alloc(32, 7).toString("base64");
@@ -376,11 +418,13 @@ async function benchPeers(trent: ServerProcess, moto: ServerProcess): Promise<Pe
       Encrypt: { KeyId: key.KeyId, Plaintext: plaintext },
       Decrypt: { CiphertextBlob: encrypted.CiphertextBlob },
       GenerateDataKey: { KeyId: key.KeyId, KeySpec: "AES_256" },
+      ReEncrypt: { CiphertextBlob: encrypted.CiphertextBlob, DestinationKeyId: key.KeyId },
+      encryptAnswerBytes: Buffer.byteLength(JSON.stringify(encrypted)),
     };
   };
   const bodies = { trent: await prepare(trent), moto: await prepare(moto) };
   const rows: PeerRow[] = [];
-  for (const operation of ["Encrypt", "Decrypt", "GenerateDataKey"] as const) {
+  for (const operation of peerOperations) {
     const options = { connections: settings.connections, headers };
     await waitForIdle(trent.pid);
     const trentResult = await measure(trent, operation, bodies.trent[operation], options);
@@ -390,7 +434,12 @@ async function benchPeers(trent: ServerProcess, moto: ServerProcess): Promise<Pe
     progress(`${operation} moto: ${describe(motoResult)}`);
     rows.push({ operation, trent: trentResult, moto: motoResult });
   }
-  return rows;
+  await waitForIdle(trent.pid);
+  const floor = await benchHttpFloor(children, bodies.trent.encryptAnswerBytes, "Encrypt", {
+    KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+    Plaintext: plaintext,
+  });
+  return { rows, floor };
 }
 
 /**
@@ -540,11 +589,13 @@ async function main(children: ChildProcesses): Promise<void> {
   let mixed: MixedRun | undefined;
   let rsaUnderLoad: RsaUnderLoadRun | undefined;
   let peers: PeerRow[] = [];
+  let peerFloor: LoadResult | undefined;
   let motoVersion: string | undefined;
   const withMoto = runs("moto") && !args.has("--no-moto");
   if (runs("pairs") || runs("mixed") || runs("rsa") || withMoto) {
     const trent = await startTrent(children, repoRoot.pathname);
     progress(`Trent (node dist/src/main.js, pid ${trent.pid}) at ${trent.url}`);
+    await warmUp(trent);
     if (runs("pairs")) ({ rows: specRows, httpFloor } = await benchDataKeyPairs(children, trent));
     if (runs("mixed")) mixed = await benchMixed(trent);
     if (runs("rsa")) {
@@ -568,7 +619,7 @@ async function main(children: ChildProcesses): Promise<void> {
       const moto = await startMoto(children);
       progress(`moto_server (pid ${moto.pid}) at ${moto.url}`);
       motoVersion = commandOutput("python3", ["-c", "import moto; print(moto.__version__)"]);
-      peers = await benchPeers(trent, moto);
+      ({ rows: peers, floor: peerFloor } = await benchPeers(children, trent, moto));
     }
     // The audit servers below must not share the cores with these.
     await children.stopAll();
@@ -598,13 +649,13 @@ async function main(children: ChildProcesses): Promise<void> {
     settings: settingsText(),
   };
   const markdown = [
-    renderReport({ info, specs: specRows, httpFloor, mixed, peers, audit }),
+    renderReport({ info, specs: specRows, httpFloor, mixed, peers, peerFloor, audit }),
     ...(rsaUnderLoad ? renderRsaUnderLoad(rsaUnderLoad) : []),
     ...(consoleRun ? consoleSection(consoleRun) : []),
   ].join("\n");
   process.stdout.write(`${markdown}\n`);
   // A quick or partial run is for trying the harness; it never replaces the recorded results.
-  if (quick || only) return;
+  if (quick || only || chosenSpecs.length < specs.length) return;
   const resultsDir = new URL("bench/results/", repoRoot);
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(new URL("latest.md", resultsDir), markdown);

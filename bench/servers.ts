@@ -126,17 +126,20 @@ async function spawnListening(
 /**
  * Starts Trent as `npm start` runs it, `node dist/src/main.js` (built beforehand), with its
  * default configuration but for an ephemeral port and a temporary data directory (and any
- * `env` given, such as TRENT_AUDIT_FSYNC), and waits for its "Trent listening on <url>" line.
+ * `env` given, such as TRENT_AUDIT_FSYNC; `nodeOptions` go to node before the script, such as
+ * --cpu-prof), and waits for its "Trent listening on <url>" line.
  */
 export async function startTrent(
   children: ChildProcesses,
   repoRoot: string,
   env: Readonly<Record<string, string>> = {},
   name = "Trent",
+  nodeOptions: readonly string[] = [],
 ): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "trent-bench-"));
   try {
-    const { child, url, pid } = await spawnListening(children, name, ["dist/src/main.js"], {
+    const argv = [...nodeOptions, "dist/src/main.js"];
+    const { child, url, pid } = await spawnListening(children, name, argv, {
       cwd: repoRoot,
       env: {
         TRENT_HOST: "127.0.0.1",

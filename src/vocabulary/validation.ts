@@ -45,12 +45,61 @@ function describe(value: unknown, path: string, sensitive: boolean): string {
   return `Value '${render(value)}' at '${path}'`;
 }
 
+/** Length in code points, as Java counts it for the model's constraints. */
+function codePoints(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length -= 1;
+        i += 1;
+      }
+    }
+  }
+  return length;
+}
+
 function lengthOf(value: unknown): number {
-  if (typeof value === "string") return [...value].length;
+  if (typeof value === "string") return codePoints(value);
   if (value instanceof Uint8Array) return value.length;
   if (Array.isArray(value)) return value.length;
   if (value !== null && typeof value === "object") return Object.keys(value).length;
   return 0;
+}
+
+interface MemberRule {
+  readonly member: string;
+  readonly shapeName: string;
+  /** The member's name in error paths (lowerCamelCase). */
+  readonly pathName: string;
+  readonly required: boolean;
+}
+
+/**
+ * A structure's members as validation walks them, made once per shape: every request walks
+ * its input, and building these per request (entries, names, required lookups) was most of
+ * the walk's time.
+ */
+const memberRules = new Map<string, readonly MemberRule[]>();
+
+function membersOf(
+  shapeName: string,
+  shape: { members: Record<string, string>; required: readonly string[] },
+) {
+  let rules = memberRules.get(shapeName);
+  if (rules === undefined) {
+    rules = Object.entries(shape.members).map(([member, memberShape]) => ({
+      member,
+      shapeName: memberShape,
+      pathName: lowerFirst(member),
+      required: shape.required.includes(member),
+    }));
+    memberRules.set(shapeName, rules);
+  }
+  return rules;
 }
 
 function collect(
@@ -72,16 +121,17 @@ function collect(
   switch (shape.type) {
     case "structure": {
       const record = value as Record<string, unknown>;
-      for (const [member, memberShape] of Object.entries(shape.members)) {
-        const memberPath = path ? `${path}.${lowerFirst(member)}` : lowerFirst(member);
-        const memberValue = record[member];
-        if (memberValue === undefined && shape.required.includes(member)) {
+      for (const rule of membersOf(shapeName, shape)) {
+        const memberValue = record[rule.member];
+        if (memberValue === undefined && !rule.required) continue;
+        const memberPath = path ? `${path}.${rule.pathName}` : rule.pathName;
+        if (memberValue === undefined) {
           errors.push(
             `Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`,
           );
           continue;
         }
-        collect(memberShape, memberValue, memberPath, region, errors, sensitive);
+        collect(rule.shapeName, memberValue, memberPath, region, errors, sensitive);
       }
       return;
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import fs, { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,8 +18,9 @@ function record(eventID: string): CloudTrailRecord {
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Counts the write and datasync calls every FileHandle makes while `run` runs, each still
- * done by the real method; `fail` makes the n-th write (1-based) throw ENOSPC instead.
+ * Counts the write and datasync calls every FileHandle makes, and the synchronous writes the
+ * audit file makes without fsync (fs.writeSync), while `run` runs, each still done by the
+ * real method; `fail` makes the n-th write (1-based) throw ENOSPC instead.
  */
 async function countingFileCalls<T>(
   run: () => Promise<T>,
@@ -31,18 +32,21 @@ async function countingFileCalls<T>(
   await probe.close();
   const write = proto.write!;
   const datasync = proto.datasync!;
+  const writeSync = fs.writeSync;
   let writes = 0;
   let datasyncs = 0;
+  const noSpace = () =>
+    Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
   proto.write = function (this: unknown, ...args: unknown[]) {
     writes += 1;
-    if (writes === fail)
-      return Promise.reject(
-        Object.assign(new Error("ENOSPC: no space left on device"), {
-          code: "ENOSPC",
-        }),
-      );
+    if (writes === fail) return Promise.reject(noSpace());
     return write.apply(this, args);
   };
+  fs.writeSync = ((...args: Parameters<typeof writeSync>) => {
+    writes += 1;
+    if (writes === fail) throw noSpace();
+    return writeSync(...args);
+  }) as typeof writeSync;
   proto.datasync = function (this: unknown, ...args: unknown[]) {
     datasyncs += 1;
     return datasync.apply(this, args);
@@ -53,6 +57,7 @@ async function countingFileCalls<T>(
   } finally {
     proto.write = write;
     proto.datasync = datasync;
+    fs.writeSync = writeSync;
   }
 }
 

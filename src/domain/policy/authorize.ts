@@ -40,7 +40,6 @@ import {
   evaluateIdentityPolicies,
   evaluateNormalizedPolicy,
 } from "./evaluate.js";
-import { principalIdentity } from "./principals.js";
 
 /** How AWS authorizes one operation. */
 interface AccessRule {
@@ -145,13 +144,20 @@ function identityDecision(ctx: RequestContext, request: EvaluationRequest) {
   return evaluateIdentityPolicies(policies, request).decision;
 }
 
-/** Whether any of the policies that decide on `key` mention a condition key. */
+/**
+ * Whether any of the policies that decide on `key` mention a condition key; the answers are
+ * kept per policy text (PolicyCache), so no request lowercases a policy.
+ */
 function mentions(ctx: RequestContext, key: KeyRecord, name: string, extraPolicy?: string) {
   const needle = name.toLowerCase();
+  const { policies } = ctx.services;
   const { identityPolicies } = ctx.caller;
-  const texts = [key.policy, extraPolicy ?? ""];
-  if (identityPolicies !== "administrator") texts.push(JSON.stringify(identityPolicies));
-  return texts.some((text) => text.toLowerCase().includes(needle));
+  if (policies.mentions(key.policy, needle)) return true;
+  if (extraPolicy !== undefined && policies.mentions(extraPolicy, needle)) return true;
+  return (
+    identityPolicies !== "administrator" &&
+    policies.mentions(policies.identityPolicyText(identityPolicies), needle)
+  );
 }
 
 /**
@@ -215,7 +221,7 @@ function evaluationRequest(
   resource: string,
   key?: KeyFacts,
 ): EvaluationRequest {
-  const principal = principalIdentity(ctx.caller.principalArn, ctx.caller.accountId);
+  const principal = ctx.services.policies.principal(ctx.caller.principalArn, ctx.caller.accountId);
   let context: ConditionContext | undefined;
   return {
     principal,

@@ -16,7 +16,12 @@ import {
   evaluateCondition,
   matchesPattern,
 } from "./conditions.js";
-import { notPrincipalApplies, type PrincipalIdentity, principalMatch } from "./principals.js";
+import {
+  notPrincipalApplies,
+  type PrincipalIdentity,
+  principalIdentity,
+  principalMatch,
+} from "./principals.js";
 
 /** A key policy is a resource-based policy; identity policies have no Principal element. */
 export type PolicyKind = "resource" | "identity";
@@ -46,6 +51,13 @@ type Statement = Readonly<Record<string, unknown>>;
 export interface NormalizedPolicy {
   readonly variables: boolean;
   readonly statements: readonly Statement[];
+  /**
+   * True when no statement has a Condition and no policy variable can apply: the decision then
+   * depends only on the principal, the action and the resource (decisionKey), so it is kept.
+   */
+  readonly contextFree?: boolean;
+  /** The kept decisions of a context-free policy, by decisionKey (bounded). */
+  readonly decisions?: Map<string, Evaluation>;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -67,7 +79,14 @@ export function normalizePolicy(document: unknown): NormalizedPolicy {
   const raw = parsed.Statement;
   const statements = (Array.isArray(raw) ? raw : [raw]).filter(isObject);
   // Policy variables exist only from policy language version 2012-10-17 on.
-  return { variables: parsed.Version === "2012-10-17", statements };
+  const variables = parsed.Version === "2012-10-17";
+  const contextFree = statements.every(
+    (statement) =>
+      statement.Condition === undefined && !(variables && JSON.stringify(statement).includes("${")),
+  );
+  return contextFree
+    ? { variables, statements, contextFree, decisions: new Map() }
+    : { variables, statements };
 }
 
 function list(value: unknown): string[] {
@@ -140,12 +159,55 @@ function applies(
 /**
  * Normalized key policies by their text. A policy text never changes meaning, so its parse is
  * cached like opened key material (bounded); the policy itself is still read from the store on
- * every request, so a PutKeyPolicy on any node takes effect at once.
+ * every request, so a PutKeyPolicy on any node takes effect at once. So are the answers to
+ * "does this text mention a condition key" that authorization asks per request.
  */
 export class PolicyCache {
   private readonly byText = new Map<string, NormalizedPolicy>();
+  /** By policy text, then by name: a text read from a kept key row keeps its string hash. */
+  private readonly mentioned = new Map<string, Map<string, boolean>>();
+  private readonly identityTexts = new WeakMap<readonly unknown[], string>();
+  private readonly principals = new Map<string, PrincipalIdentity>();
 
   constructor(private readonly limit = 1024) {}
+
+  /** The caller's identity as policies see it, parsed once per principal ARN and account. */
+  principal(arn: string, accountId: string): PrincipalIdentity {
+    const key = `${accountId}\n${arn}`;
+    let principal = this.principals.get(key);
+    if (principal === undefined) {
+      principal = principalIdentity(arn, accountId);
+      if (this.principals.size >= this.limit) this.principals.clear();
+      this.principals.set(key, principal);
+    }
+    return principal;
+  }
+
+  /** A caller's identity policies as one text, once per list (the credentials file keeps it). */
+  identityPolicyText(policies: readonly unknown[]): string {
+    let text = this.identityTexts.get(policies);
+    if (text === undefined) {
+      text = JSON.stringify(policies);
+      this.identityTexts.set(policies, text);
+    }
+    return text;
+  }
+
+  /** Whether `text` mentions `name` (lowercase), in any letter case. */
+  mentions(text: string, name: string): boolean {
+    let answers = this.mentioned.get(text);
+    if (answers === undefined) {
+      if (this.mentioned.size >= this.limit) this.mentioned.clear();
+      answers = new Map();
+      this.mentioned.set(text, answers);
+    }
+    let answer = answers.get(name);
+    if (answer === undefined) {
+      answer = text.toLowerCase().includes(name);
+      answers.set(name, answer);
+    }
+    return answer;
+  }
 
   normalized(text: string): NormalizedPolicy {
     let policy = this.byText.get(text);
@@ -170,8 +232,37 @@ export function evaluatePolicy(
   return evaluateNormalizedPolicy(normalizePolicy(document), kind, request);
 }
 
+/**
+ * Decisions kept per context-free policy (NormalizedPolicy.contextFree; one object per text
+ * from PolicyCache): everything that decides them is in the key, so a kept answer is the answer.
+ */
+const decisionsPerPolicy = 256;
+
+function decisionKey(kind: PolicyKind, request: EvaluationRequest): string {
+  const { principal } = request;
+  return `${kind}\n${principal.arn}\n${principal.accountId}\n${request.action}\n${request.resource}`;
+}
+
 /** Evaluates one already normalized policy for one request. */
 export function evaluateNormalizedPolicy(
+  policy: NormalizedPolicy,
+  kind: PolicyKind,
+  request: EvaluationRequest,
+): Evaluation {
+  const kept = policy.decisions;
+  if (policy.contextFree !== true || kept === undefined)
+    return evaluateStatements(policy, kind, request);
+  const key = decisionKey(kind, request);
+  let evaluation = kept.get(key);
+  if (evaluation === undefined) {
+    evaluation = evaluateStatements(policy, kind, request);
+    if (kept.size >= decisionsPerPolicy) kept.clear();
+    kept.set(key, evaluation);
+  }
+  return evaluation;
+}
+
+function evaluateStatements(
   { statements, variables }: NormalizedPolicy,
   kind: PolicyKind,
   request: EvaluationRequest,

@@ -203,6 +203,9 @@ export function createTrentMetrics(): TrentMetrics {
   const httpLatency = children((route) => httpDuration.labels(route as string));
   const storeLatency = children((kind) => storeDuration.labels(kind as string));
   const auditLatency = children((sink) => auditDuration.labels(sink as string));
+  const auditRecordsOf = children((sink, result) =>
+    auditRecords.labels(sink as string, result as string),
+  );
   const keyPairLatency = children((spec) => keyPairWait.labels(spec as string));
 
   return {
@@ -225,7 +228,7 @@ export function createTrentMetrics(): TrentMetrics {
     auditWrites: {
       written(sink, records, durationMs, ok) {
         auditLatency(sink).observe(durationMs / 1000);
-        auditRecords.labels(sink, ok ? "ok" : "failed").inc(records);
+        auditRecordsOf(sink, ok ? "ok" : "failed").inc(records);
       },
     },
     keyPairServed(spec, waitedMs) {

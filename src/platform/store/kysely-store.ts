@@ -41,6 +41,7 @@ import type {
   RotationType,
   XksProxyConnectivityType,
 } from "../../vocabulary/types.generated.js";
+import { type DatabaseVersion, KeyRowCache } from "./key-row-cache.js";
 import { RootKeys, SealedSecrets } from "./kysely-root-keys.js";
 import { type MigrationDialect, migrationProvider } from "./migrations.js";
 import type {
@@ -84,6 +85,11 @@ export interface StoreDialect extends MigrationDialect {
    * its start (sqlite.ts), so there the lock methods only read.
    */
   readonly concurrentWriters?: boolean | undefined;
+  /**
+   * A version that changes whenever the database may have changed (key-row-cache.ts): given,
+   * key lookups outside transactions are served from memory while it holds still.
+   */
+  readonly version?: DatabaseVersion | undefined;
 }
 
 /**
@@ -224,9 +230,22 @@ class Keys implements KeyRepository {
   constructor(
     private readonly db: Db,
     private readonly locking: Locking,
+    /** Outside transactions on SQLite only (key-row-cache.ts). */
+    private readonly cache?: KeyRowCache,
   ) {}
 
   async get(arn: string) {
+    const { cache } = this;
+    if (cache === undefined) return this.read(arn);
+    // The version before the read: a write landing meanwhile makes the entry stale at once.
+    const version = cache.version();
+    const cached = cache.get(arn, version);
+    if (cached !== undefined) return cached;
+    const key = await this.read(arn);
+    return key === undefined ? undefined : cache.set(arn, version, key);
+  }
+
+  private async read(arn: string) {
     this.byArn ??= this.db.selectFrom("keys").selectAll().where("arn", "=", arn).compile();
     const { rows } = await this.db.executeQuery<Selectable<KeysTable>>(
       CompiledQuery.raw(this.byArn.sql, [arn]),
@@ -1104,10 +1123,11 @@ class KyselyStoreView implements Store {
     protected readonly db: Db,
     private readonly root: Kysely<Database>,
     private readonly concurrentWriters: boolean,
+    keyRows?: KeyRowCache,
   ) {
     const locking: Locking =
       db === root ? "outside-transaction" : concurrentWriters ? "rows" : "serial";
-    this.keys = new Keys(db, locking);
+    this.keys = new Keys(db, locking, db === root ? keyRows : undefined);
     this.materials = new Materials(db);
     this.aliases = new Aliases(db, locking);
     this.tags = new Tags(db);
@@ -1214,7 +1234,13 @@ export async function openKyselyStore(db: Kysely<Database>, dialect: StoreDialec
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
-  return new KyselyStoreView(db, db, dialect.concurrentWriters === true);
+  const concurrentWriters = dialect.concurrentWriters === true;
+  // Several writers (PostgreSQL nodes) leave no cheap per-connection version to check.
+  const keyRows =
+    dialect.version === undefined || concurrentWriters
+      ? undefined
+      : new KeyRowCache(dialect.version);
+  return new KyselyStoreView(db, db, concurrentWriters, keyRows);
 }
 
 /** The statement kinds metrics count by; anything else is "other" (labels stay bounded). */

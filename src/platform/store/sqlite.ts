@@ -36,7 +36,7 @@ const statementCacheSize = 256;
  * being iterated cannot run another query), and SQLite recompiles a kept statement by itself
  * after a schema change. The bound keeps IN lists of many lengths from growing it forever.
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, written: () => void): SqliteDatabase {
   const statements = new Map<string, SqliteStatement>();
   return {
     close: () => sqlite.close(),
@@ -50,6 +50,9 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
         }
         statements.set(sql, statement);
       }
+      // Kysely prepares every statement it runs, so this sees each write (BEGIN and COMMIT
+      // included) just before it runs.
+      if (!statement.reader) written();
       return statement;
     },
   };
@@ -79,6 +82,33 @@ class ImmediateTransactionDialect extends SqliteDialect {
   }
 }
 
+/**
+ * The database's version for the key row cache (key-row-cache.ts): a counter that moves on
+ * every write this connection runs (`written`) and whenever `PRAGMA data_version` changes,
+ * which SQLite guarantees when another connection (another process on the file) committed.
+ */
+function databaseVersion(sqlite: SQLite.Database): {
+  readonly written: () => void;
+  readonly current: () => number;
+} {
+  const dataVersion = sqlite.prepare("pragma data_version").pluck();
+  let generation = 0;
+  let seen: unknown;
+  return {
+    written: () => {
+      generation += 1;
+    },
+    current: () => {
+      const now = dataVersion.get();
+      if (now !== seen) {
+        seen = now;
+        generation += 1;
+      }
+      return generation;
+    },
+  };
+}
+
 export async function openSqliteStore(
   dataDir: string,
   observer?: StoreQueryObserver,
@@ -96,9 +126,12 @@ export async function openSqliteStore(
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
+  const version = databaseVersion(sqlite);
   const db = new Kysely<Database>({
-    dialect: new ImmediateTransactionDialect({ database: withStatementCache(sqlite) }),
+    dialect: new ImmediateTransactionDialect({
+      database: withStatementCache(sqlite, version.written),
+    }),
     log: queryLog(observer),
   });
-  return openKyselyStore(db, { binary: "blob" });
+  return openKyselyStore(db, { binary: "blob", version: version.current });
 }
