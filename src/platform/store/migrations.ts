@@ -308,6 +308,23 @@ function rootKeys(dialect: MigrationDialect): Migration {
   };
 }
 
+/**
+ * Every query the store sends reads an index, so no request, sweep or page costs more at a
+ * million keys than at a thousand (test/store/query-plans.test.ts keeps it so). The one that
+ * did not: finding an external key store by its proxy address.
+ */
+function scaleIndexes(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex("custom_key_stores_by_proxy_uri")
+        .on("custom_key_stores")
+        .columns(["region", "xks_uri_endpoint", "xks_uri_path"])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -319,6 +336,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
         "0005_custom_key_stores": customKeyStores(dialect),
         "0005_multi_region_keys": multiRegionKeys(),
         "0006_root_keys": rootKeys(dialect),
+        "0007_scale_indexes": scaleIndexes(),
       };
     },
   };
