@@ -23,6 +23,8 @@ declare module "autocannon" {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Requests each connection sends in turn; unset fields come from the options above. */
+    requests?: { body?: string; method?: string; headers?: Record<string, string> }[];
     setupClient?: (client: Client) => void;
   }
 
