@@ -412,7 +412,7 @@ export function renderScale(run: ScaleRun): string {
   }
   lines.push(
     "",
-    "| | " + `${a} keys | ${b} keys |`,
+    `| | ${a} keys | ${b} keys |`,
     "|---|---:|---:|",
     `| start-up, spawn to listening (median of 3) | ${small.startupMs.toFixed(0)} ms | ${large.startupMs.toFixed(0)} ms |`,
     `| start-ups | ${small.startupsMs.map((t) => t.toFixed(0)).join(", ")} ms | ${large.startupsMs.map((t) => t.toFixed(0)).join(", ")} ms |`,
