@@ -2,10 +2,14 @@
  * Fills a Trent SQLite file with many keys quickly, written straight into the tables rather
  * than through CreateKey (a million CreateKeys over HTTP would take most of an hour). Every
  * row is what CreateKey writes: the key row is a copy of a template key that Trent itself
- * created in this file (its policy, states and dates), under a new key id; its key material is
- * 32 fresh random bytes sealed under the root key Trent runs with, with the key's own ARN and
- * material id as AAD, so every seeded key encrypts and decrypts like any other. Each key gets
- * one alias, so ListAliases has as many entries to page through as ListKeys.
+ * created in this file (its policy, states and dates), under a new key id, and its key
+ * material row has the template's size and root key version. The keys the bench uses (a
+ * sample spread over the key space) get material of their own: 32 fresh random bytes sealed
+ * under the root key Trent runs with, with the key's ARN and material id as AAD, so they
+ * encrypt and decrypt like any key. The rest carry the template's sealed bytes, which open
+ * for the template only: a million seals would take about a minute on a busy machine and
+ * change nothing in what the bench measures. Each key gets one alias, so ListAliases has as
+ * many entries to page through as ListKeys.
  *
  * Rows go in sorted by key id (and alias name) in large transactions: appending to the indexes
  * in order keeps seeding a million keys within seconds rather than minutes.
@@ -18,8 +22,13 @@ import type { AliasesTable, KeyMaterialsTable, KeysTable } from "../src/platform
 import { keyArn } from "../src/vocabulary/arns.js";
 
 export interface SeededKeys {
+  /** The account and Region of every seeded key: the template's. */
+  readonly accountId: string;
+  readonly region: string;
   /** Every key id in the file, the template's included, in code-point (ListKeys) order. */
   readonly keyIds: readonly string[];
+  /** The keys with material of their own (see above), spread evenly over keyIds. */
+  readonly sampleKeyIds: readonly string[];
   /** Every alias name seeded, in code-point (ListAliases) order. */
   readonly aliasNames: readonly string[];
   readonly seconds: number;
@@ -30,8 +39,16 @@ const batch = 20_000;
 
 function insertStatement(db: SQLite.Database, table: string, columns: readonly string[]) {
   return db.prepare(
-    `insert into ${table} (${columns.join(", ")}) values (${columns.map((c) => `@${c}`).join(", ")})`,
+    `insert into ${table} (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`,
   );
+}
+
+/** `count` items spread evenly over `all`, first and last included. */
+export function spreadOver<T>(all: readonly T[], count: number): T[] {
+  const picked: T[] = [];
+  for (let i = 0; i < Math.min(count, all.length); i++)
+    picked.push(all[Math.floor((i * (all.length - 1)) / Math.max(1, count - 1))] as T);
+  return picked;
 }
 
 /** The name of the nth seeded alias: zero-padded, so name order is seeding order. */
@@ -48,6 +65,7 @@ export function seedKeys(
   templateKeyId: string,
   total: number,
   rootKey: Uint8Array,
+  sampleSize: number,
 ): SeededKeys {
   const started = performance.now();
   const db = new SQLite(file);
@@ -68,9 +86,13 @@ export function seedKeys(
 
     const newIds: string[] = [];
     for (let i = 1; i < total; i++) newIds.push(randomUUID());
-    newIds.sort();
-    const insertKey = insertStatement(db, "keys", Object.keys(template));
-    const insertMaterial = insertStatement(db, "key_materials", Object.keys(templateMaterial));
+    const keyIds = [...newIds, templateKeyId].sort();
+    const sampleKeyIds = spreadOver(keyIds, sampleSize);
+    const sample = new Set(sampleKeyIds);
+    const keyColumns = Object.keys(template) as (keyof KeysTable)[];
+    const materialColumns = Object.keys(templateMaterial) as (keyof KeyMaterialsTable)[];
+    const insertKey = insertStatement(db, "keys", keyColumns);
+    const insertMaterial = insertStatement(db, "key_materials", materialColumns);
     const aliasColumns: readonly (keyof AliasesTable)[] = [
       "account_id",
       "region",
@@ -80,39 +102,55 @@ export function seedKeys(
       "updated_at",
     ];
     const insertAlias = insertStatement(db, "aliases", aliasColumns);
-    const insertKeys = db.transaction((ids: readonly string[]) => {
-      for (const keyId of ids) {
+    const insertKeys = db.transaction((from: number, to: number) => {
+      const materialIds = randomBytes(32 * (to - from)).toString("hex");
+      for (let n = from; n < to; n++) {
+        const keyId = keyIds[n] as string;
+        if (keyId === templateKeyId) continue;
         const arn = keyArn(template.region, template.account_id, keyId);
-        const materialId = randomBytes(32).toString("hex");
-        insertKey.run({ ...template, arn, key_id: keyId, current_material_id: materialId });
-        insertMaterial.run({
+        const materialId = materialIds.slice((n - from) * 64, (n - from + 1) * 64);
+        const key: KeysTable = { ...template, arn, key_id: keyId, current_material_id: materialId };
+        insertKey.run(keyColumns.map((column) => key[column]));
+        const material: KeyMaterialsTable = {
           ...templateMaterial,
           key_arn: arn,
           material_id: materialId,
-          sealed: sealer.seal(randomBytes(32), keyMaterialAad(arn, materialId)),
-        });
+          sealed: sample.has(keyId)
+            ? sealer.seal(randomBytes(32), keyMaterialAad(arn, materialId))
+            : templateMaterial.sealed,
+        };
+        insertMaterial.run(materialColumns.map((column) => material[column]));
       }
     });
-    for (let i = 0; i < newIds.length; i += batch) insertKeys(newIds.slice(i, i + batch));
+    for (let n = 0; n < keyIds.length; n += batch)
+      insertKeys(n, Math.min(n + batch, keyIds.length));
 
     // Aliases in name order, pointing at keys in a scattered order.
-    const keyIds = [...newIds, templateKeyId].sort();
     const aliasNames = keyIds.map((_, n) => seededAliasName(n));
     const insertAliases = db.transaction((from: number, to: number) => {
-      for (let n = from; n < to; n++)
-        insertAlias.run({
+      for (let n = from; n < to; n++) {
+        const alias: AliasesTable = {
           account_id: template.account_id,
           region: template.region,
           alias_name: aliasNames[n] as string,
           target_key_id: keyIds[(n * 7919) % keyIds.length] as string,
           created_at: template.created_at,
           updated_at: template.created_at,
-        } satisfies AliasesTable);
+        };
+        insertAlias.run(aliasColumns.map((column) => alias[column]));
+      }
     });
     for (let n = 0; n < keyIds.length; n += batch)
       insertAliases(n, Math.min(n + batch, keyIds.length));
     db.pragma("wal_checkpoint(TRUNCATE)");
-    return { keyIds, aliasNames, seconds: (performance.now() - started) / 1000 };
+    return {
+      accountId: template.account_id,
+      region: template.region,
+      keyIds,
+      sampleKeyIds,
+      aliasNames,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     db.close();
   }

@@ -24,6 +24,7 @@ import { sqliteFileName } from "../src/platform/store/sqlite.js";
 import { processCpuSeconds } from "./cpu.js";
 import { kmsHeaders, type LoadResult, runLoad } from "./load.js";
 import { type SeededKeys, seedKeys } from "./scale-seed.js";
+import { measureStore, type StoreRow } from "./scale-store.js";
 import { type ChildProcesses, type ServerProcess, startTrent } from "./servers.js";
 
 /** Latency and CPU per request at the large size may exceed the small size's by this much. */
@@ -48,6 +49,8 @@ export interface ScaleRow {
 export interface ScaleRun {
   readonly sizes: readonly [ScaleSize, ScaleSize];
   readonly rows: readonly ScaleRow[];
+  /** The store's queries alone, in this process (scale-store.ts). */
+  readonly store: readonly StoreRow[];
   readonly connections: number;
   /** Measured runs per size and row, their order alternating. */
   readonly rounds: number;
@@ -105,7 +108,7 @@ async function prepare(
   } finally {
     await first.stop();
   }
-  const seeded = seedKeys(join(dataDir, sqliteFileName), templateKeyId, keys, rootKey);
+  const seeded = seedKeys(join(dataDir, sqliteFileName), templateKeyId, keys, rootKey, sampleKeys);
   progress(`${keys} keys and aliases seeded in ${seeded.seconds.toFixed(1)} s`);
   return { dataDir, env, seeded };
 }
@@ -143,14 +146,6 @@ async function waitForIdle(pid: number, maxSeconds = 15): Promise<void> {
   }
 }
 
-/** `count` items spread evenly over `all`, first and last included. */
-function spreadOver<T>(all: readonly T[], count: number): T[] {
-  const picked: T[] = [];
-  for (let i = 0; i < count; i++)
-    picked.push(all[Math.floor((i * (all.length - 1)) / Math.max(1, count - 1))] as T);
-  return picked;
-}
-
 interface RowRequest {
   readonly name: string;
   readonly operation: string;
@@ -174,24 +169,19 @@ const rowRequests: readonly RowRequest[] = [
   {
     name: "DescribeKey",
     operation: "DescribeKey",
-    bodies: (seeded) =>
-      spreadOver(seeded.keyIds, sampleKeys).map((KeyId) => JSON.stringify({ KeyId })),
+    bodies: (seeded) => seeded.sampleKeyIds.map((KeyId) => JSON.stringify({ KeyId })),
   },
   {
     name: "Encrypt (32 bytes)",
     operation: "Encrypt",
     bodies: (seeded) =>
-      spreadOver(seeded.keyIds, sampleKeys).map((KeyId) =>
-        JSON.stringify({ KeyId, Plaintext: plaintext }),
-      ),
+      seeded.sampleKeyIds.map((KeyId) => JSON.stringify({ KeyId, Plaintext: plaintext })),
   },
   {
     name: "GenerateDataKeyPair ECC_NIST_P256",
     operation: "GenerateDataKeyPair",
     bodies: (seeded) =>
-      spreadOver(seeded.keyIds, sampleKeys).map((KeyId) =>
-        JSON.stringify({ KeyId, KeyPairSpec: "ECC_NIST_P256" }),
-      ),
+      seeded.sampleKeyIds.map((KeyId) => JSON.stringify({ KeyId, KeyPairSpec: "ECC_NIST_P256" })),
   },
   {
     name: "ListKeys, first page (Limit 100)",
@@ -252,10 +242,17 @@ export async function benchScale(
   const servers: ServerProcess[] = [];
   try {
     for (const keys of counts) prepared.push(await prepare(children, repoRoot, keys));
+    // Before anything else writes to the files (the store timings record key uses).
+    const bytes = prepared.map((item) => databaseBytes(item.dataDir));
+    progress("timing the store's queries in this process");
+    const store = await measureStore(prepared, rounds);
+    for (const row of store)
+      progress(
+        `${row.name}: ${row.microseconds.map((us) => us.toFixed(1)).join(" µs, ")} µs per call`,
+      );
     const sizes: ScaleSize[] = [];
     for (const [i, keys] of counts.entries()) {
       const item = prepared[i] as Prepared;
-      const bytes = databaseBytes(item.dataDir);
       const { server, startupsMs } = await startMeasured(children, repoRoot, item);
       servers.push(server);
       sizes.push({
@@ -263,11 +260,11 @@ export async function benchScale(
         seedSeconds: item.seeded.seconds,
         startupMs: median(startupsMs),
         startupsMs,
-        databaseBytes: bytes,
+        databaseBytes: bytes[i] ?? Number.NaN,
       });
       progress(
         `${keys} keys: start-up ${startupsMs.map((t) => t.toFixed(0)).join(", ")} ms; ` +
-          `database ${(bytes / 1e6).toFixed(1)} MB`,
+          `database ${((bytes[i] ?? Number.NaN) / 1e6).toFixed(1)} MB`,
       );
     }
     const rows: ScaleRow[] = [];
@@ -319,6 +316,7 @@ export async function benchScale(
     return {
       sizes: sizes as [ScaleSize, ScaleSize],
       rows,
+      store,
       connections,
       rounds,
       warmupSeconds: durations.warmup,
@@ -388,7 +386,7 @@ export function renderScale(run: ScaleRun): string {
     "",
     `Two Trents side by side, each on its own SQLite file seeded with ${a} and ${b} keys (one ` +
       "alias each) through the store's tables (bench/scale-seed.ts); each row loads one and " +
-      `then the other, ${run.rounds} rounds in alternating order, ${run.connections} ` +
+      `then the other, ${run.rounds} round(s) in alternating order, ${run.connections} ` +
       `connections, ${run.warmupSeconds} s warm-up then ${run.seconds} s measured per round ` +
       "(p50 and p99: the median round's; CPU per request: all rounds'). DescribeKey, " +
       `Encrypt and GenerateDataKeyPair cycle through ` +
@@ -408,6 +406,21 @@ export function renderScale(run: ScaleRun): string {
         `${fixed(s.p99Ms, 2)} | ${fixed(l.p99Ms, 2)} | ${fixed(cpuPerRequestUs(s), 0)} | ` +
         `${fixed(cpuPerRequestUs(l), 0)} | **${fixed(p50, 2)}** | **${fixed(cpu, 2)}** | ` +
         `${within(p50 === undefined || cpu === undefined ? undefined : Math.max(p50, cpu))} |`,
+    );
+  }
+  lines.push(
+    "",
+    "The store's queries alone, in the bench process against the same two files (Trent's " +
+      `Store over SQLite, warm; CPU µs per call, median of ${run.rounds} alternating rounds):`,
+    "",
+    `| query | ${a} keys | ${b} keys | **ratio** | within ${scaleTolerance * 100}% |`,
+    "|---|---:|---:|---:|---|",
+  );
+  for (const row of run.store) {
+    const [s, l] = row.microseconds;
+    const r = ratio(l, s);
+    lines.push(
+      `| ${row.name} | ${fixed(s, 1)} | ${fixed(l, 1)} | **${fixed(r, 2)}** | ${within(r)} |`,
     );
   }
   lines.push(
