@@ -98,19 +98,26 @@ async function prepare(
   keys: number,
 ): Promise<Prepared> {
   const dataDir = mkdtempSync(join(tmpdir(), "trent-bench-scale-"));
-  const rootKey = randomBytes(32);
-  const env = { TRENT_DATA_DIR: dataDir, TRENT_ROOT_KEY: rootKey.toString("base64") };
-  const first = await startTrent(children, repoRoot, env, `Trent (${keys} keys, first start)`);
-  let templateKeyId: string;
   try {
-    const created = await call(first.url, "CreateKey", {});
-    templateKeyId = String((created.KeyMetadata as { KeyId: string }).KeyId);
-  } finally {
-    await first.stop();
+    const rootKey = randomBytes(32);
+    const env = { TRENT_DATA_DIR: dataDir, TRENT_ROOT_KEY: rootKey.toString("base64") };
+    const first = await startTrent(children, repoRoot, env, `Trent (${keys} keys, first start)`);
+    let templateKeyId: string;
+    try {
+      const created = await call(first.url, "CreateKey", {});
+      templateKeyId = String((created.KeyMetadata as { KeyId: string }).KeyId);
+    } finally {
+      await first.stop();
+    }
+    const file = join(dataDir, sqliteFileName);
+    const seeded = seedKeys(file, templateKeyId, keys, rootKey, sampleKeys);
+    progress(`${keys} keys and aliases seeded in ${seeded.seconds.toFixed(1)} s`);
+    return { dataDir, env, seeded };
+  } catch (error) {
+    // Not yet handed to the caller, which cleans up what it was handed.
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
-  const seeded = seedKeys(join(dataDir, sqliteFileName), templateKeyId, keys, rootKey, sampleKeys);
-  progress(`${keys} keys and aliases seeded in ${seeded.seconds.toFixed(1)} s`);
-  return { dataDir, env, seeded };
 }
 
 /** Three starts on the seeded file; the last one keeps running for the load. */
