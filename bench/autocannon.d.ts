@@ -23,9 +23,9 @@ declare module "autocannon" {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
-    /** Requests each connection sends in turn, over and over (instead of method/body). */
+    /** Requests each connection sends in turn, over and over; unset fields come from above. */
     requests?: readonly {
-      method: string;
+      method?: string;
       path?: string;
       headers?: Record<string, string>;
       body?: string;

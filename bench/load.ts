@@ -15,6 +15,8 @@ export interface KmsLoad {
   readonly operation: string;
   /** The JSON body, already serialized. */
   readonly body: string;
+  /** Bodies each connection sends in turn instead of `body` (e.g. one per key of a sample). */
+  readonly bodies?: readonly string[];
   /** Extra headers, e.g. an Authorization header naming a credential scope. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly connections: number;
@@ -93,6 +95,7 @@ export function runLoad(load: KmsLoad): Promise<LoadResult> {
         method: "POST",
         headers: kmsHeaders(load.operation, load.headers),
         body: load.body,
+        ...(load.bodies ? { requests: load.bodies.map((body) => ({ body })) } : {}),
         setupClient: reconnectWhenServerCloses,
       },
       (error, result) => {

@@ -14,14 +14,16 @@
  *   6. Encrypt and CreateKey on four Trents side by side: no audit file, the audit file
  *      (answers wait for their record's write), the audit file and its index (the default),
  *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each;
- *   7. the console's key list page at 100,000 keys: first, deep and filtered pages.
+ *   7. the console's key list page at 100,000 keys: first, deep and filtered pages;
+ *   8. 1,000 keys against 1,000,000 (bench/scale.ts): request latency and CPU, list pages at
+ *      depth, start-up time and database size.
  * Prints a markdown report and writes it to bench/results/latest.md. Progress goes to stderr.
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
  * it is), --no-moto (skip the moto comparison), --only=<sections> (a comma-separated subset
- * of pairs, mixed, rsa, moto, audit, console; writes no file), --specs=<KeyPairSpec,...> (only
- * these specs in the pairs section; writes no file). See bench/README.md for what the numbers
- * mean.
+ * of pairs, mixed, rsa, moto, audit, console, scale; writes no file), --specs=<KeyPairSpec,...>
+ * (only these specs in the pairs section; writes no file). See bench/README.md for what the
+ * numbers mean.
  */
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -46,6 +48,7 @@ import {
   type SpecRow,
 } from "./report.js";
 import { benchRsaUnderLoad, type RsaUnderLoadRun, renderRsaUnderLoad } from "./rsa-under-load.js";
+import { benchScale, renderScale } from "./scale.js";
 import {
   ChildProcesses,
   type ServerProcess,
@@ -59,7 +62,7 @@ const repoRoot = new URL("../", import.meta.url);
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 
-const sections = ["pairs", "mixed", "rsa", "moto", "audit", "console"] as const;
+const sections = ["pairs", "mixed", "rsa", "moto", "audit", "console", "scale"] as const;
 type Section = (typeof sections)[number];
 /** The sections --only names; every section when it is absent. */
 const only = (() => {
@@ -632,6 +635,9 @@ async function main(children: ChildProcesses): Promise<void> {
         progress,
       })
     : undefined;
+  const scale = runs("scale")
+    ? await benchScale(children, repoRoot.pathname, { quick })
+    : undefined;
 
   const dirty = commandOutput("git", ["status", "--porcelain", "--", "src"])
     ? " (src/ modified)"
@@ -652,6 +658,7 @@ async function main(children: ChildProcesses): Promise<void> {
     renderReport({ info, specs: specRows, httpFloor, mixed, peers, peerFloor, audit }),
     ...(rsaUnderLoad ? renderRsaUnderLoad(rsaUnderLoad) : []),
     ...(consoleRun ? consoleSection(consoleRun) : []),
+    ...(scale ? [renderScale(scale)] : []),
   ].join("\n");
   process.stdout.write(`${markdown}\n`);
   // A quick or partial run is for trying the harness; it never replaces the recorded results.

@@ -16,7 +16,7 @@ import type {
   Store,
 } from "../../src/platform/store/store.js";
 import type { CustomKeyStoreRecord } from "../../src/vocabulary/custom-key-store-records.js";
-import type { GrantRecord } from "../../src/vocabulary/grant-records.js";
+import { type GrantRecord, grantListKey } from "../../src/vocabulary/grant-records.js";
 import type {
   AliasRecord,
   KeyMaterialRecord,
@@ -231,6 +231,70 @@ async function concurrentIncrements(
 
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/** A well-spread, repeatable 8-hex-digit prefix for the nth made-up identifier. */
+function spread(n: number): string {
+  return (Math.imul(n + 1, 2654435761) >>> 0).toString(16).padStart(8, "0");
+}
+
+/** A keyset-paged listing as the paging walk below drives it, by sort key. */
+interface ChangingListing {
+  /** Sort keys of the records created before the walk. */
+  readonly initial: readonly string[];
+  /** A sort key no record has had, for the nth record created during the walk. */
+  fresh(n: number): string;
+  page(after: string | undefined, limit: number): Promise<string[]>;
+  create(sortKey: string): Promise<void>;
+  remove(sortKey: string): Promise<void>;
+}
+
+/**
+ * Pages through a listing to its end, creating and deleting records between pages as other
+ * clients would: each time, two new records (wherever their keys sort, ahead of the position
+ * or behind it), one deletion just ahead (in what would be the next page) and one behind.
+ * Returns what the pages held and what keyset paging promises they hold: every record present
+ * when the walk passes its place, once, in order; nothing deleted before the walk reached it;
+ * nothing created behind the walk.
+ */
+async function walkWhileChanging(
+  listing: ChangingListing,
+  limit: number,
+): Promise<{ seen: string[]; expected: string[]; pages: number }> {
+  for (const sortKey of listing.initial) await listing.create(sortKey);
+  const present = new Set(listing.initial);
+  const missed = new Set<string>();
+  const created: string[] = [];
+  const seen: string[] = [];
+  let after: string | undefined;
+  let pages = 0;
+  for (;;) {
+    const page = await listing.page(after, limit);
+    pages += 1;
+    seen.push(...page);
+    if (page.length < limit) break;
+    const position = page.at(-1)!;
+    after = position;
+    for (const sortKey of [listing.fresh(created.length), listing.fresh(created.length + 1)]) {
+      await listing.create(sortKey);
+      created.push(sortKey);
+      present.add(sortKey);
+      if (sortKey <= position) missed.add(sortKey);
+    }
+    const sorted = codePointOrder([...present]);
+    const ahead = sorted.filter((sortKey) => sortKey > position);
+    const behind = sorted.filter((sortKey) => sortKey <= position);
+    for (const doomed of [ahead[2], behind[behind.length >> 1]]) {
+      if (doomed === undefined) continue;
+      await listing.remove(doomed);
+      present.delete(doomed);
+      if (doomed > position) missed.add(doomed);
+    }
+  }
+  const expected = codePointOrder(
+    [...listing.initial, ...created].filter((sortKey) => !missed.has(sortKey)),
+  );
+  return { seen, expected, pages };
+}
+
 export function storeContract(backend: StoreBackend): void {
   async function withStore(test: (store: Store) => Promise<void>): Promise<void> {
     const store = await backend.open();
@@ -442,6 +506,34 @@ export function storeContract(backend: StoreBackend): void {
           ["alias/Orders-main", "alias/orders_100%"],
         );
         assert.deepEqual(await store.aliases.listForKeys(account, region, []), []);
+      }));
+
+    it("pages completely, without overlap, at any depth while keys come and go", () =>
+      withStore(async (store) => {
+        const keyIdOf = (n: number) => `${spread(n)}-0000-4000-8000-${String(n).padStart(12, "0")}`;
+        const { seen, expected, pages } = await walkWhileChanging(
+          {
+            initial: upTo(240).map(keyIdOf),
+            fresh: (n) => keyIdOf(1000 + n),
+            page: async (after, limit) =>
+              (await store.keys.list(account, region, { limit, after })).map((k) => k.keyId),
+            create: (id) => store.keys.insert(keyRecord(id)),
+            remove: (id) => store.transaction((tx) => tx.keys.delete(arnOf(id))),
+          },
+          7,
+        );
+        assert.ok(pages > 30, `only ${pages} pages`);
+        assert.deepEqual(seen, expected);
+        // A page far into the listing starts right after its position, whatever came before.
+        const deep = expected[200]!;
+        const page = await store.keys.list(account, region, { limit: 3, after: deep });
+        const now = codePointOrder(
+          (await store.keys.list(account, region, { limit: 1000 })).map((k) => k.keyId),
+        );
+        assert.deepEqual(
+          page.map((k) => k.keyId),
+          now.filter((id) => id > deep).slice(0, 3),
+        );
       }));
 
     it("counts the keys of every account and Region", () =>
@@ -846,6 +938,25 @@ export function storeContract(backend: StoreBackend): void {
           evenSorted.slice(1, 3),
         );
       }));
+    it("pages completely, without overlap, at any depth while aliases come and go", () =>
+      withStore(async (store) => {
+        // Mixed case and punctuation, so code-point order is what is being paged.
+        const nameOf = (n: number) =>
+          `alias/${n % 3 === 0 ? "App" : n % 3 === 1 ? "app" : "_app"}-${spread(n)}`;
+        const { seen, expected, pages } = await walkWhileChanging(
+          {
+            initial: upTo(240).map(nameOf),
+            fresh: (n) => nameOf(1000 + n),
+            page: async (after, limit) =>
+              (await store.aliases.list(account, region, { limit, after })).map((a) => a.aliasName),
+            create: (name) => store.aliases.insert(alias(name, "k1")),
+            remove: (name) => store.aliases.delete(account, region, name),
+          },
+          7,
+        );
+        assert.ok(pages > 30, `only ${pages} pages`);
+        assert.deepEqual(seen, expected);
+      }));
   });
 
   describe("tags", () => {
@@ -971,6 +1082,32 @@ export function storeContract(backend: StoreBackend): void {
           grantId(1),
         ]);
         assert.deepEqual(await store.grants.listForGrantees(key, []), []);
+      }));
+
+    it("pages a key's grants completely, without overlap, while grants come and go", () =>
+      withStore(async (store) => {
+        const key = arnOf("00000000-0000-0000-0000-000000000001");
+        const at = new Date("2025-03-01T00:00:00Z");
+        // Grants made at one instant sort by grant id, which is what varies here.
+        const listKeyOf = (n: number) => grantListKey({ creationDate: at, grantId: grantIdOf(n) });
+        const grantIdOf = (n: number) => `${spread(n)}${grantId(n).slice(8)}`;
+        const idOf = (listKey: string) => listKey.slice(listKey.indexOf(".") + 1);
+        const { seen, expected, pages } = await walkWhileChanging(
+          {
+            initial: upTo(120).map(listKeyOf),
+            fresh: (n) => listKeyOf(1000 + n),
+            page: async (after, limit) =>
+              (await store.grants.listForKey(key, { limit, after })).map(grantListKey),
+            create: (listKey) =>
+              store.grants.insert(grant(idOf(listKey), key, { creationDate: at })),
+            remove: async (listKey) => {
+              await store.grants.delete(idOf(listKey));
+            },
+          },
+          5,
+        );
+        assert.ok(pages > 20, `only ${pages} pages`);
+        assert.deepEqual(seen, expected);
       }));
 
     it("lists retirable grants of one principal in one Region, finds grants by name, deletes", () =>

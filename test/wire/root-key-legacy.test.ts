@@ -27,7 +27,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const rootKey = new Uint8Array(32).fill(0x3c);
 
-/** Takes a stopped Trent's SQLite file back to the schema before migration 0006 (and 0007). */
+/**
+ * Takes a stopped Trent's SQLite file back to the schema before migration 0006 (and so before
+ * every later one).
+ */
 function downgradeToBeforeRootKeyVersions(dataDir: string): void {
   const db = new SQLite(join(dataDir, "trent.sqlite"));
   try {
@@ -42,7 +45,8 @@ function downgradeToBeforeRootKeyVersions(dataDir: string): void {
       drop table sealed_secrets;
       drop index key_materials_by_root_key_version;
       alter table key_materials drop column root_key_version;
-      delete from trent_migrations where name = '0006_root_keys';
+      drop index custom_key_stores_by_proxy_uri;
+      delete from trent_migrations where name in ('0006_root_keys', '0008_scale_indexes');
     `);
   } finally {
     db.close();
