@@ -97,6 +97,11 @@ export interface TrentConfig {
   readonly headersTimeoutMs: number;
   /** Open connections served at once; connections beyond it are closed as they arrive. */
   readonly maxConnections: number;
+  /**
+   * TRENT_WORKERS: processes serving the port (node:cluster, docs/operations.md); undefined
+   * lets `trent serve` choose one per core, and the embedded API serve from its own process.
+   */
+  readonly workers: number | undefined;
   /** How often keys whose deletion date has passed are deleted. */
   readonly deletionSweepMs: number;
   /** Worker threads that generate RSA data key pairs off the event loop. */
@@ -317,6 +322,17 @@ export const settings = {
     shownDefault: "none: /metrics is open",
     fallback: undefined,
     parse: secret,
+  },
+  workers: {
+    env: ["TRENT_WORKERS"],
+    flag: "--workers",
+    placeholder: "<count>",
+    option: "integer",
+    group: "Server",
+    help: "processes serving the port, sharing the store (trent serve); the embedded API serves from its own process",
+    shownDefault: "one per core (1 with :memory:); 1 embedded",
+    fallback: undefined,
+    parse: integer(1),
   },
   dataDir: {
     env: ["TRENT_DATA_DIR", "KMS_DATA_PATH"],
@@ -936,6 +952,7 @@ export function configFromInputs(inputs: SettingInputs, style: NameStyle = "env"
     requestTimeoutMs: values.requestTimeoutMs,
     headersTimeoutMs: values.headersTimeoutMs,
     maxConnections: values.maxConnections,
+    workers: values.workers,
     deletionSweepMs: values.deletionSweepMs,
     keyPairWorkers: values.keyPairWorkers,
     keyPairPoolSize: values.keyPairPoolSize,

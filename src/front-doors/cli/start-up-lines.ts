@@ -60,7 +60,18 @@ function auth(config: TrentConfig): string {
     : `sigv4: signatures verified against ${config.credentialsFile}`;
 }
 
-export function startUpLines(config: TrentConfig, url: string, version: string): string[] {
+function workersLine(workers: number): string {
+  return workers === 1
+    ? "  workers   1 process (TRENT_WORKERS)"
+    : `  workers   ${workers} processes on one port (TRENT_WORKERS); the primary writes the audit trail and runs the sweeps`;
+}
+
+export function startUpLines(
+  config: TrentConfig,
+  url: string,
+  version: string,
+  workers = 1,
+): string[] {
   return [
     `Trent listening on ${url}`,
     `  version   ${version}`,
@@ -72,5 +83,6 @@ export function startUpLines(config: TrentConfig, url: string, version: string):
     config.authMode === "open"
       ? `  account   ${config.accountId}, region ${config.region}`
       : `  account   each identity's own; region ${config.region} unless a signature names one`,
+    workersLine(workers),
   ];
 }
