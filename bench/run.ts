@@ -10,12 +10,14 @@
  *   5. Encrypt, Decrypt and GenerateDataKey on Trent and on moto_server, same load;
  *   6. Encrypt and CreateKey on four Trents side by side: no audit file, the audit file
  *      (answers wait for their record's write), the audit file and its index (the default),
- *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each.
+ *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each;
+ *   7. Encrypt and ECC_NIST_P256 GenerateDataKeyPair with TRENT_WORKERS=1 and one worker per
+ *      core: throughput and CPU per request of the whole process group (bench/workers.ts).
  * Prints a markdown report and writes it to bench/results/latest.md. Progress goes to stderr.
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
  * it is), --no-moto (skip the moto comparison), --only=<sections> (a comma-separated subset
- * of pairs, mixed, moto, audit; writes no file). See bench/README.md for what the numbers mean.
+ * of pairs, mixed, moto, audit, workers; writes no file). See bench/README.md for what the numbers mean.
  */
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -46,12 +48,13 @@ import {
   startMoto,
   startTrent,
 } from "./servers.js";
+import { benchWorkers, renderWorkers, type WorkersRun } from "./workers.js";
 
 const repoRoot = new URL("../", import.meta.url);
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 
-const sections = ["pairs", "mixed", "moto", "audit"] as const;
+const sections = ["pairs", "mixed", "moto", "audit", "workers"] as const;
 type Section = (typeof sections)[number];
 /** The sections --only names; every section when it is absent. */
 const only = (() => {
@@ -550,6 +553,13 @@ async function main(children: ChildProcesses): Promise<void> {
     await children.stopAll();
   }
   const audit = runs("audit") ? await benchAudit(children) : undefined;
+  let workers: WorkersRun | undefined;
+  if (runs("workers"))
+    workers = await benchWorkers(children, repoRoot.pathname, {
+      connections: settings.connections,
+      durations: settings.run,
+      progress,
+    });
 
   const dirty = commandOutput("git", ["status", "--porcelain", "--", "src"])
     ? " (src/ modified)"
@@ -566,7 +576,9 @@ async function main(children: ChildProcesses): Promise<void> {
     moto: motoVersion,
     settings: settingsText(),
   };
-  const markdown = renderReport({ info, specs: specRows, httpFloor, mixed, peers, audit });
+  const markdown =
+    renderReport({ info, specs: specRows, httpFloor, mixed, peers, audit }) +
+    (workers ? `\n${renderWorkers(workers)}` : "");
   process.stdout.write(`${markdown}\n`);
   // A quick or partial run is for trying the harness; it never replaces the recorded results.
   if (quick || only) return;

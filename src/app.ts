@@ -209,7 +209,13 @@ export async function openCore(
     throw error;
   }
   const auditSink = auditOutputs.sink;
-  const audit = new AuditTrail({ sink: auditSink, store, defaults: config, log });
+  const audit = new AuditTrail({
+    sink: auditSink,
+    store,
+    defaults: config,
+    log,
+    ...(options.worker ? { flushOthers: options.worker.flushKeyUses } : {}),
+  });
   const dataKeyPairs = new KeyPairPool({
     workers: config.keyPairWorkers,
     poolSize: config.keyPairPoolSize,

@@ -122,6 +122,7 @@ export async function startWorker(config: TrentConfig, count: number): Promise<v
   };
   link.serve({
     forget: () => trent.services.vault.forget(),
+    flushKeyUses: () => trent.services.audit.flushOwnKeyUses(),
     reloadTls: () => {
       trent.reloadTls();
     },

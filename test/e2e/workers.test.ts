@@ -3,7 +3,7 @@
  * workers on one port, sharing a SQLite file), driven with the real SDK. Connections are pinned
  * to a worker with a one-socket keep-alive agent, and /_trent/status says which worker answered.
  *   - connections land on both workers; a key created through one is used, disabled and refused
- *     through the other;
+ *     through the other, and its last use made through one is what the other reports;
  *   - concurrent CreateKey/TagResource/CreateAlias/Encrypt load across both gets no server error;
  *   - /metrics counts the requests of both workers, whichever worker is scraped;
  *   - a reset through one worker resets what every worker serves, seeds included;
@@ -24,6 +24,7 @@ import {
   DescribeKeyCommand,
   DisableKeyCommand,
   EncryptCommand,
+  GetKeyLastUsageCommand,
   KMSClient,
 } from "@aws-sdk/client-kms";
 import { AuditFiles } from "../../src/platform/audit/audit-files.js";
@@ -166,6 +167,10 @@ describe("TRENT_WORKERS=2 on one SQLite file", { timeout: 120_000 }, () => {
       new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob }),
     );
     assert.equal(Buffer.from(decrypted.Plaintext ?? []).toString(), "between workers");
+    // The use was made through worker a; worker b answers with it at once.
+    const usage = await b.client.send(new GetKeyLastUsageCommand({ KeyId: keyId }));
+    assert.equal(usage.KeyLastUsage?.Operation, "Decrypt");
+    assert.equal(usage.KeyLastUsage?.KmsRequestId, decrypted.$metadata.requestId);
     await b.client.send(new DisableKeyCommand({ KeyId: keyId }));
     await rejectsWith(
       a.client.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x") })),

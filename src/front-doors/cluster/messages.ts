@@ -6,9 +6,11 @@
  *
  * Worker → primary: `audit` (a group of audit lines to write; the reply comes once they are
  * handed to the operating system), `reset` (reset the store for everyone), `metrics` (the
- * aggregated metrics text), and `reply` to the primary's requests.
+ * aggregated metrics text), `flush-uses` (every worker writes the key uses it holds, for
+ * GetKeyLastUsage), and `reply` to the primary's requests.
  * Primary → worker: `reply`, `forget` (drop what a reset made stale), `gather` (this worker's
- * metrics as JSON), `reload-tls` (SIGHUP), `stop` (close gracefully and exit).
+ * metrics as JSON), `flush-uses` (write the key uses held), `reload-tls` (SIGHUP), `stop`
+ * (close gracefully and exit).
  */
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 
@@ -18,11 +20,13 @@ export type ToPrimary =
   | { readonly trent: "audit"; readonly id: number; readonly chunk: string }
   | { readonly trent: "reset"; readonly id: number }
   | { readonly trent: "metrics"; readonly id: number }
+  | { readonly trent: "flush-uses"; readonly id: number }
   | Reply;
 
 export type ToWorker =
   | { readonly trent: "forget"; readonly id: number }
   | { readonly trent: "gather"; readonly id: number }
+  | { readonly trent: "flush-uses"; readonly id: number }
   | { readonly trent: "reload-tls" }
   | { readonly trent: "stop" }
   | Reply;

@@ -18,6 +18,8 @@ export interface WorkerDuties {
   reset(): Promise<void>;
   /** GET /metrics: every worker's metrics and the primary's, summed (`local` is this worker's). */
   metrics(local: Registry): MetricsSource;
+  /** GetKeyLastUsage: every worker writes the key uses it holds in memory. */
+  flushKeyUses(): Promise<void>;
   /** This worker's cluster id, pid, and how many workers there are, for /_trent/status. */
   readonly identity: { readonly id: number; readonly pid: number; readonly of: number };
 }
@@ -27,6 +29,8 @@ export interface WorkerHandlers {
   /** After a reset: drop what the old store made stale (opened key material). */
   forget(): void;
   reloadTls(): void;
+  /** Writes the key uses this worker holds in memory. */
+  flushKeyUses(): Promise<void>;
   /** Close gracefully; the process exits after. */
   stop(): void;
   /** This worker's registry, for the primary's aggregation. */
@@ -65,6 +69,9 @@ export class PrimaryLink {
           return reply.text;
         },
       }),
+      flushKeyUses: async () => {
+        await this.request({ trent: "flush-uses" });
+      },
       identity,
     };
   }
@@ -80,7 +87,8 @@ export class PrimaryLink {
     message:
       | { readonly trent: "audit"; readonly chunk: string }
       | { readonly trent: "reset" }
-      | { readonly trent: "metrics" },
+      | { readonly trent: "metrics" }
+      | { readonly trent: "flush-uses" },
   ) {
     const { id, reply } = this.pending.open();
     this.send({ ...message, id });
@@ -114,6 +122,13 @@ export class PrimaryLink {
         }
         handlers.registry.getMetricsAsJSON().then(
           (metrics) => this.send({ trent: "reply", id: message.id, ok: true, metrics }),
+          (error: unknown) =>
+            this.send({ trent: "reply", id: message.id, ok: false, error: String(error) }),
+        );
+        return;
+      case "flush-uses":
+        (handlers?.flushKeyUses() ?? Promise.resolve()).then(
+          () => this.send({ trent: "reply", id: message.id, ok: true }),
           (error: unknown) =>
             this.send({ trent: "reply", id: message.id, ok: false, error: String(error) }),
         );

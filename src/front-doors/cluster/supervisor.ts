@@ -217,6 +217,13 @@ export class WorkerSupervisor {
       case "metrics":
         answer(this.aggregatedMetrics().then((text) => ({ ok: true, text })));
         return;
+      case "flush-uses":
+        answer(
+          this.askAll((id) => ({ trent: "flush-uses", id })).then((replies) => ({
+            ok: replies.every((reply) => reply.ok),
+          })),
+        );
+        return;
     }
   }
 }
