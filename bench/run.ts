@@ -556,7 +556,9 @@ async function main(children: ChildProcesses): Promise<void> {
   let workers: WorkersRun | undefined;
   if (runs("workers"))
     workers = await benchWorkers(children, repoRoot.pathname, {
-      connections: settings.connections,
+      // As many connections per worker as the one-process rows have, so N workers are as
+      // saturated as one: unsaturated, a process batches less per event-loop turn.
+      connections: settings.connections * Math.max(2, availableParallelism()),
       durations: settings.run,
       progress,
     });

@@ -8,7 +8,9 @@
  * the workers for the same cores, so throughput may not scale with N; what must hold is that
  * the server's CPU per request stays flat: N processes cost no more per request than one. The
  * primary's share (it writes every worker's audit records, which reach it over IPC) is shown
- * apart, since that is what workers add.
+ * apart, since that is what workers add. Both rows get the same connections, enough to keep
+ * every worker busy (10 per core): a process with idle moments batches less per event-loop turn
+ * (audit writes, IPC messages), which would show as CPU per request that load alone explains.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
