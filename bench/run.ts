@@ -559,7 +559,8 @@ async function main(children: ChildProcesses): Promise<void> {
       // As many connections per worker as the one-process rows have, so N workers are as
       // saturated as one: unsaturated, a process batches less per event-loop turn.
       connections: settings.connections * Math.max(2, availableParallelism()),
-      durations: settings.run,
+      // Every worker's code must be optimized before it is measured, not just one process's.
+      durations: { warmup: quick ? 1 : 4, seconds: settings.run.seconds },
       progress,
     });
 

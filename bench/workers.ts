@@ -11,6 +11,8 @@
  * apart, since that is what workers add. Both rows get the same connections, enough to keep
  * every worker busy (10 per core): a process with idle moments batches less per event-loop turn
  * (audit writes, IPC messages), which would show as CPU per request that load alone explains.
+ * The warm-up is longer than other sections' (4 s): each worker optimizes its own code, and a
+ * server measured half-warm showed 3-4 times its warm CPU per request on a busy machine.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";

@@ -23,6 +23,7 @@ import {
   type AuditWriteObserver,
   auditFilePath,
   type LineAuditSink,
+  noSink,
   openAuditSink,
 } from "./sinks.js";
 import { SqliteAuditReader, sqliteIndexPath } from "./sqlite-audit-index.js";
@@ -187,7 +188,8 @@ export function forwardedAuditOutputs(
   const live = auditFilePath(config);
   let reader: Promise<AuditReader | undefined> | undefined;
   return {
-    sink,
+    // Records the primary would write nowhere are not worth a message.
+    sink: live === undefined && !config.auditStdout ? noSink : sink,
     files: live === undefined ? undefined : new AuditFiles(live),
     reader() {
       reader ??= openAuditReader(config, log);

@@ -140,7 +140,7 @@ class FanOutSink implements LineAuditSink {
 const written = Promise.resolve();
 
 /** For TRENT_AUDIT_FILE=none (or :memory:) without standard output: records go nowhere. */
-const noSink: LineAuditSink = {
+export const noSink: LineAuditSink = {
   write: () => written,
   writeLine: () => written,
   pending: () => 0,
