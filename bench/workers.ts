@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --only=workers`: Encrypt and ECC_NIST_P256 GenerateDataKeyPair on Trent with
- * TRENT_WORKERS=1 and TRENT_WORKERS=<cores>, one after the other, same load. For each: the
+ * TRENT_WORKERS=1 and TRENT_WORKERS=<cores>, both running, measured in turn (three rounds, the
+ * median shown), same load. For each: the
  * throughput, p50/p99, and the CPU time per request of the whole server (the primary and every
  * worker, all threads, from /proc) and of the load generator (this process).
  *
@@ -11,8 +12,9 @@
  * apart, since that is what workers add. Both rows get the same connections, enough to keep
  * every worker busy (10 per core): a process with idle moments batches less per event-loop turn
  * (audit writes, IPC messages), which would show as CPU per request that load alone explains.
- * The warm-up is longer than other sections' (4 s): each worker optimizes its own code, and a
- * server measured half-warm showed 3-4 times its warm CPU per request on a busy machine.
+ * Each server first runs every operation for the warm-up (4 s each), then 1 s more before each
+ * measured row: each worker optimizes its own code, and a server measured half-warm showed 3-4
+ * times its warm CPU per request on a busy machine.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -102,7 +104,7 @@ async function measureOne(
   durations: Durations,
 ): Promise<WorkersRow> {
   const load = { url: server.url, operation, body: JSON.stringify(body), connections };
-  await runLoad({ ...load, seconds: durations.warmup });
+  await runLoad({ ...load, seconds: 1 });
   const pids = processTree(server.pid);
   const before = treeCpu(pids);
   const loadBefore = process.cpuUsage();
@@ -125,7 +127,18 @@ async function measureOne(
   };
 }
 
-/** Trent with 1 worker, then with one per core; the same requests against each. */
+/** How many times each row is measured; the row shown is the run with the median CPU. */
+const rounds = 3;
+
+function medianByCpu(runs: readonly WorkersRow[]): WorkersRow {
+  const sorted = [...runs].sort((a, b) => (a.serverUs ?? 0) - (b.serverUs ?? 0));
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Trent with 1 worker and with one per core, both running; the same requests against each,
+ * alternating between them for `rounds` rounds, so both sides see the same background load.
+ */
 export async function benchWorkers(
   children: ChildProcesses,
   repoRoot: string,
@@ -137,47 +150,68 @@ export async function benchWorkers(
 ): Promise<WorkersRun> {
   const cores = availableParallelism();
   const counts = cores > 1 ? [1, cores] : [1, 2];
-  const rows: WorkersRow[] = [];
-  for (const workers of counts) {
-    const server = await startTrent(
-      children,
-      repoRoot,
-      { TRENT_WORKERS: String(workers) },
-      `Trent (${workers} worker${workers === 1 ? "" : "s"})`,
-    );
-    try {
+  const servers: { workers: number; server: ServerProcess }[] = [];
+  try {
+    for (const workers of counts) {
+      const server = await startTrent(
+        children,
+        repoRoot,
+        { TRENT_WORKERS: String(workers) },
+        `Trent (${workers} worker${workers === 1 ? "" : "s"})`,
+      );
+      servers.push({ workers, server });
       options.progress(`${server.name} (pid ${server.pid}) at ${server.url}`);
+    }
+    const requests = new Map<ServerProcess, (readonly [string, unknown])[]>();
+    for (const { server } of servers) {
       const key = (await kmsCall(server.url, "CreateKey", {})).KeyMetadata as { KeyId: string };
-      const requests = [
+      const own = [
         ["Encrypt", { KeyId: key.KeyId, Plaintext: Buffer.alloc(32, 7).toString("base64") }],
         ["GenerateDataKeyPair", { KeyId: key.KeyId, KeyPairSpec: "ECC_NIST_P256" }],
       ] as const;
-      for (const [operation, body] of requests) {
-        // The request works before it is loaded: a refusal would measure an error path.
+      requests.set(server, [...own]);
+      // Every operation works (a refusal would measure an error path) and every worker has
+      // run every operation's code hot before anything is measured.
+      for (const [operation, body] of own) {
         await kmsCall(server.url, operation, body);
-        const row = await measureOne(
-          server,
-          workers,
+        await runLoad({
+          url: server.url,
           operation,
-          body,
-          options.connections,
-          options.durations,
-        );
-        options.progress(
-          `${operation} with ${workers} worker(s): ${row.result.throughput.toFixed(0)} req/s, server ${row.serverUs?.toFixed(0) ?? "?"} µs CPU/request (primary ${row.primaryUs?.toFixed(0) ?? "-"}), load generator ${row.loadUs.toFixed(0)} µs${row.result.failed > 0 ? `, ${row.result.failed} FAILED` : ""}`,
-        );
-        rows.push(row);
+          body: JSON.stringify(body),
+          connections: options.connections,
+          seconds: options.durations.warmup,
+        });
       }
-    } finally {
-      await server.stop();
     }
+    const runs = new Map<string, WorkersRow[]>();
+    for (let round = 0; round < rounds; round += 1)
+      for (const operation of ["Encrypt", "GenerateDataKeyPair"])
+        for (const { workers, server } of servers) {
+          const body = requests.get(server)?.find(([name]) => name === operation)?.[1];
+          const row = await measureOne(
+            server,
+            workers,
+            operation,
+            body,
+            options.connections,
+            options.durations,
+          );
+          options.progress(
+            `${operation} with ${workers} worker(s), round ${round + 1}: ${row.result.throughput.toFixed(0)} req/s, server ${row.serverUs?.toFixed(0) ?? "?"} µs CPU/request (primary ${row.primaryUs?.toFixed(0) ?? "-"}), load generator ${row.loadUs.toFixed(0)} µs${row.result.failed > 0 ? `, ${row.result.failed} FAILED` : ""}`,
+          );
+          const key = `${operation} ${workers}`;
+          runs.set(key, [...(runs.get(key) ?? []), row]);
+        }
+    const rows: WorkersRow[] = [];
+    for (const operation of ["Encrypt", "GenerateDataKeyPair"])
+      for (const workers of counts) {
+        const measured = runs.get(`${operation} ${workers}`);
+        if (measured) rows.push(medianByCpu(measured));
+      }
+    return { cores, connections: options.connections, seconds: options.durations.seconds, rows };
+  } finally {
+    await Promise.all(servers.map(({ server }) => server.stop()));
   }
-  return {
-    cores,
-    connections: options.connections,
-    seconds: options.durations.seconds,
-    rows,
-  };
 }
 
 function fixed(value: number | undefined, digits = 0): string {
@@ -189,7 +223,7 @@ export function renderWorkers(run: WorkersRun): string {
   const lines = [
     "## All cores: TRENT_WORKERS",
     "",
-    `Trent with 1 worker and with ${run.rows.at(-1)?.workers ?? "?"} (this machine has ${run.cores} core(s)), ${run.connections} keep-alive connections, ${run.seconds} s per row. ` +
+    `Trent with 1 worker and with ${run.rows.at(-1)?.workers ?? "?"} (this machine has ${run.cores} core(s)), both running, measured in turn, ${run.connections} keep-alive connections, ${run.seconds} s per run; each row is the run with the median server CPU of ${rounds}. ` +
       "Server CPU is every process of the server (primary and workers, all threads); the load generator (autocannon, in the bench process) shares the same cores.",
     "",
     "| operation | workers | req/s | p50 ms | p99 ms | server cores | server CPU µs/req | of which primary | load generator CPU µs/req | failed |",
