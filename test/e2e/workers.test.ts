@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, get, request } from "node:http";
+import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -25,7 +25,6 @@ import {
   DisableKeyCommand,
   EncryptCommand,
   GetKeyLastUsageCommand,
-  KMSClient,
 } from "@aws-sdk/client-kms";
 import { AuditFiles } from "../../src/platform/audit/audit-files.js";
 import { trailRecords } from "../support/audit-trail-files.js";
