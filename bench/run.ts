@@ -16,12 +16,15 @@
  *      and those with TRENT_AUDIT_FSYNC=true; with the CPU cost per request of each;
  *   7. the console's key list page at 100,000 keys: first, deep and filtered pages;
  *   8. 1,000 keys against 1,000,000 (bench/scale.ts): request latency and CPU, list pages at
- *      depth, start-up time and database size.
+ *      depth, start-up time and database size;
+ *   9. Encrypt and ECC_NIST_P256 GenerateDataKeyPair with TRENT_WORKERS=1 and one worker per
+ *      core: throughput and CPU per request of the whole process group (bench/workers.ts).
  * Prints a markdown report and writes it to bench/results/latest.md. Progress goes to stderr.
  *
  * Options: --quick (short runs to try the harness; writes no file), --no-build (use dist/ as
  * it is), --no-moto (skip the moto comparison), --only=<sections> (a comma-separated subset
- * of pairs, mixed, rsa, moto, audit, console, scale; writes no file), --specs=<KeyPairSpec,...>
+ * of pairs, mixed, rsa, moto, audit, console, scale,
+ * workers; writes no file), --specs=<KeyPairSpec,...>
  * (only these specs in the pairs section; writes no file). See bench/README.md for what the
  * numbers mean.
  */
@@ -57,12 +60,13 @@ import {
   startMoto,
   startTrent,
 } from "./servers.js";
+import { benchWorkers, renderWorkers, type WorkersRun } from "./workers.js";
 
 const repoRoot = new URL("../", import.meta.url);
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 
-const sections = ["pairs", "mixed", "rsa", "moto", "audit", "console", "scale"] as const;
+const sections = ["pairs", "mixed", "rsa", "moto", "audit", "console", "scale", "workers"] as const;
 type Section = (typeof sections)[number];
 /** The sections --only names; every section when it is absent. */
 const only = (() => {
@@ -638,6 +642,16 @@ async function main(children: ChildProcesses): Promise<void> {
   const scale = runs("scale")
     ? await benchScale(children, repoRoot.pathname, { quick })
     : undefined;
+  let workers: WorkersRun | undefined;
+  if (runs("workers"))
+    workers = await benchWorkers(children, repoRoot.pathname, {
+      // As many connections per worker as the one-process rows have, so N workers are as
+      // saturated as one: unsaturated, a process batches less per event-loop turn.
+      connections: settings.connections * Math.max(2, availableParallelism()),
+      // Every worker's code must be optimized before it is measured, not just one process's.
+      durations: { warmup: quick ? 1 : 4, seconds: settings.run.seconds },
+      progress,
+    });
 
   const dirty = commandOutput("git", ["status", "--porcelain", "--", "src"])
     ? " (src/ modified)"
@@ -659,6 +673,7 @@ async function main(children: ChildProcesses): Promise<void> {
     ...(rsaUnderLoad ? renderRsaUnderLoad(rsaUnderLoad) : []),
     ...(consoleRun ? consoleSection(consoleRun) : []),
     ...(scale ? [renderScale(scale)] : []),
+    ...(workers ? [renderWorkers(workers)] : []),
   ].join("\n");
   process.stdout.write(`${markdown}\n`);
   // A quick or partial run is for trying the harness; it never replaces the recorded results.

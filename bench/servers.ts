@@ -125,9 +125,8 @@ async function spawnListening(
 
 /**
  * Starts Trent as `npm start` runs it, `node dist/src/main.js` (built beforehand), with its
- * default configuration but for an ephemeral port and a temporary data directory (and any
- * `env` given, such as TRENT_AUDIT_FSYNC; `nodeOptions` go to node before the script, such as
- * --cpu-prof), and waits for its "Trent listening on <url>" line.
+ * default configuration but for an ephemeral port, a temporary data directory and one process
+ * (TRENT_WORKERS=1) (and any `env` given, such as TRENT_AUDIT_FSYNC or TRENT_WORKERS), and waits for its "Trent listening on <url>" line.
  */
 export async function startTrent(
   children: ChildProcesses,
@@ -146,6 +145,8 @@ export async function startTrent(
         TRENT_PORT: "0",
         TRENT_DATA_DIR: dataDir,
         TRENT_AUTH_MODE: "open",
+        // One process unless `env` asks for workers: the CPU measured is the one pid's.
+        TRENT_WORKERS: "1",
         ...env,
       },
       pattern: /Trent listening on (https?:\/\/\S+)/,

@@ -19,6 +19,7 @@ import { openRootKeys } from "./domain/root-key-sources.js";
 import { proveRootKeys } from "./domain/root-keys.js";
 import { rotateDueKeys } from "./domain/rotation.js";
 import type { Services } from "./domain/services.js";
+import type { WorkerDuties } from "./front-doors/cluster/primary-link.js";
 import { createConsoleRoute } from "./front-doors/console/console-route.js";
 import type { ExchangeObserver } from "./front-doors/http/exchange.js";
 import { createTrentMetrics, type TrentMetrics } from "./front-doors/http/metrics.js";
@@ -28,7 +29,11 @@ import { createTrentServer, listeningUrl, type StatusReport } from "./front-door
 import { readTlsCredentials, reloadTlsCredentials, type TlsFiles } from "./front-doors/http/tls.js";
 import { applySeed, type SeedInput, seedReportLines } from "./front-doors/seed/apply-seed.js";
 import { checkRegistry } from "./operations/registry.js";
-import { type AuditOutputs, openAuditOutputs } from "./platform/audit/audit-outputs.js";
+import {
+  type AuditOutputs,
+  forwardedAuditOutputs,
+  openAuditOutputs,
+} from "./platform/audit/audit-outputs.js";
 import {
   type AuditFilter,
   type AuditPage,
@@ -36,6 +41,7 @@ import {
   AuditQueryError,
 } from "./platform/audit/audit-query.js";
 import { AuditTrail } from "./platform/audit/audit-trail.js";
+import { ForwardingSink } from "./platform/audit/forwarding-sink.js";
 import { KeyPairPool } from "./platform/crypto/key-pair-pool.js";
 import { NitroRoots } from "./platform/crypto/nitro-roots.js";
 import { createSystemRandom } from "./platform/crypto/random.js";
@@ -77,6 +83,12 @@ export interface TrentOptions {
    * text or seed documents as objects (docs/seeding.md). For embedders.
    */
   readonly seeds?: readonly SeedInput[];
+  /**
+   * This process is one worker of several serving the port (TRENT_WORKERS > 1, src/cluster.ts):
+   * its audit records, resets and /metrics go through the primary, which also seeds and runs
+   * the clock-driven sweeps for all of them.
+   */
+  readonly worker?: WorkerDuties;
 }
 
 export interface Trent {
@@ -137,7 +149,7 @@ export interface OpenedTrent {
 }
 
 /** What the core feeds besides the log: absent for the commands that open a store and leave. */
-interface CoreObservers {
+export interface CoreObservers {
   readonly metrics?: TrentMetrics;
 }
 
@@ -145,7 +157,7 @@ interface CoreObservers {
  * Root keys → store → proof that the keys open it → services: everything but the front doors.
  * `close` releases it all.
  */
-async function openCore(
+export async function openCore(
   config: TrentConfig,
   options: TrentOptions,
   log: Logger,
@@ -187,18 +199,26 @@ async function openCore(
   let auditOutputs: AuditOutputs;
   try {
     // The files rotate and expire by the wall clock: the injected clock is the requests' time.
-    auditOutputs = await openAuditOutputs(config, {
-      log,
-      digestKey: custody.auditDigestKey,
-      writes: metrics?.auditWrites,
-    });
+    auditOutputs = options.worker
+      ? forwardedAuditOutputs(config, new ForwardingSink(options.worker.forwardAudit, log), log)
+      : await openAuditOutputs(config, {
+          log,
+          digestKey: custody.auditDigestKey,
+          writes: metrics?.auditWrites,
+        });
   } catch (error) {
     if (!options.store) await store.close();
     rootKeys.close();
     throw error;
   }
   const auditSink = auditOutputs.sink;
-  const audit = new AuditTrail({ sink: auditSink, store, defaults: config, log });
+  const audit = new AuditTrail({
+    sink: auditSink,
+    store,
+    defaults: config,
+    log,
+    ...(options.worker ? { flushOthers: options.worker.flushKeyUses } : {}),
+  });
   const dataKeyPairs = new KeyPairPool({
     workers: config.keyPairWorkers,
     poolSize: config.keyPairPoolSize,
@@ -240,7 +260,7 @@ async function openCore(
 }
 
 /** The log of a Trent: JSON lines on standard error unless the options name one. */
-function openLog(config: TrentConfig, options: TrentOptions) {
+export function openLog(config: TrentConfig, options: TrentOptions) {
   const structured: StructuredLogger | undefined =
     options.log === undefined ? createStructuredLogger({ level: config.logLevel }) : undefined;
   return { structured, log: structured ?? toLogger(options.log ?? (() => {})) };
@@ -270,7 +290,7 @@ export async function openTrent(
  * The seeds applied at every start (and again after a test-suite reset): TRENT_SEED_FILE, then
  * KMS_SEED_PATH, local-kms's, whose default /init/seed.yaml applies only when it exists.
  */
-function startupSeeds(config: TrentConfig, log: Logger): SeedInput[] {
+export function startupSeeds(config: TrentConfig, log: Logger): SeedInput[] {
   const seeds: SeedInput[] = [];
   if (config.seedFile !== undefined) seeds.push(config.seedFile);
   const localKms = config.localKmsSeedFile;
@@ -282,13 +302,30 @@ function startupSeeds(config: TrentConfig, log: Logger): SeedInput[] {
   return seeds;
 }
 
-async function applyStartupSeeds(
+export async function applyStartupSeeds(
   services: Services,
   seeds: readonly SeedInput[],
   log: Logger,
 ): Promise<void> {
   for (const seed of seeds)
     for (const line of seedReportLines(await applySeed({ services }, seed))) log.info(line);
+}
+
+/** The clock-driven work (deletions, rotations, expired material), also on a timer. */
+export function sweeps(services: Services, log: Logger) {
+  const sweepDeletions = () => deleteDueKeys(services);
+  const sweepKeyMaterial = async () =>
+    (await rotateDueKeys(services)) + (await expireImportedKeyMaterial(services));
+  const sweeper = setInterval(() => {
+    sweepDeletions().catch((error: unknown) =>
+      log.error(`deletion sweep failed: ${String(error)}`, { err: error }),
+    );
+    sweepKeyMaterial().catch((error: unknown) =>
+      log.error(`key material sweep failed: ${String(error)}`, { err: error }),
+    );
+  }, services.config.deletionSweepMs);
+  sweeper.unref();
+  return { sweepDeletions, sweepKeyMaterial, sweeper };
 }
 
 export async function startTrent(config: TrentConfig, options: TrentOptions = {}): Promise<Trent> {
@@ -314,7 +351,8 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   }
   const { services } = opened;
   const { store, vault, clock, random } = services;
-  const seeds = [...startupSeeds(config, log), ...(options.seeds ?? [])];
+  // A worker's primary seeded the store before forking it.
+  const seeds = options.worker ? [] : [...startupSeeds(config, log), ...(options.seeds ?? [])];
   try {
     // After the root key proof, before listening: clients never see the store unseeded.
     await applyStartupSeeds(services, seeds, log);
@@ -327,12 +365,14 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
   const kms = createKmsCore(services, { log, observers: [metrics.calls] });
   const exchangeObservers: ExchangeObserver[] = [metrics.exchanges];
   if (requestLines) exchangeObservers.push(requestLog(log));
-  const reset = async () => {
-    await store.reset();
-    vault.forget();
-    // Back to the state the server started in: a suite's seeded keys survive its resets.
-    await applyStartupSeeds(services, seeds, log);
-  };
+  const reset =
+    options.worker?.reset ??
+    (async () => {
+      await store.reset();
+      vault.forget();
+      // Back to the state the server started in: a suite's seeded keys survive its resets.
+      await applyStartupSeeds(services, seeds, log);
+    });
   const version = trentVersion();
   const { engine, location } = storeFacts(config, options.store !== undefined);
   const status = async (): Promise<StatusReport> => ({
@@ -342,6 +382,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     keys: await store.keys.count(),
     accountId: config.accountId,
     region: config.region,
+    ...(options.worker ? { worker: options.worker.identity } : {}),
   });
   const server = createTrentServer(
     {
@@ -352,7 +393,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
       random,
       observers: exchangeObservers,
       readiness: readinessCheck({ store, log }),
-      metrics: metrics.registry,
+      metrics: options.worker?.metrics(metrics.registry) ?? metrics.registry,
       tls,
       console: config.console
         ? createConsoleRoute({
@@ -382,18 +423,9 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
     });
   });
 
-  const sweepDeletions = () => deleteDueKeys(services);
-  const sweepKeyMaterial = async () =>
-    (await rotateDueKeys(services)) + (await expireImportedKeyMaterial(services));
-  const sweeper = setInterval(() => {
-    sweepDeletions().catch((error: unknown) =>
-      log.error(`deletion sweep failed: ${String(error)}`, { err: error }),
-    );
-    sweepKeyMaterial().catch((error: unknown) =>
-      log.error(`key material sweep failed: ${String(error)}`, { err: error }),
-    );
-  }, config.deletionSweepMs);
-  sweeper.unref();
+  const { sweepDeletions, sweepKeyMaterial, sweeper } = sweeps(services, log);
+  // A worker's primary sweeps for all: N sweepers would race over the same due keys.
+  if (options.worker) clearInterval(sweeper);
 
   return {
     url: listeningUrl(server),

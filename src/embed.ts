@@ -12,6 +12,7 @@ import type { SeedInput } from "./front-doors/seed/apply-seed.js";
 import {
   ConfigError,
   configFromInputs,
+  nameOf,
   type SettingInputs,
   type SettingOptions,
   settingInputsFromEnv,
@@ -120,6 +121,10 @@ export async function startTrent(options: StartTrentOptions = {}): Promise<Embed
     },
     "option",
   );
+  if (config.workers !== undefined && config.workers > 1)
+    throw new ConfigError(
+      `${nameOf(config, "workers")} is ${config.workers}, but startTrent serves from the process that calls it: run \`trent serve\` for several worker processes`,
+    );
   const trent = await startTrentServer(config, {
     log: log ?? stderrLog,
     seeds: seed === undefined ? [] : [seed],

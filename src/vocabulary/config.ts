@@ -102,6 +102,11 @@ export interface TrentConfig {
   readonly headersTimeoutMs: number;
   /** Open connections served at once; connections beyond it are closed as they arrive. */
   readonly maxConnections: number;
+  /**
+   * TRENT_WORKERS: processes serving the port (node:cluster, docs/operations.md); undefined
+   * lets `trent serve` choose one per core, and the embedded API serve from its own process.
+   */
+  readonly workers: number | undefined;
   /** How often keys whose deletion date has passed are deleted. */
   readonly deletionSweepMs: number;
   /** Worker threads that generate RSA data key pairs off the event loop. */
@@ -367,6 +372,17 @@ export const settings = {
     help: "a console session ends this long after sign-in, however busy",
     shownDefault: "43200",
     fallback: 43_200,
+    parse: integer(1),
+  },
+  workers: {
+    env: ["TRENT_WORKERS"],
+    flag: "--workers",
+    placeholder: "<count>",
+    option: "integer",
+    group: "Server",
+    help: "processes serving the port, sharing the store (trent serve); the embedded API serves from its own process",
+    shownDefault: "one per core (1 with :memory:); 1 embedded",
+    fallback: undefined,
     parse: integer(1),
   },
   dataDir: {
@@ -1009,6 +1025,7 @@ export function configFromInputs(inputs: SettingInputs, style: NameStyle = "env"
     requestTimeoutMs: values.requestTimeoutMs,
     headersTimeoutMs: values.headersTimeoutMs,
     maxConnections: values.maxConnections,
+    workers: values.workers,
     deletionSweepMs: values.deletionSweepMs,
     keyPairWorkers: values.keyPairWorkers,
     keyPairPoolSize: values.keyPairPoolSize,

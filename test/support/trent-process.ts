@@ -4,7 +4,8 @@
  * flush, unlike close() of an in-process server), tests of start-up, and commands that run
  * beside a server. A running server logs JSON lines on standard error; `logLines` reads them.
  * Only the variables given (plus PATH, HOME and SOFTHSM2_CONF) reach the child,
- * so the machine's TRENT_* settings cannot leak into a test. The URL is read from the start-up
+ * so the machine's TRENT_* settings cannot leak into a test; TRENT_WORKERS is 1 unless given.
+ * The URL is read from the start-up
  * line "Trent listening on http://HOST:PORT", so the default TRENT_PORT=0 works.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -16,7 +17,9 @@ const repo = fileURLToPath(new URL("../..", import.meta.url));
 function childEnv(env: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   if (process.env.SOFTHSM2_CONF) base.SOFTHSM2_CONF = process.env.SOFTHSM2_CONF;
-  return { ...base, TRENT_HOST: "127.0.0.1", TRENT_PORT: "0", ...env };
+  // One process unless a test asks for workers: the default (one per core) would fork as many
+  // processes per test server as the machine has cores.
+  return { ...base, TRENT_HOST: "127.0.0.1", TRENT_PORT: "0", TRENT_WORKERS: "1", ...env };
 }
 
 export interface TrentProcess {
@@ -35,7 +38,10 @@ export interface TrentProcess {
   stderrMatching(pattern: RegExp): Promise<string>;
   /** Everything written to standard output and standard error so far. */
   output(): string;
-  /** SIGKILL, then resolves once the process is gone. */
+  /**
+   * SIGKILL, then resolves once the process is gone; started with `group`, the whole process
+   * group (the primary and its workers) at once.
+   */
   kill(): Promise<void>;
   /** SIGTERM (Trent closes cleanly), SIGKILL after 10 s; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -65,12 +71,24 @@ export function startTrentProcess(
   env: Readonly<Record<string, string | undefined>>,
   timeoutMs = 30_000,
   args: readonly string[] = [],
+  { group = false }: { readonly group?: boolean } = {},
 ): Promise<TrentProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
     cwd: repo,
     env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so that kill() can end the primary and its workers in one signal.
+    detached: group,
   });
+  const sigkill = () => {
+    if (!group || child.pid === undefined) child.kill("SIGKILL");
+    else
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // ESRCH: the group is gone already.
+      }
+  };
   let stdout = "";
   let stderr = "";
   let output = "";
@@ -137,7 +155,7 @@ export function startTrentProcess(
           }),
         output: () => output,
         async kill() {
-          if (!hasExited(child)) child.kill("SIGKILL");
+          if (!hasExited(child)) sigkill();
           await waitForExit(10_000);
           destroyClients();
         },

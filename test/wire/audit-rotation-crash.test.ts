@@ -10,52 +10,19 @@
  *     index holds every record of the files exactly once, the answered requests' among them.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { gunzipSync } from "node:zlib";
 import { AuditFiles } from "../../src/platform/audit/audit-files.js";
 import { SqliteAuditReader, sqliteIndexPath } from "../../src/platform/audit/sqlite-audit-index.js";
+import { trailRecords } from "../support/audit-trail-files.js";
 import { runTrentCommand, startTrentProcess } from "../support/trent-process.js";
 import { startWriteLoad } from "../support/write-load.js";
 
 const clients = 16;
 /** Answers before the kill: enough for dozens of rotations, however loaded the machine is. */
 const answersBeforeKill = 150;
-
-interface Line {
-  readonly eventID: string;
-  readonly requestID?: string;
-}
-
-/** The complete records of every audit file, rotated (plain or compressed) and live. */
-function trailRecords(files: AuditFiles): Line[] {
-  const records: Line[] = [];
-  const read = (path: string, live: boolean) => {
-    const bytes = readFileSync(path);
-    const lines = (path.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8").split("\n");
-    // After the last newline: a line the kill cut short (only possible in the live file).
-    const rest = lines.pop();
-    if (!live) assert.equal(rest, "", `${path} ends with a partial line`);
-    for (const [index, line] of lines.entries()) {
-      try {
-        records.push(JSON.parse(line) as Line);
-      } catch {
-        assert.fail(`line ${index + 1} of ${path} is not JSON: ${line.slice(0, 200)}`);
-      }
-    }
-  };
-  for (const name of readdirSync(files.dir).sort()) {
-    const parsed = files.parse(name);
-    if (!parsed || (parsed.kind !== "plain" && parsed.kind !== "gz")) continue;
-    // A plain file beside its finished .gz (the kill came before its deletion) is the same.
-    if (parsed.kind === "plain" && existsSync(files.path(parsed.stamp, "gz"))) continue;
-    read(join(files.dir, name), false);
-  }
-  if (existsSync(files.live)) read(files.live, true);
-  return records;
-}
 
 describe("SIGKILL while the audit file rotates under load", () => {
   const dir = mkdtempSync(join(tmpdir(), "trent-rotation-crash-"));

@@ -18,6 +18,7 @@ import {
   nameOf,
   type TrentConfig,
 } from "../../vocabulary/config.js";
+import { workerCount } from "../cluster/worker-count.js";
 import { addAuditCommands } from "./audit-commands.js";
 import { addRootKeyCommands, restoredRootKeyFit } from "./root-key-commands.js";
 import { addSeedCommands, type OpenTrent } from "./seed-commands.js";
@@ -71,8 +72,18 @@ function rootKeyFile(config: TrentConfig): string | undefined {
 /** What `trent serve` starts: given by the composition root, so this front door wires nothing. */
 export type StartTrent = (config: TrentConfig) => Promise<ServingTrent>;
 
+/** TRENT_WORKERS > 1: the primary and its workers, composed by src/cluster.ts. */
+export interface ClusterParts {
+  /** True in a process the primary forked. */
+  readonly isWorker: boolean;
+  startPrimary(config: TrentConfig, count: number): Promise<ServingTrent>;
+  startWorker(config: TrentConfig, count: number): Promise<void>;
+}
+
 export interface TrentProgramParts {
   readonly startTrent: StartTrent;
+  /** Serves with several processes; without it `trent serve` always runs one. */
+  readonly cluster?: ClusterParts;
   /** Opens a store without serving it, for `trent seed apply` and `trent export`. */
   readonly openTrent?: OpenTrent;
   /** Trent's version, from its package.json. */
@@ -80,7 +91,12 @@ export interface TrentProgramParts {
 }
 
 /** The `trent` command line; src/trent.ts and src/main.ts run it. */
-export function trentProgram({ startTrent, openTrent, version }: TrentProgramParts): Command {
+export function trentProgram({
+  startTrent,
+  openTrent,
+  cluster,
+  version,
+}: TrentProgramParts): Command {
   const program = new Command()
     .name("trent")
     .description(
@@ -100,10 +116,19 @@ export function trentProgram({ startTrent, openTrent, version }: TrentProgramPar
     ["Server", "Store", "Root key", "Callers", "Audit", "Limits"],
   ).action(async (flags: Readonly<Record<string, unknown>>) => {
     const config = configOfFlags(flags);
-    const trent = await startTrent(config);
+    const workers = cluster ? workerCount(config) : 1;
+    if (cluster?.isWorker) {
+      // A worker runs this same command; the primary prints and handles signals for all.
+      await cluster.startWorker(config, workers);
+      return;
+    }
+    const trent =
+      cluster && workers > 1
+        ? await cluster.startPrimary(config, workers)
+        : await startTrent(config);
     serveUntilStopped(
       trent,
-      startUpLines(config, trent.url, version),
+      startUpLines(config, trent.url, version, workers),
       config.tlsCertFile !== undefined,
     );
   });

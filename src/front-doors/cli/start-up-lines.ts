@@ -67,7 +67,18 @@ function consoleLine(config: TrentConfig, url: string): string {
     : `${url}/console (sign in with an access key from the credentials file)`;
 }
 
-export function startUpLines(config: TrentConfig, url: string, version: string): string[] {
+function workersLine(workers: number): string {
+  return workers === 1
+    ? "  workers   1 process (TRENT_WORKERS)"
+    : `  workers   ${workers} processes on one port (TRENT_WORKERS); the primary writes the audit trail and runs the sweeps`;
+}
+
+export function startUpLines(
+  config: TrentConfig,
+  url: string,
+  version: string,
+  workers = 1,
+): string[] {
   return [
     `Trent listening on ${url}`,
     `  version   ${version}`,
@@ -80,5 +91,6 @@ export function startUpLines(config: TrentConfig, url: string, version: string):
       ? `  account   ${config.accountId}, region ${config.region}`
       : `  account   each identity's own; region ${config.region} unless a signature names one`,
     `  console   ${consoleLine(config, url)}`,
+    workersLine(workers),
   ];
 }

@@ -4,12 +4,20 @@
  * time); others get 401 with `__type`, as every refusal of this server has.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Registry } from "prom-client";
 import { sameSecret } from "../../platform/crypto/secret-compare.js";
 import type { SecretText } from "../../vocabulary/config.js";
 import { KmsError } from "../../vocabulary/kms-errors.js";
 import type { ExchangeNotes } from "./exchange.js";
 import { send, sendError } from "./respond.js";
+
+/**
+ * What GET /metrics answers from: a prom-client Registry, or the metrics of every worker process
+ * aggregated by the primary (front-doors/cluster/).
+ */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -22,7 +30,7 @@ export async function answerMetrics(
   res: ServerResponse,
   requestId: string,
   notes: ExchangeNotes,
-  registry: Registry,
+  registry: MetricsSource,
   token: SecretText | undefined,
 ): Promise<void> {
   if (token !== undefined) {

@@ -27,7 +27,6 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
-import type { Registry } from "prom-client";
 import type { Authenticator } from "../../core/auth/authenticate.js";
 import type { KmsCore } from "../../core/kms.js";
 import type { AuthMode, TrentConfig } from "../../vocabulary/config.js";
@@ -47,7 +46,7 @@ import {
   pathOf,
 } from "./exchange.js";
 import { errorResponse, handleKmsRequest } from "./kms-route.js";
-import { answerMetrics } from "./metrics-route.js";
+import { answerMetrics, type MetricsSource } from "./metrics-route.js";
 import type { ReadinessCheck } from "./probes.js";
 import { jsonContentType, kmsContentType, send, sendError, sendJson } from "./respond.js";
 import type { TlsCredentials } from "./tls.js";
@@ -65,7 +64,7 @@ export interface HttpFrontDoor {
   /** GET /ready; without it /ready answers as /health does. */
   readonly readiness?: ReadinessCheck;
   /** GET /metrics; without it /metrics is an unknown path. */
-  readonly metrics?: Registry;
+  readonly metrics?: MetricsSource;
   /** Serve HTTPS with this certificate and key instead of HTTP. */
   readonly tls?: TlsCredentials;
   /** Everything under /console; without it /console is an unknown path (TRENT_CONSOLE=off). */
@@ -88,6 +87,8 @@ export interface StatusReport {
   readonly keys: number;
   readonly accountId: string;
   readonly region: string;
+  /** With TRENT_WORKERS > 1: which worker process answered (cluster id and pid), of how many. */
+  readonly worker?: { readonly id: number; readonly pid: number; readonly of: number };
 }
 
 class BodyTooLarge extends Error {}

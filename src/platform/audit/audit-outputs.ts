@@ -19,7 +19,13 @@ import { AuditFiles } from "./audit-files.js";
 import { AuditFollowers, type WorkerOptions } from "./audit-followers.js";
 import type { AuditReader } from "./audit-query.js";
 import { PostgresAuditReader } from "./postgres-audit-index.js";
-import { type AuditSink, type AuditWriteObserver, auditFilePath, openAuditSink } from "./sinks.js";
+import {
+  type AuditWriteObserver,
+  auditFilePath,
+  type LineAuditSink,
+  noSink,
+  openAuditSink,
+} from "./sinks.js";
 import { SqliteAuditReader, sqliteIndexPath } from "./sqlite-audit-index.js";
 
 type AuditConfig = Pick<
@@ -74,7 +80,7 @@ export interface AuditOutputOptions {
 }
 
 export interface AuditOutputs {
-  readonly sink: AuditSink;
+  readonly sink: LineAuditSink;
   /** The audit files, when there is an audit file. */
   readonly files: AuditFiles | undefined;
   /** Undefined when no index is configured. */
@@ -164,6 +170,36 @@ export async function openAuditOutputs(
     async close() {
       await archive?.close();
       await followers?.close();
+      await (await reader)?.close();
+    },
+  };
+}
+
+/**
+ * The audit outputs of a worker process (TRENT_WORKERS > 1): records go through `sink` to the
+ * primary, which owns the files, the archive and the followers; the worker only reads the
+ * index for queries.
+ */
+export function forwardedAuditOutputs(
+  config: AuditConfig,
+  sink: LineAuditSink,
+  log: LogTarget,
+): AuditOutputs {
+  const live = auditFilePath(config);
+  let reader: Promise<AuditReader | undefined> | undefined;
+  return {
+    // Records the primary would write nowhere are not worth a message.
+    sink: live === undefined && !config.auditStdout ? noSink : sink,
+    files: live === undefined ? undefined : new AuditFiles(live),
+    reader() {
+      reader ??= openAuditReader(config, log);
+      return reader.then((opened) => {
+        if (opened === undefined) reader = undefined;
+        return opened;
+      });
+    },
+    async settled() {},
+    async close() {
       await (await reader)?.close();
     },
   };

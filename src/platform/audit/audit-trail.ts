@@ -41,6 +41,11 @@ export interface AuditTrailOptions {
   readonly log: LogTarget;
   /** How long key uses wait in memory before they are written; 100 ms unless given. */
   readonly usageFlushMs?: number;
+  /**
+   * Writes the key uses other processes hold (the other workers of TRENT_WORKERS > 1), so
+   * GetKeyLastUsage sees uses made through any worker; flushKeyUses awaits it.
+   */
+  readonly flushOthers?: () => Promise<void>;
 }
 
 export class AuditTrail {
@@ -49,6 +54,7 @@ export class AuditTrail {
   private readonly defaults: AuditDefaults;
   private readonly log: Logger;
   private readonly usageFlushMs: number;
+  private readonly flushOthers: (() => Promise<void>) | undefined;
   /** The latest unwritten use of each key, by key ARN. */
   private pendingUses = new Map<string, KeyUse>();
   private flushing: Promise<void> | undefined;
@@ -61,6 +67,7 @@ export class AuditTrail {
     this.defaults = options.defaults;
     this.log = toLogger(options.log);
     this.usageFlushMs = options.usageFlushMs ?? 100;
+    this.flushOthers = options.flushOthers;
   }
 
   /** Resolves once the request's record was handed to the operating system; never rejects. */
@@ -107,8 +114,16 @@ export class AuditTrail {
     if (this.pendingUses.size > 0) this.flushing ??= this.flushAfter(this.usageFlushMs);
   }
 
-  /** Writes every key use recorded so far; GetKeyLastUsage calls it before reading. */
+  /**
+   * Writes every key use recorded so far, in this process and (with workers) the others;
+   * GetKeyLastUsage calls it before reading.
+   */
   async flushKeyUses(): Promise<void> {
+    await Promise.all([this.flushOwnKeyUses(), this.flushOthers?.()]);
+  }
+
+  /** Writes the key uses this process recorded so far. */
+  async flushOwnKeyUses(): Promise<void> {
     if (this.pendingUses.size > 0) this.flushing ??= this.flushAfter(0);
     this.wakeFlush?.();
     while (this.flushing) await this.flushing;
@@ -149,7 +164,7 @@ export class AuditTrail {
 
   /** Writes what is pending, then closes the sink. */
   async close(): Promise<void> {
-    await this.flushKeyUses();
+    await this.flushOwnKeyUses();
     await this.sink.close();
   }
 }

@@ -46,6 +46,15 @@ export interface AuditSink {
   close(): Promise<void>;
 }
 
+/**
+ * A sink that also takes records already serialized, one JSON line each: what the primary of
+ * several worker processes writes their records with (forwarding-sink.ts), byte for byte.
+ */
+export interface LineAuditSink extends AuditSink {
+  /** `text` is one record's line, newline included; resolves as `write` does. */
+  writeLine(text: string): Promise<void>;
+}
+
 export const auditFileName = "audit.jsonl";
 
 /** The audit file config asks for, or undefined for none. */
@@ -108,11 +117,14 @@ export class StreamSink implements AuditSink {
 
 type LineSink = JsonLinesFileSink | StreamSink;
 
-class FanOutSink implements AuditSink {
+class FanOutSink implements LineAuditSink {
   constructor(private readonly sinks: readonly LineSink[]) {}
 
-  async write(record: AuditRecord): Promise<void> {
-    const text = line(record);
+  write(record: AuditRecord): Promise<void> {
+    return this.writeLine(line(record));
+  }
+
+  async writeLine(text: string): Promise<void> {
     await Promise.all(this.sinks.map((sink) => sink.writeLine(text)));
   }
 
@@ -128,8 +140,9 @@ class FanOutSink implements AuditSink {
 const written = Promise.resolve();
 
 /** For TRENT_AUDIT_FILE=none (or :memory:) without standard output: records go nowhere. */
-const noSink: AuditSink = {
+export const noSink: LineAuditSink = {
   write: () => written,
+  writeLine: () => written,
   pending: () => 0,
   close: async () => {},
 };
@@ -144,7 +157,7 @@ export async function openAuditSink(
   stdout: Writable = process.stdout,
   file: Omit<FileSinkOptions, "fsync"> = {},
   observer?: AuditWriteObserver,
-): Promise<AuditSink> {
+): Promise<LineAuditSink> {
   const sinks: LineSink[] = [];
   const path = auditFilePath(config);
   if (path !== undefined)
