@@ -404,6 +404,7 @@ export async function startTrent(config: TrentConfig, options: TrentOptions = {}
             random,
             // Session ids and CSRF tokens come from the system's entropy, whatever tests inject.
             secrets: createSystemRandom(),
+            sessions: store.consoleSessions,
             searchKeys: (accountId, region, search, page) =>
               store.keys.search(accountId, region, search, page),
             aliasesOf: (accountId, region, keyIds) =>

@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent } from "node:http";
+import { Agent, type IncomingHttpHeaders, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -118,6 +118,30 @@ describe("TRENT_WORKERS=2 on one SQLite file", { timeout: 120_000 }, () => {
       "DisabledException",
       /is disabled/,
     );
+    await assertStillOn(server.url, a);
+    await assertStillOn(server.url, b);
+  });
+
+  it("keeps a console session signed in through one worker on the other", async () => {
+    const [a, b] = pinned as [Pinned, Pinned];
+    const host = new URL(server.url).host;
+    const signedIn = await consoleRequest(
+      server.url,
+      "POST",
+      "/console/sign-in",
+      a.agent,
+      {
+        origin: `http://${host}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      "region=us-east-1",
+    );
+    assert.equal(signedIn.status, 303, signedIn.body);
+    const cookie = String(signedIn.headers["set-cookie"] ?? "").split(";")[0] ?? "";
+    assert.match(cookie, /^trent_console=/);
+    const page = await consoleRequest(server.url, "GET", "/console/keys", b.agent, { cookie });
+    assert.equal(page.status, 200, `worker b did not know the session: ${page.status}`);
+    assert.match(page.body, /11111111-2222-3333-4444-555555555555/);
     await assertStillOn(server.url, a);
     await assertStillOn(server.url, b);
   });
@@ -263,3 +287,27 @@ describe("SIGKILL of a TRENT_WORKERS=2 process group under write load", () => {
     assert.doesNotMatch(verify.stdout, /FAILED/);
   });
 });
+
+function consoleRequest(
+  url: string,
+  method: "GET" | "POST",
+  path: string,
+  agent: Agent,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, agent, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }),
+      );
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}

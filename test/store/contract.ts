@@ -536,6 +536,41 @@ export function storeContract(backend: StoreBackend): void {
         );
       }));
 
+    it("keeps console sessions by id hash, moves last use forward only, and deletes expired ones", () =>
+      withStore(async (store) => {
+        const session = (idHash: string, createdAt: number, lastSeenAt: number) => ({
+          idHash,
+          csrfToken: `csrf-${idHash.slice(0, 8)}`,
+          caller: JSON.stringify({ principalArn: `arn:aws:iam::${account}:root` }),
+          createdAt,
+          lastSeenAt,
+        });
+        await store.consoleSessions.insert(session("a".repeat(64), 1_000, 1_000));
+        await store.consoleSessions.insert(session("b".repeat(64), 1_000, 5_000));
+        await store.consoleSessions.insert(session("c".repeat(64), 9_000, 9_000));
+        assert.deepEqual(
+          await store.consoleSessions.get("a".repeat(64)),
+          session("a".repeat(64), 1_000, 1_000),
+        );
+        assert.equal(await store.consoleSessions.get("d".repeat(64)), undefined);
+        await store.consoleSessions.touch("a".repeat(64), 7_000);
+        await store.consoleSessions.touch("a".repeat(64), 6_000);
+        assert.equal((await store.consoleSessions.get("a".repeat(64)))?.lastSeenAt, 7_000);
+        // Idle since before 6,000 (b) or signed in before 1,000 (none); then signed in before
+        // 2,000 (a, whatever its last use).
+        await store.consoleSessions.deleteExpired(6_000, 1_000);
+        assert.equal(await store.consoleSessions.get("b".repeat(64)), undefined);
+        assert.ok(await store.consoleSessions.get("a".repeat(64)));
+        await store.consoleSessions.deleteExpired(0, 2_000);
+        assert.equal(await store.consoleSessions.get("a".repeat(64)), undefined);
+        assert.ok(await store.consoleSessions.get("c".repeat(64)));
+        // A test-suite reset keeps sessions; signing out is the user's.
+        await store.reset();
+        assert.ok(await store.consoleSessions.get("c".repeat(64)));
+        await store.consoleSessions.delete("c".repeat(64));
+        assert.equal(await store.consoleSessions.get("c".repeat(64)), undefined);
+      }));
+
     it("counts the keys of every account and Region", () =>
       withStore(async (store) => {
         assert.equal(await store.keys.count(), 0);

@@ -46,7 +46,8 @@ function downgradeToBeforeRootKeyVersions(dataDir: string): void {
       drop index key_materials_by_root_key_version;
       alter table key_materials drop column root_key_version;
       drop index custom_key_stores_by_proxy_uri;
-      delete from trent_migrations where name in ('0006_root_keys', '0008_scale_indexes');
+      drop table console_sessions;
+      delete from trent_migrations where name in ('0006_root_keys', '0008_scale_indexes', '0009_console_sessions');
     `);
   } finally {
     db.close();

@@ -19,7 +19,7 @@ import type { AuditFilter, AuditReader } from "../../platform/audit/audit-query.
 import { AuditQueryError } from "../../platform/audit/audit-query.js";
 import type { AuditRecord } from "../../platform/audit/cloudtrail-record.js";
 import { sameSecret } from "../../platform/crypto/secret-compare.js";
-import type { KeySearch, Page } from "../../platform/store/store.js";
+import type { ConsoleSessionRepository, KeySearch, Page } from "../../platform/store/store.js";
 import type { TrentConfig } from "../../vocabulary/config.js";
 import type { AliasRecord, KeyRecord } from "../../vocabulary/key-records.js";
 import { isKmsError } from "../../vocabulary/kms-errors.js";
@@ -47,6 +47,8 @@ export interface ConsoleDoor {
   readonly random: Random;
   /** Session ids and CSRF tokens: must be the system's entropy. */
   readonly secrets: Random;
+  /** Where sessions are kept: the store, shared by every process and node. */
+  readonly sessions: ConsoleSessionRepository;
   /** The key list's rows: keys.search of the store. */
   searchKeys(
     accountId: string,
@@ -201,6 +203,7 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
       lifetimeMs: config.consoleSessionLifetimeSeconds * 1000,
     },
     door.secrets,
+    door.sessions,
   );
   const now = () => door.clock.now().getTime();
 
@@ -284,7 +287,7 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
       );
       return;
     }
-    const session = sessions.create(caller, now());
+    const session = await sessions.create(caller, now());
     request.notes.callerArn = caller.principalArn;
     redirect(request, `${consoleBase}/keys`, {
       "set-cookie": sessionCookie(
@@ -647,7 +650,7 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
     }
 
     const cookie = cookieOf(req, cookieName);
-    const session = sessions.use(cookie, now());
+    const session = await sessions.use(cookie, now());
     if (!session) {
       if (url.pathname === `${consoleBase}/audit/tail`) {
         send(request, 401, "Your session ended.", "text/plain; charset=utf-8");
@@ -672,7 +675,7 @@ export function createConsoleRoute(door: ConsoleDoor): ConsoleRoute {
     }
 
     if (form && path === `${consoleBase}/sign-out`) {
-      sessions.end(session.id);
+      await sessions.end(session.id);
       redirect(request, `${consoleBase}/sign-in?reason=signed-out`, {
         "set-cookie": sessionCookie("", request.secureTransport, 0),
       });

@@ -1,10 +1,14 @@
 /**
- * The console's server sessions: a random id (the cookie's value) → the signed-in caller and
- * the session's CSRF token. A session ends at the first of: sign-out, its idle timeout since the
- * last request, or its absolute lifetime since sign-in. Sessions live in this process only, so
- * a restart signs everyone out; ids are 256 random bits from the system's entropy, and the map
- * is swept of expired sessions as new ones are made, so abandoned sessions do not pile up.
+ * The console's sessions: a random id (the cookie's value) → the signed-in caller and the
+ * session's CSRF token. A session ends at the first of: sign-out, its idle timeout since the
+ * last request, or its absolute lifetime since sign-in. Sessions are kept in the store
+ * (ConsoleSessionRepository), so every process serving the port (TRENT_WORKERS) and every node
+ * sharing PostgreSQL knows them, and a restart signs no one out. The store holds the SHA-256 of
+ * each id, never the id; ids are 256 random bits from the system's entropy, and expired
+ * sessions are deleted as new ones are made, so abandoned sessions do not pile up.
  */
+import { sha256Hex } from "../../platform/crypto/audit-hashes.js";
+import type { ConsoleSessionRepository } from "../../platform/store/store.js";
 import type { Random } from "../../vocabulary/ports.js";
 import type { Caller } from "../../vocabulary/request.js";
 
@@ -13,7 +17,7 @@ export interface ConsoleSession {
   readonly csrfToken: string;
   readonly caller: Caller;
   readonly createdAt: number;
-  lastSeenAt: number;
+  readonly lastSeenAt: number;
 }
 
 export interface SessionLimits {
@@ -25,17 +29,20 @@ function token(random: Random): string {
   return Buffer.from(random.bytes(32)).toString("base64url");
 }
 
-export class SessionStore {
-  private readonly sessions = new Map<string, ConsoleSession>();
+function hashOf(id: string): string {
+  return sha256Hex(id);
+}
 
+export class SessionStore {
   constructor(
     private readonly limits: SessionLimits,
     /** Must be the system's entropy: whoever guesses an id is signed in. */
     private readonly random: Random,
+    private readonly stored: ConsoleSessionRepository,
   ) {}
 
-  create(caller: Caller, now: number): ConsoleSession {
-    this.sweep(now);
+  async create(caller: Caller, now: number): Promise<ConsoleSession> {
+    await this.stored.deleteExpired(now - this.limits.idleTimeoutMs, now - this.limits.lifetimeMs);
     const session: ConsoleSession = {
       id: token(this.random),
       csrfToken: token(this.random),
@@ -43,36 +50,40 @@ export class SessionStore {
       createdAt: now,
       lastSeenAt: now,
     };
-    this.sessions.set(session.id, session);
+    await this.stored.insert({
+      idHash: hashOf(session.id),
+      csrfToken: session.csrfToken,
+      caller: JSON.stringify(caller),
+      createdAt: now,
+      lastSeenAt: now,
+    });
     return session;
   }
 
   /** The live session with this id, its idle clock restarted; undefined when none or expired. */
-  use(id: string | undefined, now: number): ConsoleSession | undefined {
-    if (id === undefined) return undefined;
-    const session = this.sessions.get(id);
-    if (!session) return undefined;
-    if (this.expired(session, now)) {
-      this.sessions.delete(id);
+  async use(id: string | undefined, now: number): Promise<ConsoleSession | undefined> {
+    if (id === undefined || id.length === 0 || id.length > 128) return undefined;
+    const idHash = hashOf(id);
+    const stored = await this.stored.get(idHash);
+    if (!stored) return undefined;
+    if (
+      now - stored.lastSeenAt > this.limits.idleTimeoutMs ||
+      now - stored.createdAt > this.limits.lifetimeMs
+    ) {
+      await this.stored.delete(idHash);
       return undefined;
     }
-    session.lastSeenAt = now;
-    return session;
+    await this.stored.touch(idHash, now);
+    return {
+      id,
+      csrfToken: stored.csrfToken,
+      caller: JSON.parse(stored.caller) as Caller,
+      createdAt: stored.createdAt,
+      lastSeenAt: now,
+    };
   }
 
-  end(id: string): void {
-    this.sessions.delete(id);
-  }
-
-  private expired(session: ConsoleSession, now: number): boolean {
-    return (
-      now - session.lastSeenAt > this.limits.idleTimeoutMs ||
-      now - session.createdAt > this.limits.lifetimeMs
-    );
-  }
-
-  private sweep(now: number): void {
-    for (const [id, session] of this.sessions)
-      if (this.expired(session, now)) this.sessions.delete(id);
+  async end(id: string): Promise<void> {
+    await this.stored.delete(hashOf(id));
   }
 }

@@ -42,6 +42,7 @@ import type {
   XksProxyConnectivityType,
 } from "../../vocabulary/types.generated.js";
 import { type DatabaseVersion, KeyRowCache } from "./key-row-cache.js";
+import { ConsoleSessions } from "./kysely-console-sessions.js";
 import { RootKeys, SealedSecrets } from "./kysely-root-keys.js";
 import { type MigrationDialect, migrationProvider } from "./migrations.js";
 import type {
@@ -56,6 +57,7 @@ import type {
 } from "./schema.js";
 import type {
   AliasRepository,
+  ConsoleSessionRepository,
   CustomKeyStoreRepository,
   GrantRepository,
   KeyLastUsageRecord,
@@ -1118,6 +1120,7 @@ class KyselyStoreView implements Store {
   readonly customKeyStores: CustomKeyStoreRepository;
   readonly rootKeys: RootKeyRepository;
   readonly sealedSecrets: SealedSecretRepository;
+  readonly consoleSessions: ConsoleSessionRepository;
 
   constructor(
     protected readonly db: Db,
@@ -1138,6 +1141,7 @@ class KyselyStoreView implements Store {
     this.customKeyStores = new CustomKeyStores(db, locking);
     this.rootKeys = new RootKeys(db);
     this.sealedSecrets = new SealedSecrets(db);
+    this.consoleSessions = new ConsoleSessions(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

@@ -362,6 +362,35 @@ function scaleIndexes(): Migration {
   };
 }
 
+/**
+ * The console's sessions, in the store so that every process serving the port and every node
+ * sharing PostgreSQL knows them. The index serves the sweep of expired sessions.
+ */
+function consoleSessions(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("console_sessions")
+        .addColumn("id_hash", "varchar(64)", (c) => c.primaryKey())
+        .addColumn("csrf_token", "varchar(64)", (c) => c.notNull())
+        .addColumn("caller", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("last_seen_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("console_sessions_by_last_seen")
+        .on("console_sessions")
+        .column("last_seen_at")
+        .execute();
+      await db.schema
+        .createIndex("console_sessions_by_created")
+        .on("console_sessions")
+        .column("created_at")
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     async getMigrations() {
@@ -375,6 +404,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
         "0006_root_keys": rootKeys(dialect),
         "0007_key_search": keySearch(),
         "0008_scale_indexes": scaleIndexes(),
+        "0009_console_sessions": consoleSessions(),
       };
     },
   };

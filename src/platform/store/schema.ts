@@ -51,6 +51,15 @@ export interface SealedSecretsTable {
   created_at: number;
 }
 
+/** The console's sessions (kysely-console-sessions.ts); `caller` is the signed-in Caller as JSON. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  csrf_token: string;
+  caller: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
 export interface AliasesTable {
   account_id: string;
   region: string;
@@ -159,4 +168,5 @@ export interface Database {
   xks_keys: XksKeysTable;
   root_keys: RootKeysTable;
   sealed_secrets: SealedSecretsTable;
+  console_sessions: ConsoleSessionsTable;
 }

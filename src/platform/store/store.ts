@@ -177,6 +177,26 @@ export interface SealedSecretRepository {
   reseal(secret: SealedSecretRecord, sealed: Uint8Array, rootKeyVersion: number): Promise<boolean>;
 }
 
+/** A console session as stored: never the session id itself, only its SHA-256. */
+export interface ConsoleSessionRecord {
+  readonly idHash: string;
+  readonly csrfToken: string;
+  /** The signed-in caller, as JSON. */
+  readonly caller: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+}
+
+export interface ConsoleSessionRepository {
+  insert(record: ConsoleSessionRecord): Promise<void>;
+  get(idHash: string): Promise<ConsoleSessionRecord | undefined>;
+  /** Moves the session's last use forward (never back, when requests race). */
+  touch(idHash: string, lastSeenAt: number): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  /** Deletes sessions idle since before `lastSeenBefore` or signed in before `createdBefore`. */
+  deleteExpired(lastSeenBefore: number, createdBefore: number): Promise<void>;
+}
+
 export interface KeyRotationRepository {
   get(keyArn: string): Promise<RotationSettings | undefined>;
   /** Inserts or replaces the key's settings. */
@@ -336,6 +356,8 @@ export interface Store {
   readonly rootKeys: RootKeyRepository;
   /** Trent's own sealed secrets; kept by a reset too. */
   readonly sealedSecrets: SealedSecretRepository;
+  /** The console's sessions; a test-suite reset keeps them (signing out is the user's). */
+  readonly consoleSessions: ConsoleSessionRepository;
   /**
    * Runs `work` atomically: all its writes land, or none do; locks taken inside last until it
    * ends. On PostgreSQL `work` runs again when the database aborts it (a deadlock between
