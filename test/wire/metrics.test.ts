@@ -98,7 +98,10 @@ describe("GET /metrics", () => {
   });
 
   it("times store statements by kind", () => {
-    assert.ok(observed("trent_store_query_duration_seconds", { kind: "select" }) >= 5);
+    // The SQLite key row cache answers repeated key reads from memory, so fewer selects reach
+    // the database than requests read keys; inserts are each timed.
+    assert.ok(observed("trent_store_query_duration_seconds", { kind: "select" }) >= 1);
+    assert.ok(observed("trent_store_query_duration_seconds", { kind: "insert" }) >= 1);
     assert.equal(after_.family("trent_store_query_errors")?.type, "counter");
   });
 
