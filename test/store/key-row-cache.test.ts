@@ -11,30 +11,11 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import SQLite from "better-sqlite3";
 import { openSqliteStore, sqliteFileName } from "../../src/platform/store/sqlite.js";
-import type { KeyRecord } from "../../src/vocabulary/key-records.js";
+import { storedKey } from "../support/key-records.js";
 
 const arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-const key: KeyRecord = {
-  arn,
-  keyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
-  accountId: "111122223333",
-  region: "us-east-1",
-  creationDate: new Date("2025-01-01T00:00:00.123Z"),
-  description: "",
-  keyUsage: "ENCRYPT_DECRYPT",
-  keySpec: "SYMMETRIC_DEFAULT",
-  origin: "AWS_KMS",
-  keyManager: "CUSTOMER",
-  keyState: "Enabled",
-  deletionDate: undefined,
-  pendingDeletionWindowInDays: undefined,
-  multiRegion: false,
-  multiRegionKeyType: undefined,
-  customKeyStoreId: undefined,
-  policy: '{"Version":"2012-10-17","Statement":[]}',
-  currentKeyMaterialId: undefined,
-};
+const key = storedKey("1234abcd-12ab-34cd-56ef-1234567890ab");
 
 describe("the SQLite store's key row cache", () => {
   it("serves the row written last by this store, in and out of transactions", async () => {

@@ -26,6 +26,7 @@ import type { Store } from "../../src/platform/store/store.js";
 import type { CustomKeyStoreRecord } from "../../src/vocabulary/custom-key-store-records.js";
 import type { GrantRecord } from "../../src/vocabulary/grant-records.js";
 import type { KeyRecord } from "../../src/vocabulary/key-records.js";
+import { storedKey } from "../support/key-records.js";
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from "../support/postgres.js";
 
 const account = "111122223333";
@@ -38,26 +39,7 @@ const grantId = "a".repeat(64);
 const principal = `arn:aws:iam::${account}:role/app`;
 
 function keyRecord(id: string, keyArn: string): KeyRecord {
-  return {
-    arn: keyArn,
-    keyId: id,
-    accountId: account,
-    region,
-    creationDate: new Date("2025-01-01T00:00:00Z"),
-    description: "",
-    keyUsage: "ENCRYPT_DECRYPT",
-    keySpec: "SYMMETRIC_DEFAULT",
-    origin: "AWS_KMS",
-    keyManager: "CUSTOMER",
-    keyState: "Enabled",
-    deletionDate: undefined,
-    pendingDeletionWindowInDays: undefined,
-    multiRegion: false,
-    multiRegionKeyType: undefined,
-    customKeyStoreId: undefined,
-    policy: "{}",
-    currentKeyMaterialId: "m1",
-  };
+  return storedKey(id, { arn: keyArn, policy: "{}", currentKeyMaterialId: "m1" });
 }
 
 const grant: GrantRecord = {
